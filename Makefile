@@ -1,0 +1,48 @@
+# Two commands do all the set-up: `make run` and `make test`.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PYTHON := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-test uv lint format migrate demo serve browsers clean
+
+uv:
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
+
+install: uv
+	$(UV) sync --frozen
+
+migrate: install
+	DEBUG=true $(PYTHON) manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=true $(PYTHON) manage.py load_demo
+
+run: demo
+	@echo ""
+	@echo "  Suivi du partenariat : http://$(HOST):$(PORT)/"
+	@echo ""
+	DEBUG=true $(PYTHON) manage.py runserver $(HOST):$(PORT)
+
+install-test: install browsers
+
+browsers:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
+
+test: install-test
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+format: install
+	$(PYTHON) -m ruff format .
+	$(PYTHON) -m ruff check --fix .
+
+clean:
+	rm -rf .venv staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
