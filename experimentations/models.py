@@ -1,0 +1,274 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from partnership.lifecycle import Lifecycle, Transition
+from partnership.models import Agreement, Document, Organisation, Region
+
+
+class Priority(models.TextChoices):
+    """The priorities of the network's performance contract."""
+
+    QVT = "qvt", _("quality of working life")
+    PREVENTION = "prevention", _("prevention of occupational risks and health promotion")
+    CHRONIC_ILLNESS = "chronic_illness", _("chronic illness at work")
+    WEAR = "wear", _("prevention of wear")
+
+
+class Sector(models.TextChoices):
+    HOME_CARE = "home_care", _("home care services")
+    INDUSTRY = "industry", _("industry")
+    HEALTH = "health", _("health")
+    SMALL_FIRMS = "small_firms", _("very small and small firms")
+    LARGE_COMPANIES = "large_companies", _("large companies")
+    OTHER = "other", _("other")
+
+
+class Experimentation(models.Model):
+    class Phase(models.TextChoices):
+        DESIGN = "design", _("design")
+        TRIAL = "trial", _("trial")
+        EVALUATION = "evaluation", _("evaluation")
+        EXTENSION = "extension", _("extension")
+        DEPLOYMENT = "deployment", _("deployment")
+        STOPPED = "stopped", _("stopped")
+
+    ORDER = (Phase.DESIGN, Phase.TRIAL, Phase.EVALUATION, Phase.EXTENSION, Phase.DEPLOYMENT)
+
+    lifecycle = Lifecycle(
+        Transition("start_trial", (Phase.DESIGN,), Phase.TRIAL, _("start the trial")),
+        Transition("evaluate", (Phase.TRIAL,), Phase.EVALUATION, _("move to evaluation")),
+        Transition("extend", (Phase.EVALUATION,), Phase.EXTENSION, _("extend")),
+        Transition("deploy", (Phase.EXTENSION,), Phase.DEPLOYMENT, _("deploy at scale")),
+        Transition(
+            "stop",
+            (Phase.DESIGN, Phase.TRIAL, Phase.EVALUATION, Phase.EXTENSION),
+            Phase.STOPPED,
+            _("stop"),
+        ),
+    )
+
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    priority = models.CharField(_("priority"), max_length=30, choices=Priority.choices)
+    sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
+    status = models.CharField(
+        _("phase"), max_length=20, choices=Phase.choices, default=Phase.DESIGN, editable=False
+    )
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("framework agreement"),
+        on_delete=models.PROTECT,
+        related_name="experimentations",
+    )
+    convention = models.ForeignKey(
+        "conventions.Convention",
+        verbose_name=_("convention"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="experimentations",
+    )
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    stop_reason = models.TextField(_("reason for stopping"), blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("experimentation")
+        verbose_name_plural = _("experimentations")
+        ordering = ["-starts_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gt=F("starts_on")),
+                name="experimentations_experimentation_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def phase(self):
+        return self.status
+
+    def get_phase_display(self):
+        return self.get_status_display()
+
+    def clean(self):
+        errors = {}
+        if self.starts_on and self.ends_on and self.ends_on <= self.starts_on:
+            errors["ends_on"] = _("The experimentation must end after it starts.")
+        if (
+            self.convention_id
+            and self.agreement_id
+            and self.convention.agreement_id != self.agreement_id
+        ):
+            errors["convention"] = _("The convention is annexed to another framework agreement.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ExperimentationPartner(models.Model):
+    class Level(models.TextChoices):
+        NATIONAL = "national", _("national")
+        REGIONAL = "regional", _("regional")
+
+    experimentation = models.ForeignKey(
+        Experimentation,
+        verbose_name=_("experimentation"),
+        on_delete=models.CASCADE,
+        related_name="partners",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="experimentation_partnerships",
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    is_lead = models.BooleanField(_("lead partner"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("experimentation partner")
+        verbose_name_plural = _("experimentation partners")
+        ordering = ["experimentation", "-is_lead", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experimentation", "organisation"],
+                name="experimentations_partner_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["experimentation"],
+                condition=Q(is_lead=True),
+                name="experimentations_partner_one_lead",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.organisation)
+
+
+class Territory(models.Model):
+    experimentation = models.ForeignKey(
+        Experimentation,
+        verbose_name=_("experimentation"),
+        on_delete=models.CASCADE,
+        related_name="territories",
+    )
+    region = models.CharField(_("region"), max_length=3, choices=Region.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        ordering = ["experimentation", "region"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experimentation", "region"], name="experimentations_territory_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_region_display()
+
+
+class EnrolledCompany(models.Model):
+    class SizeClass(models.TextChoices):
+        TPE = "tpe", _("very small firm (under 10 employees)")
+        PME = "pme", _("small or medium firm (under 250 employees)")
+        ETI = "eti", _("intermediate-sized firm")
+        LARGE = "large", _("large company")
+
+    class Status(models.TextChoices):
+        ENROLLED = "enrolled", _("enrolled")
+        ACTIVE = "active", _("active")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        COMPLETED = "completed", _("completed")
+
+    experimentation = models.ForeignKey(
+        Experimentation,
+        verbose_name=_("experimentation"),
+        on_delete=models.CASCADE,
+        related_name="companies",
+    )
+    name = models.CharField(_("company name"), max_length=200)
+    sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
+    size_class = models.CharField(_("size"), max_length=10, choices=SizeClass.choices)
+    region = models.CharField(_("region"), max_length=3, choices=Region.choices)
+    joined_phase = models.CharField(
+        _("joined during"),
+        max_length=20,
+        choices=[(p.value, p.label) for p in Experimentation.ORDER],
+        default=Experimentation.Phase.TRIAL,
+    )
+    enrolled_on = models.DateField(_("enrolled on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ENROLLED
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("enrolled company")
+        verbose_name_plural = _("enrolled companies")
+        ordering = ["experimentation", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experimentation", "name"], name="experimentations_company_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=F("enrolled_on")),
+                name="experimentations_company_dates_in_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["region"])]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.left_on and self.enrolled_on and self.left_on < self.enrolled_on:
+            raise ValidationError(
+                {"left_on": _("A company cannot leave before it was enrolled.")}
+            )
+
+
+class Evaluation(models.Model):
+    experimentation = models.OneToOneField(
+        Experimentation,
+        verbose_name=_("experimentation"),
+        on_delete=models.CASCADE,
+        related_name="evaluation",
+    )
+    method = models.TextField(_("method"))
+    criteria = models.TextField(
+        _("criteria"), blank=True, help_text=_("What must be observed to go on.")
+    )
+    findings = models.TextField(_("findings"), blank=True)
+    report = models.ForeignKey(
+        Document,
+        verbose_name=_("report"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+
+    def __str__(self):
+        return _("Evaluation of %(title)s") % {"title": self.experimentation}

@@ -1,0 +1,52 @@
+"""A small explicit state machine shared by the records that have a status.
+
+Each model declares its transitions once (``Lifecycle``); services ask it whether a
+transition may start from the current status and then check their own preconditions.
+A refused transition raises ``TransitionError`` (a ``ValidationError``) whose French
+message says why, so views and the admin can show it as is.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+class TransitionError(ValidationError):
+    pass
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    label: str
+
+
+class Lifecycle:
+    def __init__(self, *transitions: Transition):
+        self.transitions = {t.name: t for t in transitions}
+
+    def __getitem__(self, name: str) -> Transition:
+        return self.transitions[name]
+
+    def __iter__(self):
+        return iter(self.transitions.values())
+
+    def available(self, status: str) -> list[Transition]:
+        return [t for t in self.transitions.values() if status in t.sources]
+
+    def check_source(self, instance, name: str) -> Transition:
+        transition = self[name]
+        if instance.status not in transition.sources:
+            raise TransitionError(
+                _("%(record)s is “%(status)s”: the action “%(action)s” is not possible.")
+                % {
+                    "record": instance._meta.verbose_name.capitalize(),
+                    "status": instance.get_status_display(),
+                    "action": transition.label,
+                },
+                code="invalid_transition",
+            )
+        return transition
