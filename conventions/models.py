@@ -53,9 +53,7 @@ class Convention(models.Model):
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     financial_terms = models.TextField(_("financial terms"), blank=True)
-    intellectual_property = models.TextField(
-        _("intellectual property and publication"), blank=True
-    )
+    intellectual_property = models.TextField(_("intellectual property and publication"), blank=True)
     confidentiality = models.TextField(_("confidentiality"), blank=True)
     follow_up_arrangements = models.TextField(_("follow-up arrangements"), blank=True)
     terminated_on = models.DateField(_("terminated on"), null=True, blank=True, editable=False)
@@ -87,7 +85,10 @@ class Convention(models.Model):
         ]
 
     def __str__(self):
-        return _("Annex %(number)s – %(title)s") % {"number": self.annex_number, "title": self.title}
+        return _("Annex %(number)s – %(title)s") % {
+            "number": self.annex_number,
+            "title": self.title,
+        }
 
     def clean(self):
         errors = {}
@@ -160,10 +161,18 @@ class Commitment(models.Model):
     )
     description = models.TextField(_("commitment"))
     person_days = models.DecimalField(
-        _("person-days"), max_digits=7, decimal_places=1, default=0, validators=[MinValueValidator(0)]
+        _("person-days"),
+        max_digits=7,
+        decimal_places=1,
+        default=0,
+        validators=[MinValueValidator(0)],
     )
     budget = models.DecimalField(
-        _("budget (€)"), max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+        _("budget (€)"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
     )
 
     history = HistoricalRecords()

@@ -238,9 +238,7 @@ class EnrolledCompany(models.Model):
 
     def clean(self):
         if self.left_on and self.enrolled_on and self.left_on < self.enrolled_on:
-            raise ValidationError(
-                {"left_on": _("A company cannot leave before it was enrolled.")}
-            )
+            raise ValidationError({"left_on": _("A company cannot leave before it was enrolled.")})
 
 
 class Evaluation(models.Model):

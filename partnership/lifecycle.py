@@ -50,3 +50,27 @@ class Lifecycle:
                 code="invalid_transition",
             )
         return transition
+
+
+def lock(instance):
+    """A fresh copy of the record, locked until the end of the transaction.
+
+    Two people running a transition at once are serialised here: the second one
+    sees the status the first one left and is refused if it no longer applies.
+    """
+    return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+
+
+def apply_transition(instance, name: str, *, user, update_fields=(), reason: str = ""):
+    """Move a locked record to the transition's target status and save it with its trace."""
+    transition = type(instance).lifecycle[name]
+    previous = instance.get_status_display()
+    instance.status = transition.target
+    instance._history_user = user
+    line = _("Status: %(previous)s → %(new)s") % {
+        "previous": previous,
+        "new": instance.get_status_display(),
+    }
+    instance._change_reason = (f"{line} ({reason})" if reason else line)[:100]
+    instance.save(update_fields=["status", *update_fields])
+    return instance

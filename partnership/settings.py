@@ -199,7 +199,9 @@ elif EMAIL_BACKEND_NAME == "smtp":
         }
     }
 else:
-    raise ImproperlyConfigured(f"EMAIL_BACKEND must be 'smtp' or 'console', got {EMAIL_BACKEND_NAME!r}.")
+    raise ImproperlyConfigured(
+        f"EMAIL_BACKEND must be 'smtp' or 'console', got {EMAIL_BACKEND_NAME!r}."
+    )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "suivi-partenariat@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -43,9 +43,7 @@ class Agreement(models.Model):
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     tacit_renewal = models.BooleanField(_("tacit renewal"), default=False)
-    notice_period_months = models.PositiveSmallIntegerField(
-        _("notice period (months)"), default=3
-    )
+    notice_period_months = models.PositiveSmallIntegerField(_("notice period (months)"), default=3)
     steering_committee = models.TextField(
         _("steering committee"), blank=True, help_text=_("Who sits on it and what it decides.")
     )

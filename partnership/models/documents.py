@@ -97,11 +97,41 @@ class Document(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(agreement__isnull=False, convention=None, amendment=None, meeting=None, deliverable=None)
-                    | Q(agreement=None, convention__isnull=False, amendment=None, meeting=None, deliverable=None)
-                    | Q(agreement=None, convention=None, amendment__isnull=False, meeting=None, deliverable=None)
-                    | Q(agreement=None, convention=None, amendment=None, meeting__isnull=False, deliverable=None)
-                    | Q(agreement=None, convention=None, amendment=None, meeting=None, deliverable__isnull=False)
+                    Q(
+                        agreement__isnull=False,
+                        convention=None,
+                        amendment=None,
+                        meeting=None,
+                        deliverable=None,
+                    )
+                    | Q(
+                        agreement=None,
+                        convention__isnull=False,
+                        amendment=None,
+                        meeting=None,
+                        deliverable=None,
+                    )
+                    | Q(
+                        agreement=None,
+                        convention=None,
+                        amendment__isnull=False,
+                        meeting=None,
+                        deliverable=None,
+                    )
+                    | Q(
+                        agreement=None,
+                        convention=None,
+                        amendment=None,
+                        meeting__isnull=False,
+                        deliverable=None,
+                    )
+                    | Q(
+                        agreement=None,
+                        convention=None,
+                        amendment=None,
+                        meeting=None,
+                        deliverable__isnull=False,
+                    )
                 ),
                 name="partnership_document_attached_once",
             ),

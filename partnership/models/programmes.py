@@ -25,7 +25,9 @@ class Programme(models.Model):
 
     lifecycle = Lifecycle(
         Transition("propose", (Status.PREPARATION,), Status.PROPOSED, _("propose")),
-        Transition("withdraw", (Status.PROPOSED,), Status.PREPARATION, _("send back to preparation")),
+        Transition(
+            "withdraw", (Status.PROPOSED,), Status.PREPARATION, _("send back to preparation")
+        ),
         Transition("adopt", (Status.PROPOSED,), Status.ADOPTED, _("adopt")),
         Transition("close", (Status.ADOPTED,), Status.CLOSED, _("close")),
     )
@@ -315,7 +317,11 @@ class ActionResource(models.Model):
         validators=[MinValueValidator(0)],
     )
     budget = models.DecimalField(
-        _("budget (€)"), max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+        _("budget (€)"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
     )
 
     history = HistoricalRecords()

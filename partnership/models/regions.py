@@ -26,5 +26,3 @@ class Region(models.TextChoices):
     @classmethod
     def overseas(cls):
         return [cls.GUA, cls.MTQ, cls.GUF, cls.LRE, cls.MAY]
-
-
