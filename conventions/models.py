@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -89,6 +90,9 @@ class Convention(models.Model):
             "number": self.annex_number,
             "title": self.title,
         }
+
+    def get_absolute_url(self):
+        return reverse("conventions:convention_detail", args=[self.pk])
 
     def clean(self):
         errors = {}
@@ -222,6 +226,9 @@ class Amendment(models.Model):
 
     def __str__(self):
         return _("Amendment no. %(number)s") % {"number": self.number}
+
+    def get_absolute_url(self):
+        return reverse("conventions:convention_detail", args=[self.convention_id]) + "#amendments"
 
     def clean(self):
         if (

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from partnership import views
+from partnership.views import agreements, dashboard, directory, meetings, programmes, search
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,4 +13,12 @@ urlpatterns = [
     path("comptes/", include("django.contrib.auth.urls")),
     path("langue/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    *agreements.urlpatterns,
+    *programmes.urlpatterns,
+    *meetings.urlpatterns,
+    *directory.urlpatterns,
+    *search.urlpatterns,
+    *dashboard.urlpatterns,
+    path("conventions/", include("conventions.urls")),
+    path("experimentations/", include("experimentations.urls")),
 ]

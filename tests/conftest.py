@@ -26,3 +26,121 @@ def alice(django_user_model, password):
     return django_user_model.objects.create_user(
         "alice", "alice@anact.fr", password, first_name="Alice", last_name="Martin"
     )
+
+
+# The people of the stories: a reader, a contributor and a coordinator at Anact and at INRS,
+# an Aract reader (Anact network), an outsider at a body that is no party, an administrator.
+
+
+@pytest.fixture
+def anact(db):
+    from partnership.models import Organisation
+    from tests.factories import OrganisationFactory
+
+    return OrganisationFactory(
+        name="Agence nationale pour l’amélioration des conditions de travail",
+        acronym="Anact",
+        kind=Organisation.Kind.NATIONAL_AGENCY,
+    )
+
+
+@pytest.fixture
+def inrs(db):
+    from partnership.models import Organisation
+    from tests.factories import OrganisationFactory
+
+    return OrganisationFactory(
+        name="Institut national de recherche et de sécurité",
+        acronym="INRS",
+        kind=Organisation.Kind.NATIONAL_AGENCY,
+    )
+
+
+@pytest.fixture
+def aract(anact):
+    from partnership.models import Organisation, Region
+    from tests.factories import OrganisationFactory
+
+    return OrganisationFactory(
+        name="Aract Auvergne-Rhône-Alpes",
+        acronym="Aract ARA",
+        kind=Organisation.Kind.REGIONAL_ASSOCIATION,
+        parent=anact,
+        region=Region.ARA,
+    )
+
+
+@pytest.fixture
+def outsider_organisation(db):
+    from tests.factories import OrganisationFactory
+
+    return OrganisationFactory(name="Caisse nationale d’assurance vieillesse", acronym="Cnav")
+
+
+@pytest.fixture
+def agreement(anact, inrs):
+    from tests.factories import AgreementPartyFactory, SignedAgreementFactory
+
+    agreement = SignedAgreementFactory(
+        reference="AC-ANACT-INRS", title="Accord-cadre de partenariat Anact – INRS"
+    )
+    AgreementPartyFactory(agreement=agreement, organisation=anact)
+    AgreementPartyFactory(agreement=agreement, organisation=inrs)
+    return agreement
+
+
+def _staff(username, organisation, role):
+    from tests.factories import StaffProfileFactory, UserFactory
+
+    user = UserFactory(username=username)
+    StaffProfileFactory(user=user, organisation=organisation, role=role)
+    return user
+
+
+@pytest.fixture
+def anact_reader(anact):
+    return _staff("anact.lecteur", anact, "reader")
+
+
+@pytest.fixture
+def anact_contributor(anact):
+    return _staff("anact.contributeur", anact, "contributor")
+
+
+@pytest.fixture
+def anact_coordinator(anact):
+    return _staff("anact.coordinateur", anact, "coordinator")
+
+
+@pytest.fixture
+def inrs_reader(inrs):
+    return _staff("inrs.lecteur", inrs, "reader")
+
+
+@pytest.fixture
+def inrs_contributor(inrs):
+    return _staff("inrs.contributeur", inrs, "contributor")
+
+
+@pytest.fixture
+def inrs_coordinator(inrs):
+    return _staff("inrs.coordinateur", inrs, "coordinator")
+
+
+@pytest.fixture
+def aract_reader(aract):
+    return _staff("aract.lecteur", aract, "reader")
+
+
+@pytest.fixture
+def outsider(outsider_organisation):
+    return _staff("cnav.coordinateur", outsider_organisation, "coordinator")
+
+
+@pytest.fixture
+def administrator(anact):
+    from tests.factories import StaffProfileFactory, UserFactory
+
+    user = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    StaffProfileFactory(user=user, organisation=anact, role="administrator")
+    return user

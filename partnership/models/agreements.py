@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -77,6 +78,9 @@ class Agreement(models.Model):
 
     def __str__(self):
         return f"{self.reference} – {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("agreement_detail", args=[self.pk])
 
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on <= self.starts_on:

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -45,6 +46,9 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.acronym or self.name
+
+    def get_absolute_url(self):
+        return reverse("organisation_detail", args=[self.pk])
 
     @property
     def label(self):
@@ -120,6 +124,9 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}".strip()
+
+    def get_absolute_url(self):
+        return reverse("contact_detail", args=[self.pk])
 
 
 class Theme(models.Model):

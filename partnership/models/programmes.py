@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -91,6 +92,9 @@ class Programme(models.Model):
 
     def __str__(self):
         return self.title or _("Joint programme %(year)s") % {"year": self.year}
+
+    def get_absolute_url(self):
+        return reverse("programme_detail", args=[self.pk])
 
     @property
     def is_current(self):
@@ -225,6 +229,9 @@ class Action(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("action_detail", args=[self.pk])
 
     def clean(self):
         errors = {}
@@ -373,6 +380,9 @@ class Deliverable(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("action_detail", args=[self.action_id]) + "#deliverables"
 
     @property
     def is_overdue(self):

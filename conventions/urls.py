@@ -1,0 +1,5 @@
+"""Staff pages of the ad hoc conventions and their amendments."""
+
+app_name = "conventions"
+
+urlpatterns = []

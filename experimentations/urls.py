@@ -1,0 +1,5 @@
+"""Staff pages of the experimentations."""
+
+app_name = "experimentations"
+
+urlpatterns = []

@@ -1,0 +1,160 @@
+"""What the admin pages of the three apps share.
+
+- ``HistoryAdmin``: the base of every model admin (change history from django-simple-history,
+  author stamped on records created through inlines).
+- ``transition_action``: a lifecycle service offered as an admin action, on the change list
+  and on the change page; each selected record goes through the service on its own, and the
+  page says which ones moved and why the others were refused.
+- ``ReasonActionForm``: the action bar with a "reason" box, for the transitions that need one
+  (terminate, stop, reopen).
+- ``DocumentForm``: an uploaded file's size checked and its name, type and size recorded.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from partnership.models import Document
+
+ON_LIST_AND_PAGE = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+
+# Fields that name the person who created a record; filled in with the administrator.
+AUTHOR_FIELDS = ("uploaded_by", "recorded_by")
+
+
+def stamp_author(obj, user):
+    for name in AUTHOR_FIELDS:
+        if hasattr(obj, f"{name}_id") and getattr(obj, f"{name}_id") is None:
+            setattr(obj, name, user)
+    obj._history_user = user
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Every model admin: history page, authors recorded, fifty rows a page."""
+
+    list_per_page = 50
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            stamp_author(obj, request.user)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj._history_user = request.user
+            obj.delete()
+        for obj in instances:
+            stamp_author(obj, request.user)
+            obj.save()
+        formset.save_m2m()
+
+
+class ReasonActionForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason (terminate, stop, reopen):"),
+        required=False,
+        max_length=1000,
+    )
+
+
+def action_inputs(modeladmin, request, names):
+    """The extra fields of the action bar, read from the list or from the change page."""
+    if not names:
+        return {}
+    on_page = f"{ActionLocation.CHANGE_FORM.value}-action" in request.POST
+    form = modeladmin.action_form(
+        request.POST, prefix=ActionLocation.CHANGE_FORM.value if on_page else None
+    )
+    # The admin has validated the whole action form before calling the action.
+    return {name: form.fields[name].clean(form[name].data) for name in names}
+
+
+def transition_action(name, label, service, *, inputs=()):
+    """An admin action running ``service(record, user, **inputs)`` on each selected record.
+
+    ``inputs`` names fields of the admin's ``action_form`` passed on to the service.
+    A refusal (a ``TransitionError`` or any ``ValidationError``) is reported with its message
+    and does not stop the other records.
+    """
+
+    def run(modeladmin, request, queryset):
+        values = action_inputs(modeladmin, request, inputs)
+        done = []
+        for obj in queryset:
+            try:
+                service(obj, request.user, **values)
+            except ValidationError as error:
+                modeladmin.message_user(
+                    request,
+                    gettext("%(record)s: %(reason)s")
+                    % {"record": obj, "reason": " ".join(error.messages)},
+                    messages.ERROR,
+                )
+            else:
+                done.append(str(obj))
+        if done:
+            modeladmin.message_user(
+                request,
+                gettext("“%(action)s” done: %(records)s.")
+                % {"action": capfirst(label), "records": ", ".join(done)},
+                messages.SUCCESS,
+            )
+
+    run.__name__ = name
+    run.__qualname__ = name
+    return admin.action(
+        run, description=capfirst(label), permissions=["change"], location=ON_LIST_AND_PAGE
+    )
+
+
+def lifecycle_action(model, name, service, *, inputs=()):
+    """``transition_action`` labelled with the transition's own label in the model's lifecycle."""
+    return transition_action(name, model.lifecycle[name].label, service, inputs=inputs)
+
+
+class DocumentForm(forms.ModelForm):
+    """The admin's document form: the file's size is checked, its metadata recorded."""
+
+    class Meta:
+        model = Document
+        fields = [
+            "title",
+            "kind",
+            "file",
+            "uploaded_at",
+            "agreement",
+            "convention",
+            "amendment",
+            "meeting",
+            "deliverable",
+        ]
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload and "file" in self.changed_data and upload.size > settings.DOCUMENT_MAX_SIZE:
+            raise ValidationError(
+                _("The file is too large (%(size)s); the limit is %(limit)s."),
+                code="file_too_large",
+                params={
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(settings.DOCUMENT_MAX_SIZE),
+                },
+            )
+        return upload
+
+    def save(self, commit=True):
+        upload = self.cleaned_data.get("file")
+        if upload and "file" in self.changed_data:
+            self.instance.original_name = upload.name[:255]
+            self.instance.size = upload.size
+            self.instance.content_type = (getattr(upload, "content_type", "") or "")[:100]
+        return super().save(commit=commit)

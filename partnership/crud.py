@@ -1,0 +1,271 @@
+"""Generic staff views: every lookup goes through the person's scope.
+
+A record out of the person's scope answers 404 (its existence is not leaked); a record
+they see but may not change answers 403. Lists filter (django-filter, in the URL),
+sort and paginate. Forms that belong together are saved together with their formsets,
+in one transaction. Lifecycle transitions ask for confirmation, then call the service.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import DeleteView, DetailView, FormView, UpdateView
+from django.views.generic.edit import CreateView
+from django_filters.views import FilterView
+
+from partnership.lifecycle import TransitionError
+from partnership.rules import visible
+
+
+def permission_name(model, action):
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def check_permission(user, permission, obj=None):
+    if not user.has_perm(permission, obj):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+class ScopedMixin:
+    """Fetch through the person's scope; check one named permission on the object."""
+
+    model = None
+    permission_action = "view"
+
+    def base_queryset(self):
+        return self.model._default_manager.all()
+
+    def get_queryset(self):
+        return visible(self.base_queryset(), self.request.user)
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        check_permission(
+            self.request.user, permission_name(self.model, self.permission_action), obj
+        )
+        return obj
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["opts"] = self.model._meta
+        return context
+
+
+class ParentMixin:
+    """Views of a record created under a parent (an action under a programme...)."""
+
+    parent_model = None
+    parent_kwarg = "parent_pk"
+    parent_permission = None  # e.g. "partnership.add_action", checked against the parent
+
+    def dispatch(self, request, *args, **kwargs):
+        self.parent = get_object_or_404(
+            visible(self.parent_model._default_manager.all(), request.user),
+            pk=kwargs[self.parent_kwarg],
+        )
+        if self.parent_permission:
+            check_permission(request.user, self.parent_permission, self.parent)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["parent"] = self.parent
+        return context
+
+
+class StaffListView(ScopedMixin, FilterView):
+    paginate_by = 25
+    template_name_suffix = "_list"
+
+    def get_queryset(self):
+        # A stable default order (the model's, then pk) that the list's sort filter overrides.
+        return super().get_queryset().order_by(*self.model._meta.ordering, "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_without_page"] = query.urlencode()
+        context["can_add"] = self.request.user.has_perm(permission_name(self.model, "add"))
+        return context
+
+
+class StaffDetailView(ScopedMixin, DetailView):
+    pass
+
+
+class FormsetsMixin:
+    """Save the main form and its inline formsets together, all or nothing."""
+
+    formset_classes: dict = {}
+    success_message = ""
+
+    def get_formset_kwargs(self, name):
+        return {}
+
+    def get_formsets(self, instance):
+        data = self.request.POST if self.request.method == "POST" else None
+        files = self.request.FILES if self.request.method == "POST" else None
+        return {
+            name: formset_class(
+                data, files, instance=instance, prefix=name, **self.get_formset_kwargs(name)
+            )
+            for name, formset_class in self.formset_classes.items()
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "formsets" not in kwargs:
+            context["formsets"] = self.get_formsets(self.object or self.model())
+        return context
+
+    def form_valid(self, form):
+        instance = form.save(commit=False)
+        formsets = self.get_formsets(instance)
+        if not all(formset.is_valid() for formset in formsets.values()):
+            return self.render_to_response(self.get_context_data(form=form, formsets=formsets))
+        try:
+            with transaction.atomic():
+                self.object = self.save_form(form)
+                for formset in formsets.values():
+                    formset.instance = self.object
+                    formset.save()
+                self.after_save(form, formsets)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.render_to_response(self.get_context_data(form=form, formsets=formsets))
+        if self.success_message:
+            messages.success(self.request, self.success_message % {"object": self.object})
+        return HttpResponseRedirect(self.get_success_url())
+
+    def save_form(self, form):
+        instance = form.save(commit=False)
+        instance._history_user = self.request.user
+        instance.save()
+        form.save_m2m()
+        return instance
+
+    def after_save(self, form, formsets):
+        """Hook for what must happen in the same transaction."""
+
+    def form_invalid(self, form):
+        formsets = self.get_formsets(form.instance)
+        for formset in formsets.values():
+            formset.is_valid()  # show the formsets' errors too
+        return self.render_to_response(self.get_context_data(form=form, formsets=formsets))
+
+
+class StaffCreateView(FormsetsMixin, CreateView):
+    """Create a record; under a parent (ParentMixin) the parent's permission is checked."""
+
+    template_name_suffix = "_form"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not isinstance(self, ParentMixin):
+            check_permission(request.user, permission_name(self.model, "add"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["opts"] = self.model._meta
+        return context
+
+
+class StaffUpdateView(ScopedMixin, FormsetsMixin, UpdateView):
+    permission_action = "change"
+    template_name_suffix = "_form"
+
+
+class StaffDeleteView(ScopedMixin, DeleteView):
+    permission_action = "delete"
+    template_name = "includes/confirm_delete.html"
+    success_url_name = None
+    protected_message = ""
+
+    def get_success_url(self):
+        return reverse(self.success_url_name)
+
+    def form_valid(self, form):
+        self.object._history_user = self.request.user
+        label = str(self.object)
+        try:
+            with transaction.atomic():
+                self.object.delete()
+        except ProtectedError:
+            messages.error(
+                self.request,
+                self.protected_message
+                or _("“%(object)s” cannot be deleted: other records depend on it.")
+                % {"object": label},
+            )
+            return HttpResponseRedirect(self.object.get_absolute_url())
+        messages.success(self.request, _("“%(object)s” was deleted.") % {"object": label})
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class TransitionView(ScopedMixin, FormView):
+    """Confirm, then run one lifecycle transition through its service.
+
+    GET shows a confirmation page (with the form of what the transition needs, if any);
+    POST runs it. A refused transition comes back with its reason.
+    """
+
+    permission_action = "change"
+    template_name = "includes/confirm_transition.html"
+    transitions: dict = {}  # name -> callable(view, obj, cleaned_data) running the service
+    forms: dict = {}  # name -> form class for transitions that need input
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        self.transition_name = kwargs["transition"]
+        if self.transition_name not in self.transitions:
+            from django.http import Http404
+
+            raise Http404
+        self.transition = self.model.lifecycle[self.transition_name]
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        check_permission(
+            self.request.user, permission_name(self.model, self.permission_action), obj
+        )
+        return obj
+
+    def get_form_class(self):
+        from django import forms
+
+        return self.forms.get(self.transition_name, forms.Form)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        form_class = self.get_form_class()
+        if getattr(form_class, "needs_object", False):
+            kwargs["obj"] = self.object
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            object=self.object,
+            transition=self.transition,
+            allowed=self.object.status in self.transition.sources,
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            self.transitions[self.transition_name](self, self.object, form.cleaned_data)
+        except TransitionError as error:
+            messages.error(self.request, " ".join(error.messages))
+            return HttpResponseRedirect(self.object.get_absolute_url())
+        messages.success(
+            self.request,
+            _("Done: %(action)s.") % {"action": self.transition.label},
+        )
+        return HttpResponseRedirect(self.object.get_absolute_url())

@@ -1,0 +1,255 @@
+"""Who may see and do what: the one place that decides it.
+
+Visibility: a staff member sees an agreement, and everything that hangs from it, only if
+their organisation, or the network head it belongs to, is a party to the agreement.
+Roles: a reader sees; a contributor also edits the actions, deliverables and follow-up
+tasks of their organisation; a coordinator also edits the agreement, its programmes,
+conventions, meetings and experimentations; an administrator does everything.
+
+Views fetch records through ``visible(queryset, user)`` (a record out of scope is a 404)
+and check the named permissions below with ``user.has_perm(name, obj)`` (403 when seen
+but not allowed). Templates use ``{% has_perm %}`` from ``rules``; the admin uses the same
+permissions through ``rules.contrib.admin``.
+"""
+
+import rules
+from django.db.models import Exists, OuterRef, Q
+
+from partnership.models import AgreementParty, StaffProfile
+
+Role = StaffProfile.Role
+ROLE_RANK = {Role.READER: 0, Role.CONTRIBUTOR: 1, Role.COORDINATOR: 2, Role.ADMINISTRATOR: 3}
+
+# The path from each model to the agreement it hangs from ("" for the agreement itself).
+AGREEMENT_PATHS = {
+    "partnership.agreement": "",
+    "partnership.agreementparty": "agreement",
+    "partnership.programme": "agreement",
+    "partnership.action": "programme__agreement",
+    "partnership.actioncontact": "action__programme__agreement",
+    "partnership.actionresource": "action__programme__agreement",
+    "partnership.deliverable": "action__programme__agreement",
+    "partnership.meeting": "agreement",
+    "partnership.participant": "meeting__agreement",
+    "partnership.agendaitem": "meeting__agreement",
+    "partnership.decision": "meeting__agreement",
+    "partnership.followuptask": "meeting__agreement",
+    "partnership.actionreview": "meeting__agreement",
+    "conventions.convention": "agreement",
+    "conventions.conventionparty": "convention__agreement",
+    "conventions.commitment": "convention__agreement",
+    "conventions.amendment": "convention__agreement",
+    "experimentations.experimentation": "agreement",
+    "experimentations.experimentationpartner": "experimentation__agreement",
+    "experimentations.territory": "experimentation__agreement",
+    "experimentations.enrolledcompany": "experimentation__agreement",
+    "experimentations.evaluation": "experimentation__agreement",
+}
+DOCUMENT_PATHS = {
+    "agreement": "agreement",
+    "convention": "convention__agreement",
+    "amendment": "amendment__convention__agreement",
+    "meeting": "meeting__agreement",
+    "deliverable": "deliverable__action__programme__agreement",
+}
+
+
+# The person ---------------------------------------------------------------------------
+
+
+def profile_of(user):
+    """The staff profile of the user, fetched once per user object (per request)."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_staff_profile"):
+        user._staff_profile = (
+            StaffProfile.objects.select_related("organisation").filter(user=user).first()
+        )
+    return user._staff_profile
+
+
+def role_of(user):
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.ADMINISTRATOR
+    profile = profile_of(user)
+    return profile.role if profile else None
+
+
+def has_role(user, role) -> bool:
+    current = role_of(user)
+    return current is not None and ROLE_RANK[current] >= ROLE_RANK[role]
+
+
+def organisation_ids(user) -> set[int]:
+    """The person's organisation and the network head it belongs to."""
+    profile = profile_of(user)
+    if profile is None:
+        return set()
+    ids = {profile.organisation_id}
+    if profile.organisation.parent_id:
+        ids.add(profile.organisation.parent_id)
+    return ids
+
+
+# Scopes -------------------------------------------------------------------------------
+
+
+def _party_condition(path: str, ids) -> Exists:
+    return Exists(
+        AgreementParty.objects.filter(
+            agreement=OuterRef(path or "pk"), organisation_id__in=list(ids)
+        )
+    )
+
+
+def visible(queryset, user):
+    """The records of the queryset the person may see."""
+    if has_role(user, Role.ADMINISTRATOR):
+        return queryset
+    ids = organisation_ids(user)
+    if not ids:
+        return queryset.none()
+    label = queryset.model._meta.label_lower
+    if label == "partnership.document":
+        condition = Q()
+        for field, path in DOCUMENT_PATHS.items():
+            condition |= Q(**{f"{field}__isnull": False}) & _party_condition(path, ids)
+        return queryset.filter(condition)
+    if label not in AGREEMENT_PATHS:
+        # Organisations, contacts, themes: the shared directories every staff member sees.
+        return queryset
+    return queryset.filter(_party_condition(AGREEMENT_PATHS[label], ids))
+
+
+def agreement_of(obj):
+    """The agreement a record hangs from (None for the shared directories)."""
+    label = obj._meta.label_lower
+    if label == "partnership.document":
+        return agreement_of(obj.attached_to)
+    if label not in AGREEMENT_PATHS:
+        return None
+    target = obj
+    path = AGREEMENT_PATHS[label]
+    for step in path.split("__") if path else []:
+        target = getattr(target, step)
+    return target
+
+
+def _party_ids(agreement) -> set[int]:
+    """The organisations party to the agreement, fetched once per agreement object."""
+    if not hasattr(agreement, "_party_ids"):
+        agreement._party_ids = set(agreement.parties.values_list("organisation_id", flat=True))
+    return agreement._party_ids
+
+
+# Predicates ---------------------------------------------------------------------------
+
+
+@rules.predicate
+def is_administrator(user):
+    return has_role(user, Role.ADMINISTRATOR)
+
+
+@rules.predicate
+def is_coordinator(user):
+    return has_role(user, Role.COORDINATOR)
+
+
+@rules.predicate
+def is_contributor(user):
+    return has_role(user, Role.CONTRIBUTOR)
+
+
+@rules.predicate
+def is_staff_member(user):
+    return role_of(user) is not None
+
+
+@rules.predicate
+def is_party(user, obj):
+    """The record hangs from an agreement the person's organisation is party to."""
+    if obj is None:
+        return True
+    agreement = agreement_of(obj)
+    if agreement is None:
+        return True
+    return bool(organisation_ids(user) & _party_ids(agreement))
+
+
+def _action_organisation_ids(action) -> set[int]:
+    if not hasattr(action, "_organisation_ids"):
+        action._organisation_ids = {action.lead_organisation_id} | set(
+            action.partners.values_list("pk", flat=True)
+        )
+    return action._organisation_ids
+
+
+@rules.predicate
+def is_own_work(user, obj):
+    """An action, deliverable or follow-up task of the person's organisation."""
+    if obj is None:
+        return True
+    mine = organisation_ids(user)
+    label = obj._meta.label_lower
+    if label == "partnership.action":
+        return bool(mine & _action_organisation_ids(obj))
+    if label in ("partnership.deliverable", "partnership.actionresource"):
+        return bool(mine & _action_organisation_ids(obj.action))
+    if label == "partnership.followuptask":
+        if obj.owner_id == user.pk:
+            return True
+        owner_profile = getattr(obj.owner, "profile", None) if obj.owner_id else None
+        return owner_profile is not None and owner_profile.organisation_id in mine
+    # A contributor may add an action of their organisation to a programme.
+    return label == "partnership.programme"
+
+
+can_view = is_administrator | (is_staff_member & is_party)
+can_coordinate = is_administrator | (is_coordinator & is_party)
+can_contribute = can_coordinate | (is_contributor & is_party & is_own_work)
+can_manage_directory = is_administrator | is_coordinator
+
+PERMISSIONS = {
+    # The shared directories.
+    "partnership.view_organisation": is_staff_member,
+    "partnership.add_organisation": can_manage_directory,
+    "partnership.change_organisation": can_manage_directory,
+    "partnership.delete_organisation": is_administrator,
+    "partnership.view_contact": is_staff_member,
+    "partnership.add_contact": can_manage_directory,
+    "partnership.change_contact": can_manage_directory,
+    "partnership.delete_contact": can_manage_directory,
+    "partnership.view_theme": is_staff_member,
+    "partnership.add_theme": is_administrator,
+    "partnership.change_theme": is_administrator,
+    "partnership.delete_theme": is_administrator,
+    # The agreement and what coordinators run under it.
+    "partnership.add_agreement": is_administrator | is_coordinator,
+}
+for label in (
+    "partnership.agreement",
+    "partnership.programme",
+    "partnership.meeting",
+    "conventions.convention",
+    "conventions.amendment",
+    "experimentations.experimentation",
+    "partnership.document",
+):
+    app, model = label.split(".")
+    PERMISSIONS[f"{app}.view_{model}"] = can_view
+    PERMISSIONS.setdefault(f"{app}.add_{model}", can_coordinate)  # object: the parent record
+    PERMISSIONS[f"{app}.change_{model}"] = can_coordinate
+    PERMISSIONS[f"{app}.delete_{model}"] = can_coordinate
+# The day-to-day work contributors do for their organisation.
+for model in ("action", "deliverable", "followuptask"):
+    PERMISSIONS[f"partnership.view_{model}"] = can_view
+    PERMISSIONS[f"partnership.add_{model}"] = can_contribute  # object: the parent record
+    PERMISSIONS[f"partnership.change_{model}"] = can_contribute
+    PERMISSIONS[f"partnership.delete_{model}"] = can_coordinate
+PERMISSIONS["partnership.add_action"] = can_coordinate | (is_contributor & is_party)
+PERMISSIONS["partnership.review_action"] = can_coordinate  # record a review at a meeting
+
+for name, predicate in PERMISSIONS.items():
+    rules.add_perm(name, predicate)

@@ -1,0 +1,3 @@
+"""Staff pages: meetings."""
+
+urlpatterns = []

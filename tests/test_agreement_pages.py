@@ -1,0 +1,149 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from partnership.models import Agreement, AgreementParty
+from tests.factories import AgreementFactory, AgreementPartyFactory, OrganisationFactory
+
+
+def test_reader_of_a_party_sees_the_agreement_hub(client, agreement, anact_reader):
+    client.force_login(anact_reader)
+    response = client.get(agreement.get_absolute_url())
+    assert response.status_code == 200
+    assert agreement.title in response.text
+    assert reverse("agreement_update", args=[agreement.pk]) not in response.text
+
+
+def test_aract_staff_see_the_agreements_of_their_network(client, agreement, aract_reader):
+    client.force_login(aract_reader)
+    assert client.get(agreement.get_absolute_url()).status_code == 200
+
+
+def test_outsider_gets_404_and_does_not_see_it_listed(client, agreement, outsider):
+    client.force_login(outsider)
+    assert client.get(agreement.get_absolute_url()).status_code == 404
+    assert agreement.reference not in client.get(reverse("agreement_list")).text
+
+
+def test_reader_cannot_edit_the_agreement(client, agreement, anact_reader):
+    client.force_login(anact_reader)
+    url = reverse("agreement_update", args=[agreement.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"title": "Piraté"}).status_code == 403
+    agreement.refresh_from_db()
+    assert agreement.title != "Piraté"
+
+
+def _form_data(**overrides):
+    data = {
+        "reference": "AC-2027-001",
+        "title": "Accord-cadre Anact – Cnav",
+        "purpose": "Coopérer sur le maintien en emploi.",
+        "starts_on": "2027-01-01",
+        "ends_on": "2030-12-31",
+        "notice_period_months": "6",
+        "meeting_frequency": "quarterly",
+        "parties-TOTAL_FORMS": "2",
+        "parties-INITIAL_FORMS": "0",
+        "parties-MIN_NUM_FORMS": "0",
+        "parties-MAX_NUM_FORMS": "1000",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_coordinator_creates_an_agreement_with_its_parties(
+    client, anact, outsider_organisation, anact_coordinator
+):
+    client.force_login(anact_coordinator)
+    data = _form_data(
+        **{
+            "parties-0-organisation": anact.pk,
+            "parties-0-signatory_name": "Directeur général",
+            "parties-1-organisation": outsider_organisation.pk,
+        }
+    )
+    response = client.post(reverse("agreement_create"), data)
+    agreement = Agreement.objects.get(reference="AC-2027-001")
+    assert response.status_code == 302
+    assert response["Location"] == agreement.get_absolute_url()
+    assert set(agreement.parties.values_list("organisation__acronym", flat=True)) == {
+        "Anact",
+        "Cnav",
+    }
+    assert agreement.history.first().history_user == anact_coordinator
+
+
+def test_coordinator_cannot_create_an_agreement_without_their_organisation(
+    client, inrs, outsider_organisation, anact_coordinator
+):
+    client.force_login(anact_coordinator)
+    data = _form_data(
+        **{"parties-0-organisation": inrs.pk, "parties-1-organisation": outsider_organisation.pk}
+    )
+    response = client.post(reverse("agreement_create"), data)
+    assert response.status_code == 200
+    assert not Agreement.objects.filter(reference="AC-2027-001").exists()
+    assert not AgreementParty.objects.filter(organisation=outsider_organisation).exists()
+
+
+def test_reversed_dates_are_refused_next_to_the_field_and_kept(client, anact, anact_coordinator):
+    client.force_login(anact_coordinator)
+    data = _form_data(
+        starts_on="2030-01-01", ends_on="2027-01-01", **{"parties-0-organisation": anact.pk}
+    )
+    response = client.post(reverse("agreement_create"), data)
+    assert response.status_code == 200
+    assert "ends_on" in response.context["form"].errors
+    assert 'value="Accord-cadre Anact – Cnav"' in response.text
+    assert not Agreement.objects.filter(reference="AC-2027-001").exists()
+
+
+def test_reader_cannot_create_an_agreement(client, anact_reader):
+    client.force_login(anact_reader)
+    assert client.get(reverse("agreement_create")).status_code == 403
+
+
+def test_coordinator_signs_through_a_confirmation_step(client, anact, inrs, anact_coordinator):
+    agreement = AgreementFactory(status=Agreement.Status.NEGOTIATION)
+    AgreementPartyFactory(agreement=agreement, organisation=anact)
+    AgreementPartyFactory(agreement=agreement, organisation=inrs)
+    client.force_login(anact_coordinator)
+    url = reverse("agreement_transition", args=[agreement.pk, "sign"])
+    assert client.get(agreement.get_absolute_url()).text.count(url) == 1
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"signed_on": "2024-01-10"})
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.status == Agreement.Status.SIGNED
+    assert agreement.signed_on == datetime.date(2024, 1, 10)
+
+
+def test_refused_transition_explains_why(client, anact, anact_coordinator):
+    agreement = AgreementFactory(status=Agreement.Status.NEGOTIATION)
+    AgreementPartyFactory(agreement=agreement, organisation=anact)
+    client.force_login(anact_coordinator)
+    url = reverse("agreement_transition", args=[agreement.pk, "sign"])
+    response = client.post(url, {"signed_on": "2024-01-10"}, follow=True)
+    agreement.refresh_from_db()
+    assert agreement.status == Agreement.Status.NEGOTIATION
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("two parties" in m or "deux parties" in m for m in messages)
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_agreement_list_query_count_does_not_grow(
+    client, anact, anact_reader, django_assert_num_queries, rows
+):
+    for _ in range(rows):
+        agreement = AgreementFactory()
+        AgreementPartyFactory(agreement=agreement, organisation=anact)
+        AgreementPartyFactory(agreement=agreement, organisation=OrganisationFactory())
+    client.force_login(anact_reader)
+    # session, user, staff profile, count, the model permissions of the user and of their
+    # groups (asked once for "can add"), organisations of the filter, the page of
+    # agreements, their parties with organisations.
+    with django_assert_num_queries(9):
+        response = client.get(reverse("agreement_list"))
+    assert response.status_code == 200
