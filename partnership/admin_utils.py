@@ -42,6 +42,11 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     list_per_page = 50
 
+    def get_ordering(self, request):
+        # Explicit, because a queryset with counts annotated (GROUP BY) drops Meta.ordering,
+        # and the autocomplete views paginate it.
+        return self.ordering or self.model._meta.ordering
+
     def save_model(self, request, obj, form, change):
         if not change:
             stamp_author(obj, request.user)
