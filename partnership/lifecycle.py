@@ -73,4 +73,5 @@ def apply_transition(instance, name: str, *, user, update_fields=(), reason: str
     }
     instance._change_reason = (f"{line} ({reason})" if reason else line)[:100]
     instance.save(update_fields=["status", *update_fields])
+    del instance._change_reason  # the line belongs to this save only
     return instance

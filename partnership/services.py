@@ -10,9 +10,18 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from partnership.lifecycle import TransitionError, apply_transition, lock
-from partnership.models import Action, ActionResource, Agreement, Meeting, Programme
+from partnership.models import (
+    Action,
+    ActionResource,
+    ActionReview,
+    Agreement,
+    FollowUpTask,
+    Meeting,
+    Programme,
+)
 
 
 def _today():
@@ -145,13 +154,18 @@ def programme_prepare_next_year(*, programme: Programme, user):
     programme = lock(programme)
     if programme.status not in (Programme.Status.ADOPTED, Programme.Status.CLOSED):
         raise TransitionError(_("The next year is prepared from an adopted programme."))
-    next_programme, created = Programme.objects.get_or_create(
-        agreement=programme.agreement,
-        year=programme.year + 1,
-        defaults={"title": _("Joint programme %(year)s") % {"year": programme.year + 1}},
-    )
-    if created:
+    next_programme = Programme.objects.filter(
+        agreement=programme.agreement, year=programme.year + 1
+    ).first()
+    if next_programme is None:
+        next_programme = Programme(
+            agreement=programme.agreement,
+            year=programme.year + 1,
+            title=_("Joint programme %(year)s") % {"year": programme.year + 1},
+        )
         next_programme._history_user = user
+        next_programme._change_reason = _("Prepared from %(year)s") % {"year": programme.year}
+        next_programme.save()
     if next_programme.status != Programme.Status.PREPARATION:
         raise TransitionError(
             _("The programme %(year)s is no longer in preparation: nothing is carried over.")
@@ -179,14 +193,18 @@ def programme_prepare_next_year(*, programme: Programme, user):
         action._change_reason = _("Carried over from %(year)s") % {"year": programme.year}
         action.save()
         action.partners.set(previous.partners.all())
-        ActionResource.objects.bulk_create(
-            ActionResource(
-                action=action,
-                organisation_id=resource.organisation_id,
-                person_days=resource.person_days,
-                budget=resource.budget,
-            )
-            for resource in previous.resources.all()
+        bulk_create_with_history(
+            [
+                ActionResource(
+                    action=action,
+                    organisation_id=resource.organisation_id,
+                    person_days=resource.person_days,
+                    budget=resource.budget,
+                )
+                for resource in previous.resources.all()
+            ],
+            ActionResource,
+            default_user=user,
         )
         carried.append(action)
     return next_programme, carried
@@ -256,3 +274,75 @@ def meeting_reopen(*, meeting: Meeting, user, reason: str) -> Meeting:
         update_fields=["minutes_approved_on", "minutes_approved_by"],
         reason=reason.strip(),
     )
+
+
+@transaction.atomic
+def action_review_record(
+    *, meeting: Meeting, action: Action, user, status: str, progress: int, comment: str = ""
+) -> ActionReview:
+    """Record an action's status, progress and comment at a meeting, and update the action.
+
+    Recording again at the same meeting updates that meeting's review. The action's history
+    says which meeting reviewed it; its status changes only if the review gives another one.
+    """
+    meeting = lock(meeting)  # a review is not recorded while the minutes are being approved
+    action = lock(action)
+    if meeting.is_read_only:
+        raise TransitionError(
+            _("The meeting is “%(status)s”: no review can be recorded at it any more.")
+            % {"status": meeting.get_status_display()}
+        )
+    if action.programme.agreement_id != meeting.agreement_id:
+        raise TransitionError(_("Only an action of the meeting's framework agreement is reviewed."))
+    if status not in Action.Status.values:
+        raise TransitionError(_("Unknown status of an action: %(status)s.") % {"status": status})
+    if not 0 <= progress <= 100:
+        raise TransitionError(_("Progress is a percentage between 0 and 100."))
+    if status == Action.Status.COMPLETED and progress != 100:
+        raise TransitionError(_("A completed action is at 100 %."))
+
+    review = ActionReview.objects.filter(meeting=meeting, action=action).first() or ActionReview(
+        meeting=meeting, action=action
+    )
+    review.status = status
+    review.progress = progress
+    review.comment = comment.strip()
+    review.recorded_by = user
+    review._history_user = user
+    review.save()
+
+    reason = _("Reviewed at the meeting “%(meeting)s”") % {"meeting": meeting}
+    update_fields = []
+    if action.progress != progress:
+        action.progress = progress
+        update_fields.append("progress")
+    if action.status != status:
+        previous = action.get_status_display()
+        action.status = status
+        update_fields.append("status")
+        reason = (
+            _("Status: %(previous)s → %(new)s")
+            % {
+                "previous": previous,
+                "new": action.get_status_display(),
+            }
+            + f" ({reason})"
+        )
+    if update_fields:
+        action._history_user = user
+        action._change_reason = reason[:100]
+        action.save(update_fields=[*update_fields, "updated_at"])
+    return review
+
+
+@transaction.atomic
+def followup_task_set_done(*, task: FollowUpTask, user, done: bool = True) -> FollowUpTask:
+    """Tick a follow-up task as done today, or open it again."""
+    task = lock(task)
+    if task.done == done:
+        return task
+    task.done = done
+    task.done_on = _today() if done else None
+    task._history_user = user
+    task.save(update_fields=["done", "done_on"])
+    return task

@@ -65,6 +65,9 @@ def test_reopening_approved_minutes_needs_a_reason_and_is_recorded(user):
     assert reopened.status == Meeting.Status.HELD
     assert reopened.minutes_approved_by is None
     assert "Coquille page 2" in reopened.history.first().history_change_reason
+    reopened.minutes = "Compte rendu corrigé."
+    reopened.save()
+    assert reopened.history.first().history_change_reason is None
 
 
 def test_cancelled_meeting_cannot_be_held(user):

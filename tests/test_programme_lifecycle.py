@@ -143,7 +143,9 @@ class TestPrepareNextYear:
             resource = action.resources.get()
             assert resource.organisation.name == "INRS"
             assert resource.person_days == 12
+            assert resource.history.get().history_user == user
             assert action.history.first().history_user == user
+        assert next_programme.history.get().history_user == user
 
     def test_running_it_twice_duplicates_nothing(self, user, adopted, actions):
         services.programme_prepare_next_year(programme=adopted, user=user)

@@ -15,7 +15,12 @@ class AgreementFilter(django_filters.FilterSet):
     )
     o = django_filters.OrderingFilter(
         label=_("Sort by"),
-        fields=(("reference", "reference"), ("title", "title"), ("starts_on", "starts_on"), ("ends_on", "ends_on")),
+        fields=(
+            ("reference", "reference"),
+            ("title", "title"),
+            ("starts_on", "starts_on"),
+            ("ends_on", "ends_on"),
+        ),
         field_labels={
             "reference": _("reference"),
             "title": _("title"),

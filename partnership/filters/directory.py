@@ -40,5 +40,7 @@ class ContactFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(
-            Q(last_name__icontains=value) | Q(first_name__icontains=value) | Q(email__icontains=value)
+            Q(last_name__icontains=value)
+            | Q(first_name__icontains=value)
+            | Q(email__icontains=value)
         )

@@ -48,10 +48,15 @@ class BaseAgreementPartyFormSet(forms.BaseInlineFormSet):
         ]
         if len(organisations) != len(set(organisations)):
             raise forms.ValidationError(_("An organisation is listed twice among the parties."))
-        if self.instance.pk and self.instance.status not in (
-            Agreement.Status.DRAFT,
-            Agreement.Status.NEGOTIATION,
-        ) and len(organisations) < 2:
+        if (
+            self.instance.pk
+            and self.instance.status
+            not in (
+                Agreement.Status.DRAFT,
+                Agreement.Status.NEGOTIATION,
+            )
+            and len(organisations) < 2
+        ):
             raise forms.ValidationError(_("A signed agreement keeps at least two parties."))
 
 

@@ -1,11 +1,10 @@
-import datetime
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -98,7 +97,7 @@ class Programme(models.Model):
 
     @property
     def is_current(self):
-        return self.year == datetime.date.today().year
+        return self.year == timezone.localdate().year
 
 
 class ActionQuerySet(models.QuerySet):
@@ -386,4 +385,4 @@ class Deliverable(models.Model):
 
     @property
     def is_overdue(self):
-        return bool(self.due_on and not self.delivered_on and self.due_on < datetime.date.today())
+        return bool(self.due_on and not self.delivered_on and self.due_on < timezone.localdate())

@@ -26,9 +26,13 @@ class AgreementList(AgreementMixin, crud.StaffListView):
     filterset_class = AgreementFilter
 
     def base_queryset(self):
-        return super().base_queryset().annotate(
-            programme_count=Count("programmes", distinct=True),
-            convention_count=Count("conventions", distinct=True),
+        return (
+            super()
+            .base_queryset()
+            .annotate(
+                programme_count=Count("programmes", distinct=True),
+                convention_count=Count("conventions", distinct=True),
+            )
         )
 
 

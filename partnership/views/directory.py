@@ -94,9 +94,7 @@ urlpatterns = [
     path("organismes/", OrganisationList.as_view(), name="organisation_list"),
     path("organismes/nouveau/", OrganisationCreate.as_view(), name="organisation_create"),
     path("organismes/<int:pk>/", OrganisationDetail.as_view(), name="organisation_detail"),
-    path(
-        "organismes/<int:pk>/modifier/", OrganisationUpdate.as_view(), name="organisation_update"
-    ),
+    path("organismes/<int:pk>/modifier/", OrganisationUpdate.as_view(), name="organisation_update"),
     path(
         "organismes/<int:pk>/supprimer/", OrganisationDelete.as_view(), name="organisation_delete"
     ),

@@ -1,0 +1,281 @@
+"""Forms of the programme pages: programmes, joint actions and their deliverables."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from conventions.models import Convention
+from partnership.forms.common import DateInput, NoMarkupMixin
+from partnership.models import (
+    Action,
+    ActionContact,
+    ActionResource,
+    Contact,
+    Deliverable,
+    Meeting,
+    Organisation,
+    Programme,
+    Theme,
+)
+from partnership.rules import Role, has_role, organisation_ids
+
+# Programmes ---------------------------------------------------------------------------
+
+
+class ProgrammeForm(NoMarkupMixin, forms.ModelForm):
+    """A programme of one agreement: the agreement comes from the page, never from the form."""
+
+    class Meta:
+        model = Programme
+        fields = ["year", "title", "summary", "review"]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "review": forms.Textarea(attrs={"rows": 6}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        programme = self.instance
+        if programme.status != Programme.Status.PREPARATION:
+            # The year of a programme that was proposed or adopted is settled.
+            self.fields["year"].disabled = True
+        if programme.status == Programme.Status.CLOSED:
+            self.fields["review"].required = True
+        else:
+            # The annual review is written when the programme is closed.
+            del self.fields["review"]
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        # The agreement is not a field of the form, so the model's unique check skips it.
+        taken = Programme.objects.filter(agreement_id=self.instance.agreement_id, year=year)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                _("This agreement already has a programme for %(year)s."),
+                params={"year": year},
+                code="unique",
+            )
+        return year
+
+
+class MeetingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        date = timezone.localtime(obj.starts_at).strftime("%d/%m/%Y")
+        return f"{obj.title} ({date})"
+
+
+class ProgrammeAdoptForm(forms.Form):
+    """Adoption records the meeting that adopted the programme: a held one of its agreement."""
+
+    meeting = MeetingChoiceField(label=_("adopted at the meeting"), queryset=Meeting.objects.none())
+    adopted_on = forms.DateField(
+        label=_("adopted on"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Leave empty to use the date of the meeting."),
+    )
+
+    needs_object = True
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = Meeting.objects.filter(
+            agreement_id=obj.agreement_id,
+            status__in=[Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED],
+        ).order_by("-starts_at")
+
+    def clean_adopted_on(self):
+        adopted_on = self.cleaned_data["adopted_on"]
+        if adopted_on and adopted_on > timezone.localdate():
+            raise forms.ValidationError(_("The date of adoption cannot be in the future."))
+        return adopted_on
+
+
+class ProgrammeCloseForm(NoMarkupMixin, forms.Form):
+    """Closing a programme asks for its annual review (bilan)."""
+
+    review = forms.CharField(
+        label=_("annual review"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What the year produced, what was postponed and why."),
+    )
+
+    needs_object = True
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if obj is not None and obj.review:
+            self.fields["review"].initial = obj.review
+
+
+# Joint actions ------------------------------------------------------------------------
+
+
+class ActionForm(NoMarkupMixin, forms.ModelForm):
+    """A joint action; who may lead it depends on the person (see ``clean``).
+
+    A contributor edits the actions of their organisation only: the action they save must be
+    led by their organisation (or its network head) or count it among the partners, or they
+    would lose the right to edit it.
+    """
+
+    progress = forms.IntegerField(
+        label=_("progress (%)"),
+        min_value=0,
+        max_value=100,
+        initial=0,
+        help_text=_("A percentage between 0 and 100."),
+    )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Action
+        fields = [
+            "title",
+            "kind",
+            "theme",
+            "lead_organisation",
+            "partners",
+            "convention",
+            "description",
+            "objectives",
+            "planned_start",
+            "planned_end",
+            "progress",
+            "continues",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "objectives": forms.Textarea(attrs={"rows": 3}),
+            "planned_start": DateInput,
+            "planned_end": DateInput,
+            "partners": forms.SelectMultiple(attrs={"size": 6}),
+        }
+
+    def __init__(self, *args, user, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.programme = programme
+        self.instance.programme = programme
+        if self.instance.pk and self.instance.updated_at:
+            self.fields["version"].initial = self.instance.updated_at.isoformat()
+        self.fields["lead_organisation"].queryset = Organisation.objects.all()
+        self.fields["partners"].queryset = Organisation.objects.all()
+        self.fields["partners"].help_text = _("Hold Ctrl (or Cmd) to choose several.")
+        themes = Theme.objects.filter(is_active=True)
+        if self.instance.theme_id:
+            themes = themes | Theme.objects.filter(pk=self.instance.theme_id)
+        self.fields["theme"].queryset = themes.distinct()
+        self.fields["convention"].queryset = Convention.objects.filter(
+            agreement_id=programme.agreement_id
+        ).order_by("annex_number")
+        continues = Action.objects.filter(
+            programme__agreement_id=programme.agreement_id, programme__year__lt=programme.year
+        ).select_related("programme")
+        if self.instance.pk:
+            continues = continues.exclude(pk=self.instance.pk)
+        self.fields["continues"].queryset = continues.order_by("-programme__year", "title")
+        self.fields["continues"].label_from_instance = lambda a: f"{a.programme.year} – {a.title}"
+        if self.is_contributor_only:
+            self.fields["lead_organisation"].help_text = _(
+                "Your organisation must lead the action or be one of its partners."
+            )
+
+    @property
+    def is_contributor_only(self):
+        return not has_role(self.user, Role.COORDINATOR)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk and self.programme.status == Programme.Status.CLOSED:
+            raise forms.ValidationError(_("The programme is closed: no action can be added."))
+        progress = cleaned.get("progress")
+        if (
+            self.instance.status == Action.Status.COMPLETED
+            and progress is not None
+            and progress != 100
+        ):
+            self.add_error("progress", _("A completed action stays at 100%."))
+        lead = cleaned.get("lead_organisation")
+        if self.is_contributor_only and lead is not None:
+            mine = organisation_ids(self.user)
+            partners = {organisation.pk for organisation in cleaned.get("partners") or ()}
+            if not mine & ({lead.pk} | partners):
+                self.add_error(
+                    "lead_organisation",
+                    _("Your organisation must lead the action or be one of its partners."),
+                )
+        return cleaned
+
+    def is_stale(self):
+        """Someone else saved the action since this form was opened."""
+        if not self.instance.pk:
+            return False
+        sent = self.cleaned_data.get("version")
+        if not sent:
+            return False
+        current = (
+            Action.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        return current is not None and current.isoformat() != sent
+
+
+class ActionResourceForm(forms.ModelForm):
+    class Meta:
+        model = ActionResource
+        fields = ["organisation", "person_days", "budget"]
+
+
+ActionResourceFormSet = forms.inlineformset_factory(
+    Action, ActionResource, form=ActionResourceForm, extra=1, can_delete=True
+)
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class ActionContactForm(forms.ModelForm):
+    user = StaffChoiceField(
+        label=_("staff member"),
+        queryset=get_user_model()
+        .objects.filter(profile__isnull=False, is_active=True)
+        .order_by("last_name", "first_name"),
+        required=False,
+    )
+
+    class Meta:
+        model = ActionContact
+        fields = ["organisation", "user", "contact", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = Contact.objects.order_by("last_name", "first_name")
+
+
+ActionContactFormSet = forms.inlineformset_factory(
+    Action, ActionContact, form=ActionContactForm, extra=1, can_delete=True
+)
+
+
+# Deliverables -------------------------------------------------------------------------
+
+
+class DeliverableForm(NoMarkupMixin, forms.ModelForm):
+    class Meta:
+        model = Deliverable
+        fields = ["title", "kind", "due_on", "delivered_on", "link"]
+        widgets = {"due_on": DateInput, "delivered_on": DateInput}
+
+    def clean_delivered_on(self):
+        delivered_on = self.cleaned_data["delivered_on"]
+        if delivered_on and delivered_on > timezone.localdate():
+            raise forms.ValidationError(_("A deliverable cannot be delivered in the future."))
+        return delivered_on
