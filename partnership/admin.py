@@ -42,12 +42,21 @@ from partnership.models import (
     StaffProfile,
     Theme,
 )
+from partnership.rules import is_administrator
 
 User = get_user_model()
 
 admin.site.site_header = _("Partnership tracker – back office")
 admin.site.site_title = _("Partnership tracker")
 admin.site.index_title = _("Back office")
+
+
+def administrators_only(request):
+    """Only administrators (partnership.rules) enter the back office, whatever is_staff says."""
+    return request.user.is_active and request.user.is_staff and is_administrator.test(request.user)
+
+
+admin.site.has_permission = administrators_only
 
 
 # Shared inlines ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from partnership.models import Document
+from partnership.rules import is_administrator
 
 ON_LIST_AND_PAGE = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
@@ -38,9 +39,28 @@ def stamp_author(obj, user):
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
-    """Every model admin: history page, authors recorded, fifty rows a page."""
+    """Every model admin: history page, authors recorded, fifty rows a page.
+
+    The back office is for administrators: partnership.rules decides who is one, as it
+    decides everything else.
+    """
 
     list_per_page = 50
+
+    def has_module_permission(self, request):
+        return is_administrator.test(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_administrator.test(request.user)
+
+    def has_add_permission(self, request, *args):
+        return is_administrator.test(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_administrator.test(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_administrator.test(request.user)
 
     def get_ordering(self, request):
         # Explicit, because a queryset with counts annotated (GROUP BY) drops Meta.ordering,
