@@ -122,6 +122,10 @@ class FormsetsMixin:
         context = super().get_context_data(**kwargs)
         if "formsets" not in kwargs:
             context["formsets"] = self.get_formsets(self.object or self.model())
+        context["formsets_have_errors"] = any(
+            formset.is_bound and formset.total_error_count()
+            for formset in context["formsets"].values()
+        )
         return context
 
     def form_valid(self, form):
@@ -129,6 +133,11 @@ class FormsetsMixin:
         formsets = self.get_formsets(instance)
         if not all(formset.is_valid() for formset in formsets.values()):
             return self.render_to_response(self.get_context_data(form=form, formsets=formsets))
+        unsaved = [
+            obj
+            for obj in [form.instance, *(f.instance for fs in formsets.values() for f in fs)]
+            if obj.pk is None
+        ]
         try:
             with transaction.atomic():
                 self.object = self.save_form(form)
@@ -137,6 +146,12 @@ class FormsetsMixin:
                     formset.save()
                 self.after_save(form, formsets)
         except ValidationError as error:
+            # The transaction was rolled back: what it created does not exist any more.
+            for obj in unsaved:
+                obj.pk = None
+                obj._state.adding = True
+            if form.instance.pk is None:
+                self.object = None
             form.add_error(None, error)
             return self.render_to_response(self.get_context_data(form=form, formsets=formsets))
         if self.success_message:

@@ -147,3 +147,26 @@ def test_agreement_list_query_count_does_not_grow(
     with django_assert_num_queries(9):
         response = client.get(reverse("agreement_list"))
     assert response.status_code == 200
+
+
+def test_refused_creation_stays_a_creation_page_with_nothing_saved(
+    client, inrs, outsider_organisation, anact_coordinator
+):
+    client.force_login(anact_coordinator)
+    data = _form_data(
+        **{"parties-0-organisation": inrs.pk, "parties-1-organisation": outsider_organisation.pk}
+    )
+    response = client.post(reverse("agreement_create"), data)
+    assert response.status_code == 200
+    assert response.context.get("object") is None
+    assert response.context["form"].instance.pk is None
+    assert all(f.instance.pk is None for f in response.context["formsets"]["parties"])
+
+
+def test_formset_errors_are_announced_at_the_top(client, anact, anact_coordinator):
+    client.force_login(anact_coordinator)
+    data = _form_data(**{"parties-0-organisation": anact.pk, "parties-1-organisation": anact.pk})
+    response = client.post(reverse("agreement_create"), data)
+    assert response.status_code == 200
+    assert response.context["formsets_have_errors"]
+    assert not Agreement.objects.filter(reference="AC-2027-001").exists()
