@@ -1,5 +1,39 @@
 """Staff pages of the experimentations."""
 
+from django.urls import path
+
+from experimentations import views
+
 app_name = "experimentations"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.ExperimentationList.as_view(), name="experimentation_list"),
+    path(
+        "accord/<int:agreement_pk>/nouvelle/",
+        views.ExperimentationCreate.as_view(),
+        name="experimentation_create",
+    ),
+    path("<int:pk>/", views.ExperimentationDetail.as_view(), name="experimentation_detail"),
+    path(
+        "<int:pk>/modifier/",
+        views.ExperimentationUpdate.as_view(),
+        name="experimentation_update",
+    ),
+    path(
+        "<int:pk>/supprimer/",
+        views.ExperimentationDelete.as_view(),
+        name="experimentation_delete",
+    ),
+    path(
+        "<int:pk>/statut/<slug:transition>/",
+        views.ExperimentationTransition.as_view(),
+        name="experimentation_transition",
+    ),
+    path(
+        "<int:experimentation_pk>/entreprises/nouvelle/",
+        views.CompanyCreate.as_view(),
+        name="company_create",
+    ),
+    path("entreprises/<int:pk>/modifier/", views.CompanyUpdate.as_view(), name="company_update"),
+    path("entreprises/<int:pk>/supprimer/", views.CompanyDelete.as_view(), name="company_delete"),
+]

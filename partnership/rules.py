@@ -235,6 +235,7 @@ for label in (
     "conventions.convention",
     "conventions.amendment",
     "experimentations.experimentation",
+    "experimentations.enrolledcompany",  # object for "add": the experimentation
     "partnership.document",
 ):
     app, model = label.split(".")

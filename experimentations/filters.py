@@ -1,0 +1,51 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from experimentations.models import Experimentation, Priority, Sector
+from partnership.models import Agreement, Organisation, Region
+from partnership.rules import visible
+
+
+def _partner_organisations(request):
+    return Organisation.objects.filter(experimentation_partnerships__isnull=False).distinct()
+
+
+def _agreements(request):
+    # Only the agreements the person sees: their titles are not public.
+    if request is None:
+        return Agreement.objects.none()
+    return visible(Agreement.objects.all(), request.user).order_by("reference")
+
+
+class ExperimentationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    priority = django_filters.ChoiceFilter(label=_("priority"), choices=Priority.choices)
+    sector = django_filters.ChoiceFilter(label=_("sector"), choices=Sector.choices)
+    phase = django_filters.ChoiceFilter(
+        label=_("phase"), field_name="status", choices=Experimentation.Phase.choices
+    )
+    partner = django_filters.ModelChoiceFilter(
+        label=_("partner"),
+        field_name="partners__organisation",
+        queryset=_partner_organisations,
+        distinct=True,
+    )
+    region = django_filters.ChoiceFilter(
+        label=_("region"), field_name="territories__region", choices=Region.choices, distinct=True
+    )
+    agreement = django_filters.ModelChoiceFilter(
+        label=_("framework agreement"), queryset=_agreements
+    )
+    o = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("title", "title"), ("starts_on", "starts_on"), ("phase_rank", "phase")),
+        field_labels={"title": _("title"), "starts_on": _("start"), "phase_rank": _("phase")},
+    )
+
+    class Meta:
+        model = Experimentation
+        fields = ["q", "priority", "sector", "phase", "partner", "region", "agreement"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value))
