@@ -311,6 +311,9 @@ class AgendaItemForm(SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Left empty, an item goes to the end of the agenda (see the formset).
+        self.fields["position"].required = False
+        self.fields["position"].initial = None
         _limit_length(self.fields["notes"], COMMENT_MAX_LENGTH)
 
     def clean(self):
@@ -324,11 +327,24 @@ class AgendaItemForm(SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
         return cleaned
 
 
+class BaseAgendaItemFormSet(BaseMeetingFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        last = max((f.cleaned_data["position"] or 0 for f in kept), default=0)
+        for form in kept:
+            if form.cleaned_data["position"] is None:
+                last += 1
+                form.cleaned_data["position"] = form.instance.position = last
+
+
 AgendaItemFormSet = forms.inlineformset_factory(
     Meeting,
     AgendaItem,
     form=AgendaItemForm,
-    formset=BaseMeetingFormSet,
+    formset=BaseAgendaItemFormSet,
     extra=3,
     can_delete=True,
 )
