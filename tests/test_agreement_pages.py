@@ -170,3 +170,20 @@ def test_formset_errors_are_announced_at_the_top(client, anact, anact_coordinato
     assert response.status_code == 200
     assert response.context["formsets_have_errors"]
     assert not Agreement.objects.filter(reference="AC-2027-001").exists()
+
+
+def test_hub_offers_the_coordinator_to_add_under_the_agreement(
+    client, agreement, anact_coordinator, anact_reader
+):
+    links = [
+        reverse("programme_create", args=[agreement.pk]),
+        reverse("conventions:convention_create", args=[agreement.pk]),
+        reverse("meeting_create", args=[agreement.pk]),
+        reverse("experimentations:experimentation_create", args=[agreement.pk]),
+    ]
+    client.force_login(anact_coordinator)
+    page = client.get(agreement.get_absolute_url()).text
+    assert all(link in page for link in links)
+    client.force_login(anact_reader)
+    page = client.get(agreement.get_absolute_url()).text
+    assert not any(link in page for link in links)
