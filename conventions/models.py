@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from partnership.lifecycle import Lifecycle, Transition
@@ -16,10 +17,10 @@ class Convention(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         NEGOTIATION = "negotiation", _("in negotiation")
-        SIGNED = "signed", _("signed")
+        SIGNED = "signed", pgettext_lazy("convention", "signed")
         IN_FORCE = "in_force", _("in force")
         ENDED = "ended", _("ended")
-        TERMINATED = "terminated", _("terminated")
+        TERMINATED = "terminated", pgettext_lazy("convention", "terminated")
 
     SIGNED_STATUSES = (Status.SIGNED, Status.IN_FORCE, Status.ENDED, Status.TERMINATED)
 

@@ -34,7 +34,7 @@ def _check_ready(experimentation: Experimentation, name: str) -> None:
 def experimentation_advance(*, experimentation: Experimentation, user, name: str):
     """Move to the next phase (start_trial, evaluate, extend, deploy)."""
     if name == "stop":
-        raise TransitionError(_("Stopping needs a reason: use experimentation_stop."))
+        raise TransitionError(_("Stopping an experimentation needs a reason."))
     experimentation = lock(experimentation)
     Experimentation.lifecycle.check_source(experimentation, name)
     _check_ready(experimentation, name)

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from partnership.lifecycle import Lifecycle, Transition
@@ -133,7 +134,12 @@ class Action(models.Model):
     FINISHED = (Status.COMPLETED, Status.CANCELLED)
 
     lifecycle = Lifecycle(
-        Transition("start", (Status.PLANNED, Status.POSTPONED), Status.IN_PROGRESS, _("start")),
+        Transition(
+            "start",
+            (Status.PLANNED, Status.POSTPONED),
+            Status.IN_PROGRESS,
+            pgettext_lazy("transition", "start"),
+        ),
         Transition("complete", (Status.IN_PROGRESS,), Status.COMPLETED, _("complete")),
         Transition(
             "postpone", (Status.PLANNED, Status.IN_PROGRESS), Status.POSTPONED, _("postpone")
