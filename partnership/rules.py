@@ -180,9 +180,11 @@ def is_party(user, obj):
 
 def _action_organisation_ids(action) -> set[int]:
     if not hasattr(action, "_organisation_ids"):
-        action._organisation_ids = {action.lead_organisation_id} | set(
-            action.partners.values_list("pk", flat=True)
-        )
+        if "partners" in getattr(action, "_prefetched_objects_cache", {}):
+            partner_ids = {partner.pk for partner in action.partners.all()}  # no query
+        else:
+            partner_ids = set(action.partners.values_list("pk", flat=True))
+        action._organisation_ids = {action.lead_organisation_id} | partner_ids
     return action._organisation_ids
 
 
