@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Convention
@@ -123,7 +124,7 @@ class ActionForm(NoMarkupMixin, forms.ModelForm):
     """
 
     progress = forms.IntegerField(
-        label=_("progress (%)"),
+        label=capfirst(Action._meta.get_field("progress").verbose_name),
         min_value=0,
         max_value=100,
         initial=0,
@@ -244,7 +245,7 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 class ActionContactForm(forms.ModelForm):
     user = StaffChoiceField(
-        label=_("staff member"),
+        label=capfirst(ActionContact._meta.get_field("user").verbose_name),
         queryset=get_user_model()
         .objects.filter(profile__isnull=False, is_active=True)
         .order_by("last_name", "first_name"),

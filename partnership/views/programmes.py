@@ -1,3 +1,469 @@
-"""Staff pages: programmes."""
+"""Staff pages: annual joint work programmes, their joint actions (chantiers) and deliverables."""
 
-urlpatterns = []
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponseRedirect
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.generic import DetailView
+
+from partnership import crud, services
+from partnership.filters.programmes import ActionFilter, ProgrammeActionFilter, ProgrammeFilter
+from partnership.forms.programmes import (
+    ActionContactFormSet,
+    ActionForm,
+    ActionResourceFormSet,
+    DeliverableForm,
+    ProgrammeAdoptForm,
+    ProgrammeCloseForm,
+    ProgrammeForm,
+)
+from partnership.lifecycle import TransitionError
+from partnership.models import (
+    Action,
+    ActionContact,
+    ActionResource,
+    ActionReview,
+    Agreement,
+    Deliverable,
+    Programme,
+)
+from partnership.rules import Role, has_role, profile_of, visible
+
+# Programmes ---------------------------------------------------------------------------
+
+
+class ProgrammeMixin:
+    model = Programme
+
+    def base_queryset(self):
+        return Programme.objects.select_related("agreement", "adopted_at")
+
+
+def _status_counts(programmes_actions):
+    counts = dict(programmes_actions.order_by().values_list("status").annotate(count=Count("pk")))
+    return [
+        {"status": value, "label": label, "count": counts.get(value, 0)}
+        for value, label in Action.Status.choices
+    ]
+
+
+def group_actions(actions, by):
+    """The actions in groups by kind (in the order of the kinds) or by theme (by name)."""
+    groups = {}
+    if by == "theme":
+        for action in actions:
+            key = (action.theme is None, action.theme.name if action.theme else "")
+            label = action.theme.name if action.theme else _("No theme")
+            groups.setdefault(key, {"label": label, "actions": []})["actions"].append(action)
+    else:
+        order = {value: index for index, value in enumerate(Action.Kind.values)}
+        for action in actions:
+            key = (order.get(action.kind, len(order)), action.kind)
+            label = action.get_kind_display()
+            groups.setdefault(key, {"label": label, "actions": []})["actions"].append(action)
+    return [groups[key] for key in sorted(groups)]
+
+
+class ProgrammeList(ProgrammeMixin, crud.StaffListView):
+    filterset_class = ProgrammeFilter
+
+    def base_queryset(self):
+        return (
+            super()
+            .base_queryset()
+            .annotate(
+                action_count=Count("actions"),
+                ongoing_count=Count("actions", filter=Q(actions__status="in_progress")),
+                completed_count=Count("actions", filter=Q(actions__status="completed")),
+            )
+        )
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("-year", "agreement__reference", "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        # A programme is created under its agreement: offer the agreements the person may add to.
+        addable = []
+        if has_role(user, Role.COORDINATOR):
+            agreements = visible(Agreement.objects.all(), user).exclude(
+                status__in=[Agreement.Status.EXPIRED, Agreement.Status.TERMINATED]
+            )
+            addable = [
+                agreement
+                for agreement in agreements.order_by("reference")
+                if user.has_perm("partnership.add_programme", agreement)
+            ]
+        context.update(can_add=bool(addable), addable_agreements=addable)
+        return context
+
+
+class ProgrammeDetail(ProgrammeMixin, crud.StaffDetailView):
+    """The programme page: its actions grouped by kind or theme, filterable, with counts."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        programme = self.object
+        user = self.request.user
+        group_by = "theme" if self.request.GET.get("group") == "theme" else "kind"
+        actions = (
+            programme.actions.select_related("lead_organisation", "theme")
+            .prefetch_related("partners")
+            .order_by("title", "pk")
+        )
+        action_filter = ProgrammeActionFilter(
+            self.request.GET, queryset=actions, request=self.request, programme=programme
+        )
+        filtered = list(action_filter.qs)
+        status_counts = _status_counts(programme.actions.all())
+        context.update(
+            filter=action_filter,
+            group_by=group_by,
+            groups=group_actions(filtered, group_by),
+            shown_count=len(filtered),
+            status_counts=status_counts,
+            action_total=sum(item["count"] for item in status_counts),
+            filtered=any(action_filter.data.get(name) for name in action_filter.filters),
+            can_add_action=user.has_perm("partnership.add_action", programme),
+            can_prepare_next_year=(
+                programme.status in (Programme.Status.ADOPTED, Programme.Status.CLOSED)
+                and user.has_perm("partnership.change_programme", programme)
+            ),
+        )
+        return context
+
+
+class ProgrammeCreate(ProgrammeMixin, crud.ParentMixin, crud.StaffCreateView):
+    parent_model = Agreement
+    parent_kwarg = "agreement_pk"
+    parent_permission = "partnership.add_programme"
+    form_class = ProgrammeForm
+    success_message = gettext_lazy("The programme “%(object)s” was created.")
+
+    def get_initial(self):
+        latest = self.parent.programmes.order_by("-year").values_list("year", flat=True).first()
+        return {"year": latest + 1 if latest else timezone.localdate().year}
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = Programme(agreement=self.parent)
+        return kwargs
+
+
+class ProgrammeUpdate(ProgrammeMixin, crud.StaffUpdateView):
+    form_class = ProgrammeForm
+    success_message = gettext_lazy("The programme “%(object)s” was saved.")
+
+
+class ProgrammeDelete(ProgrammeMixin, crud.StaffDeleteView):
+    success_url_name = "programme_list"
+    protected_message = gettext_lazy(
+        "This programme cannot be deleted: it has actions, or meetings refer to it. "
+        "Delete or move its actions first."
+    )
+
+
+class ProgrammeTransition(ProgrammeMixin, crud.TransitionView):
+    forms = {"adopt": ProgrammeAdoptForm, "close": ProgrammeCloseForm}
+    transitions = {
+        "propose": lambda view, obj, data: services.programme_propose(
+            programme=obj, user=view.request.user
+        ),
+        "withdraw": lambda view, obj, data: services.programme_withdraw(
+            programme=obj, user=view.request.user
+        ),
+        "adopt": lambda view, obj, data: services.programme_adopt(
+            programme=obj,
+            user=view.request.user,
+            meeting=data["meeting"],
+            adopted_on=data.get("adopted_on"),
+        ),
+        "close": lambda view, obj, data: services.programme_close(
+            programme=obj, user=view.request.user, review=data["review"]
+        ),
+    }
+
+
+class ProgrammePrepareNextYear(ProgrammeMixin, crud.ScopedMixin, DetailView):
+    """Preview the actions carried over to next year (GET), then create next year (POST)."""
+
+    permission_action = "change"
+    template_name = "partnership/programme_next_year.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        programme = self.object
+        next_programme = Programme.objects.filter(
+            agreement_id=programme.agreement_id, year=programme.year + 1
+        ).first()
+        context.update(
+            allowed=programme.status in (Programme.Status.ADOPTED, Programme.Status.CLOSED),
+            carried_over=list(services.programme_carry_over_preview(programme=programme)),
+            next_programme=next_programme,
+            next_year=programme.year + 1,
+            next_is_open=(
+                next_programme is None or next_programme.status == Programme.Status.PREPARATION
+            ),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        programme = self.get_object()
+        try:
+            next_programme, carried = services.programme_prepare_next_year(
+                programme=programme, user=request.user
+            )
+        except TransitionError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(programme.get_absolute_url())
+        messages.success(
+            request,
+            ngettext(
+                "The programme %(year)s is being prepared: %(count)s action was carried over.",
+                "The programme %(year)s is being prepared: %(count)s actions were carried over.",
+                len(carried),
+            )
+            % {"year": next_programme.year, "count": len(carried)},
+        )
+        return HttpResponseRedirect(next_programme.get_absolute_url())
+
+
+# Joint actions ------------------------------------------------------------------------
+
+
+class ActionMixin:
+    model = Action
+
+    def base_queryset(self):
+        return Action.objects.select_related("programme__agreement", "lead_organisation", "theme")
+
+
+class ActionList(ActionMixin, crud.StaffListView):
+    filterset_class = ActionFilter
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_add"] = False  # an action is created from its programme's page
+        return context
+
+
+class ActionDetail(ActionMixin, crud.StaffDetailView):
+    def base_queryset(self):
+        return Action.objects.select_related(
+            "programme__agreement",
+            "lead_organisation",
+            "theme",
+            "convention",
+            "continues__programme",
+            "continuation__programme",
+        ).prefetch_related(
+            "partners",
+            Prefetch(
+                "contacts",
+                ActionContact.objects.select_related("organisation", "user", "contact").order_by(
+                    "organisation__name", "pk"
+                ),
+            ),
+            Prefetch(
+                "resources",
+                ActionResource.objects.select_related("organisation").order_by(
+                    "organisation__name"
+                ),
+            ),
+            Prefetch(
+                "deliverables",
+                Deliverable.objects.prefetch_related("documents").order_by("due_on", "title", "pk"),
+            ),
+            Prefetch(
+                "reviews",
+                ActionReview.objects.select_related("meeting", "recorded_by").order_by(
+                    "-meeting__starts_at", "-pk"
+                ),
+            ),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        action = self.object
+        user = self.request.user
+        resources = list(action.resources.all())
+        # A stand-in deliverable of this action: the deliverable permissions depend on the action.
+        sample = Deliverable(action=action)
+        try:
+            continuation = action.continuation
+        except Action.continuation.RelatedObjectDoesNotExist:
+            continuation = None
+        context.update(
+            resources=resources,
+            total_person_days=sum(resource.person_days for resource in resources),
+            total_budget=sum(resource.budget for resource in resources),
+            continuation=continuation,
+            can_add_deliverable=user.has_perm("partnership.add_deliverable", action),
+            can_change_deliverable=user.has_perm("partnership.change_deliverable", sample),
+            can_delete_deliverable=user.has_perm("partnership.delete_deliverable", sample),
+        )
+        return context
+
+
+class ActionFormMixin:
+    form_class = ActionForm
+    formset_classes = {"resources": ActionResourceFormSet, "contacts": ActionContactFormSet}
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(user=self.request.user, programme=self.get_programme())
+        return kwargs
+
+    def save_form(self, form):
+        if form.is_stale():
+            raise ValidationError(
+                _(
+                    "Someone else saved this action while you were editing it: nothing was "
+                    "saved. Open the action again to see their changes, then make yours."
+                )
+            )
+        return super().save_form(form)
+
+
+class ActionCreate(ActionMixin, ActionFormMixin, crud.ParentMixin, crud.StaffCreateView):
+    parent_model = Programme
+    parent_kwarg = "programme_pk"
+    parent_permission = "partnership.add_action"
+    success_message = gettext_lazy("The action “%(object)s” was created.")
+
+    def get_programme(self):
+        return self.parent
+
+    def get_initial(self):
+        initial = super().get_initial()
+        profile = profile_of(self.request.user)
+        if profile is not None:
+            initial["lead_organisation"] = profile.organisation_id
+        return initial
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = Action(programme=self.parent)
+        return kwargs
+
+
+class ActionUpdate(ActionMixin, ActionFormMixin, crud.StaffUpdateView):
+    success_message = gettext_lazy("The action “%(object)s” was saved.")
+
+    def get_programme(self):
+        return self.object.programme
+
+
+class ActionDelete(ActionMixin, crud.StaffDeleteView):
+    protected_message = gettext_lazy(
+        "This action cannot be deleted: meetings refer to it (agenda items or working group "
+        "meetings)."
+    )
+
+    def get_success_url(self):
+        return self.object.programme.get_absolute_url()
+
+
+def _action_transition(name):
+    return lambda view, obj, data: services.action_transition(
+        action=obj, user=view.request.user, name=name
+    )
+
+
+class ActionTransition(ActionMixin, crud.TransitionView):
+    transitions = {
+        name: _action_transition(name)
+        for name in ("start", "complete", "postpone", "replan", "cancel")
+    }
+
+
+# Deliverables -------------------------------------------------------------------------
+
+
+class DeliverableMixin:
+    model = Deliverable
+
+    def base_queryset(self):
+        return Deliverable.objects.select_related("action__programme__agreement")
+
+    def get_success_url(self):
+        return self.object.get_absolute_url()
+
+
+class DeliverableCreate(DeliverableMixin, crud.ParentMixin, crud.StaffCreateView):
+    form_class = DeliverableForm
+    parent_model = Action
+    parent_kwarg = "action_pk"
+    parent_permission = "partnership.add_deliverable"
+    success_message = gettext_lazy("The deliverable “%(object)s” was added.")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = Deliverable(action=self.parent)
+        return kwargs
+
+
+class DeliverableUpdate(DeliverableMixin, crud.StaffUpdateView):
+    form_class = DeliverableForm
+    success_message = gettext_lazy("The deliverable “%(object)s” was saved.")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["parent"] = self.object.action
+        return context
+
+
+class DeliverableDelete(DeliverableMixin, crud.StaffDeleteView):
+    pass
+
+
+urlpatterns = [
+    # Programmes
+    path("programmes/", ProgrammeList.as_view(), name="programme_list"),
+    path(
+        "accords/<int:agreement_pk>/programmes/nouveau/",
+        ProgrammeCreate.as_view(),
+        name="programme_create",
+    ),
+    path("programmes/<int:pk>/", ProgrammeDetail.as_view(), name="programme_detail"),
+    path("programmes/<int:pk>/modifier/", ProgrammeUpdate.as_view(), name="programme_update"),
+    path("programmes/<int:pk>/supprimer/", ProgrammeDelete.as_view(), name="programme_delete"),
+    path(
+        "programmes/<int:pk>/statut/<slug:transition>/",
+        ProgrammeTransition.as_view(),
+        name="programme_transition",
+    ),
+    path(
+        "programmes/<int:pk>/annee-suivante/",
+        ProgrammePrepareNextYear.as_view(),
+        name="programme_next_year",
+    ),
+    # Joint actions
+    path("actions/", ActionList.as_view(), name="action_list"),
+    path(
+        "programmes/<int:programme_pk>/actions/nouvelle/",
+        ActionCreate.as_view(),
+        name="action_create",
+    ),
+    path("actions/<int:pk>/", ActionDetail.as_view(), name="action_detail"),
+    path("actions/<int:pk>/modifier/", ActionUpdate.as_view(), name="action_update"),
+    path("actions/<int:pk>/supprimer/", ActionDelete.as_view(), name="action_delete"),
+    path(
+        "actions/<int:pk>/statut/<slug:transition>/",
+        ActionTransition.as_view(),
+        name="action_transition",
+    ),
+    # Deliverables
+    path(
+        "actions/<int:action_pk>/livrables/nouveau/",
+        DeliverableCreate.as_view(),
+        name="deliverable_create",
+    ),
+    path("livrables/<int:pk>/modifier/", DeliverableUpdate.as_view(), name="deliverable_update"),
+    path("livrables/<int:pk>/supprimer/", DeliverableDelete.as_view(), name="deliverable_delete"),
+]
