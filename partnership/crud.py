@@ -122,6 +122,10 @@ class FormsetsMixin:
         context = super().get_context_data(**kwargs)
         if "formsets" not in kwargs:
             context["formsets"] = self.get_formsets(self.object or self.model())
+        context["formset_sections"] = [
+            (formset, formset.model._meta.verbose_name_plural)
+            for formset in context["formsets"].values()
+        ]
         context["formsets_have_errors"] = any(
             formset.is_bound and formset.total_error_count()
             for formset in context["formsets"].values()

@@ -187,3 +187,9 @@ def test_hub_offers_the_coordinator_to_add_under_the_agreement(
     client.force_login(anact_reader)
     page = client.get(agreement.get_absolute_url()).text
     assert not any(link in page for link in links)
+
+
+def test_edit_page_names_each_formset(client, agreement, anact_coordinator):
+    client.force_login(anact_coordinator)
+    response = client.get(reverse("agreement_update", args=[agreement.pk]))
+    assert "<legend class=\"h6\">Parties à l’accord-cadre</legend>" in response.text
