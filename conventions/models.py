@@ -3,6 +3,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -27,8 +28,20 @@ class Convention(models.Model):
     lifecycle = Lifecycle(
         Transition("negotiate", (Status.DRAFT,), Status.NEGOTIATION, _("open the negotiation")),
         Transition("sign", (Status.NEGOTIATION,), Status.SIGNED, _("sign")),
-        Transition("enter_into_force", (Status.SIGNED,), Status.IN_FORCE, _("enter into force")),
-        Transition("end", (Status.IN_FORCE,), Status.ENDED, _("record its end")),
+        Transition(
+            "enter_into_force",
+            (Status.SIGNED,),
+            Status.IN_FORCE,
+            _("enter into force"),
+            guard=lambda c: c.starts_on is None or c.starts_on <= timezone.localdate(),
+        ),
+        Transition(
+            "end",
+            (Status.IN_FORCE,),
+            Status.ENDED,
+            _("record its end"),
+            guard=lambda c: bool(c.ends_on and c.ends_on < timezone.localdate()),
+        ),
         Transition(
             "terminate", (Status.SIGNED, Status.IN_FORCE), Status.TERMINATED, _("terminate")
         ),

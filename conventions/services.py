@@ -121,7 +121,10 @@ def amendment_create(
                 locked = lock(convention)
                 if locked.status not in (Convention.Status.SIGNED, Convention.Status.IN_FORCE):
                     raise TransitionError(
-                        _("Only a signed or in-force convention can be amended (it is “%(status)s”).")
+                        _(
+                            "Only a signed or in-force convention can be amended "
+                            "(it is “%(status)s”)."
+                        )
                         % {"status": locked.get_status_display()}
                     )
                 amendment = Amendment(

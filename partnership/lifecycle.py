@@ -6,6 +6,7 @@ A refused transition raises ``TransitionError`` (a ``ValidationError``) whose Fr
 message says why, so views and the admin can show it as is.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -22,6 +23,9 @@ class Transition:
     sources: tuple[str, ...]
     target: str
     label: str
+    # A cheap check on the record alone (its dates), so that a button is offered only when
+    # the transition can succeed; the service still checks everything.
+    guard: Callable | None = None
 
 
 class Lifecycle:
@@ -34,8 +38,12 @@ class Lifecycle:
     def __iter__(self):
         return iter(self.transitions.values())
 
-    def available(self, status: str) -> list[Transition]:
-        return [t for t in self.transitions.values() if status in t.sources]
+    def available(self, instance) -> list[Transition]:
+        return [
+            t
+            for t in self.transitions.values()
+            if instance.status in t.sources and (t.guard is None or t.guard(instance))
+        ]
 
     def check_source(self, instance, name: str) -> Transition:
         transition = self[name]

@@ -193,3 +193,13 @@ def test_edit_page_names_each_formset(client, agreement, anact_coordinator):
     client.force_login(anact_coordinator)
     response = client.get(reverse("agreement_update", args=[agreement.pk]))
     assert "<legend class=\"h6\">Parties à l’accord-cadre</legend>" in response.text
+
+
+def test_expiry_is_offered_only_once_the_end_date_has_passed(client, agreement, anact_coordinator):
+    client.force_login(anact_coordinator)
+    url = reverse("agreement_transition", args=[agreement.pk, "expire"])
+    assert url not in client.get(agreement.get_absolute_url()).text
+    Agreement.objects.filter(pk=agreement.pk).update(
+        starts_on=datetime.date(2018, 1, 1), ends_on=datetime.date(2022, 12, 31)
+    )
+    assert url in client.get(agreement.get_absolute_url()).text

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -30,7 +31,15 @@ class Agreement(models.Model):
     lifecycle = Lifecycle(
         Transition("negotiate", (Status.DRAFT,), Status.NEGOTIATION, _("open the negotiation")),
         Transition("sign", (Status.NEGOTIATION,), Status.SIGNED, _("sign")),
-        Transition("expire", (Status.SIGNED,), Status.EXPIRED, _("record the expiry")),
+        Transition(
+            "expire",
+            (Status.SIGNED,),
+            Status.EXPIRED,
+            _("record the expiry"),
+            guard=lambda agreement: bool(
+                agreement.ends_on and agreement.ends_on < timezone.localdate()
+            ),
+        ),
         Transition("terminate", (Status.SIGNED,), Status.TERMINATED, _("terminate")),
     )
 

@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -30,7 +31,13 @@ class Meeting(models.Model):
         CANCELLED = "cancelled", _("cancelled")
 
     lifecycle = Lifecycle(
-        Transition("hold", (Status.PLANNED,), Status.HELD, _("record as held")),
+        Transition(
+            "hold",
+            (Status.PLANNED,),
+            Status.HELD,
+            _("record as held"),
+            guard=lambda meeting: meeting.starts_at <= timezone.now(),
+        ),
         Transition("cancel", (Status.PLANNED,), Status.CANCELLED, _("cancel")),
         Transition(
             "approve_minutes", (Status.HELD,), Status.MINUTES_APPROVED, _("approve the minutes")

@@ -79,7 +79,7 @@ def allowed_transitions(context, obj):
     user = context["request"].user
     if not user.has_perm(permission_name(type(obj), "change"), obj):
         return []
-    return type(obj).lifecycle.available(obj.status)
+    return type(obj).lifecycle.available(obj)
 
 
 @register.simple_tag(takes_context=True)
