@@ -1,11 +1,12 @@
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from partnership.views.dashboard import dashboard as dashboard_view
 
 
 def home(request):
-    return render(request, "home.html")
+    return dashboard_view(request)
 
 
 @login_not_required
