@@ -9,6 +9,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
 from conventions import services
 from conventions.filters import ConventionFilter
@@ -226,6 +227,7 @@ class ConventionTransition(ConventionMixin, crud.TransitionView):
     }
 
 
+@require_GET
 def convention_create_start(request):
     """From the list's "new convention" form to the creation page under the chosen agreement."""
     agreement_pk = request.GET.get("accord", "")

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from conventions.models import Commitment, Convention, ConventionParty
+from conventions.models import Amendment, Commitment, Convention, ConventionParty
 from experimentations.models import (
     EnrolledCompany,
     Evaluation,
@@ -290,3 +290,13 @@ class EvaluationFactory(factory.django.DjangoModelFactory):
     experimentation = factory.SubFactory(ExperimentationFactory)
     method = "Entretiens et questionnaires avant/après."
     criteria = "Baisse de l’absentéisme observée dans au moins la moitié des structures."
+
+
+class AmendmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Amendment
+
+    convention = factory.SubFactory(ConventionFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    signed_on = datetime.date(2025, 6, 1)
+    summary = "Prolongation de six mois."

@@ -1,0 +1,260 @@
+"""Who gets what, for every URL of the staff interface, generated from the URL configuration.
+
+Each URL name has one access rule below; a view added without a rule fails
+`test_every_url_has_a_rule`. Every case runs a real request (GET and POST) as one of: an
+anonymous visitor, a coordinator of a body that is no party (the outsider), and a reader,
+a contributor and a coordinator of Anact (party to the agreement), and an administrator.
+A record one may not see answers 404, one seen but not changeable 403; "ok" is 200 or a
+redirect after success (a POST with no data re-renders its form, 200).
+"""
+
+import datetime
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from partnership.models import Action
+from tests.factories import (
+    AmendmentFactory,
+    ContactFactory,
+    ConventionFactory,
+    ConventionPartyFactory,
+    DeliverableFactory,
+    EnrolledCompanyFactory,
+    ExperimentationFactory,
+    FollowUpTaskFactory,
+    MeetingFactory,
+    ProgrammeFactory,
+    ThemeFactory,
+)
+
+OK, LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = "ok", "login", 403, 404, 405
+PERSONAS = ["anonymous", "outsider", "reader", "contributor", "coordinator", "administrator"]
+
+# Access rules: what each persona gets, in the order of PERSONAS after "anonymous".
+#                outsider    reader      contributor coordinator administrator
+READ = dict(zip(PERSONAS[1:], [NOT_FOUND, OK, OK, OK, OK], strict=True))
+LIST = dict(zip(PERSONAS[1:], [OK, OK, OK, OK, OK], strict=True))
+COORDINATE = dict(zip(PERSONAS[1:], [NOT_FOUND, FORBIDDEN, FORBIDDEN, OK, OK], strict=True))
+CONTRIBUTE = dict(zip(PERSONAS[1:], [NOT_FOUND, FORBIDDEN, OK, OK, OK], strict=True))
+ANY_COORDINATOR = dict(zip(PERSONAS[1:], [OK, FORBIDDEN, FORBIDDEN, OK, OK], strict=True))
+ADMINISTRATOR = dict(
+    zip(PERSONAS[1:], [FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK], strict=True)
+)
+EVERYONE_405 = dict.fromkeys(PERSONAS[1:], NOT_ALLOWED)
+# The chooser of an agreement refuses non-coordinators before looking at the method.
+CHOOSER_POST = {**EVERYONE_405, "reader": FORBIDDEN, "contributor": FORBIDDEN}
+
+# url name -> (GET rule, POST rule, kwargs from the world, query string)
+RULES = {
+    "home": (LIST, EVERYONE_405, None, ""),
+    "search": (LIST, EVERYONE_405, None, "?q=TMS"),
+    "agreement_list": (LIST, EVERYONE_405, None, ""),
+    "agreement_create": (ANY_COORDINATOR, ANY_COORDINATOR, None, ""),
+    "agreement_detail": (READ, EVERYONE_405, "agreement", ""),
+    "agreement_update": (COORDINATE, COORDINATE, "agreement", ""),
+    "agreement_delete": (COORDINATE, COORDINATE, "agreement", ""),
+    "agreement_transition": (COORDINATE, COORDINATE, ("agreement", "terminate"), ""),
+    "programme_list": (LIST, EVERYONE_405, None, ""),
+    "programme_create": (COORDINATE, COORDINATE, ("agreement_pk", "agreement"), ""),
+    "programme_detail": (READ, EVERYONE_405, "programme", ""),
+    "programme_update": (COORDINATE, COORDINATE, "programme", ""),
+    "programme_delete": (COORDINATE, COORDINATE, "programme", ""),
+    "programme_transition": (COORDINATE, COORDINATE, ("programme", "propose"), ""),
+    "programme_next_year": (COORDINATE, COORDINATE, "programme", ""),
+    "action_list": (LIST, EVERYONE_405, None, ""),
+    "action_create": (CONTRIBUTE, CONTRIBUTE, ("programme_pk", "programme"), ""),
+    "action_detail": (READ, EVERYONE_405, "action", ""),
+    "action_update": (CONTRIBUTE, CONTRIBUTE, "action", ""),
+    "action_delete": (COORDINATE, COORDINATE, "action", ""),
+    "action_transition": (CONTRIBUTE, CONTRIBUTE, ("action", "start"), ""),
+    "deliverable_create": (CONTRIBUTE, CONTRIBUTE, ("action_pk", "action"), ""),
+    "deliverable_update": (CONTRIBUTE, CONTRIBUTE, "deliverable", ""),
+    "deliverable_delete": (COORDINATE, COORDINATE, "deliverable", ""),
+    "meeting_list": (LIST, EVERYONE_405, None, ""),
+    "meeting_create_choose": (ANY_COORDINATOR, CHOOSER_POST, None, ""),
+    "meeting_create": (COORDINATE, COORDINATE, ("agreement_pk", "agreement"), ""),
+    "meeting_detail": (READ, EVERYONE_405, "meeting", ""),
+    "meeting_update": (COORDINATE, COORDINATE, "meeting", ""),
+    "meeting_outcomes": (COORDINATE, COORDINATE, "meeting", ""),
+    "meeting_delete": (COORDINATE, COORDINATE, "meeting", ""),
+    "meeting_transition": (COORDINATE, COORDINATE, ("meeting", "cancel"), ""),
+    "meeting_review": (COORDINATE, COORDINATE, "meeting", ""),
+    "followuptask_update": (CONTRIBUTE, CONTRIBUTE, "task", ""),
+    "followuptask_done": (EVERYONE_405, CONTRIBUTE, "task", ""),
+    "organisation_list": (LIST, EVERYONE_405, None, ""),
+    "organisation_create": (ANY_COORDINATOR, ANY_COORDINATOR, None, ""),
+    "organisation_detail": (LIST, EVERYONE_405, "organisation", ""),
+    "organisation_update": (ANY_COORDINATOR, ANY_COORDINATOR, "organisation", ""),
+    "organisation_delete": (ADMINISTRATOR, ADMINISTRATOR, "organisation", ""),
+    "contact_list": (LIST, EVERYONE_405, None, ""),
+    "contact_create": (ANY_COORDINATOR, ANY_COORDINATOR, None, ""),
+    "contact_detail": (LIST, EVERYONE_405, "contact", ""),
+    "contact_update": (ANY_COORDINATOR, ANY_COORDINATOR, "contact", ""),
+    "contact_delete": (ANY_COORDINATOR, ANY_COORDINATOR, "contact", ""),
+    "conventions:convention_list": (LIST, EVERYONE_405, None, ""),
+    "conventions:convention_create_start": (COORDINATE, EVERYONE_405, None, "?accord={agreement}"),
+    "conventions:convention_create": (COORDINATE, COORDINATE, ("agreement_pk", "agreement"), ""),
+    "conventions:convention_detail": (READ, EVERYONE_405, "convention", ""),
+    "conventions:convention_update": (COORDINATE, COORDINATE, "convention", ""),
+    "conventions:convention_delete": (COORDINATE, COORDINATE, "convention", ""),
+    "conventions:convention_transition": (
+        COORDINATE,
+        COORDINATE,
+        ("convention", "negotiate"),
+        "",
+    ),
+    "conventions:amendment_create": (
+        COORDINATE,
+        COORDINATE,
+        ("convention_pk", "signed_convention"),
+        "",
+    ),
+    "conventions:amendment_update": (COORDINATE, COORDINATE, "amendment", ""),
+    "conventions:amendment_delete": (COORDINATE, COORDINATE, "amendment", ""),
+    "experimentations:experimentation_list": (LIST, EVERYONE_405, None, ""),
+    "experimentations:experimentation_create": (
+        COORDINATE,
+        COORDINATE,
+        ("agreement_pk", "agreement"),
+        "",
+    ),
+    "experimentations:experimentation_detail": (READ, EVERYONE_405, "experimentation", ""),
+    "experimentations:experimentation_update": (COORDINATE, COORDINATE, "experimentation", ""),
+    "experimentations:experimentation_delete": (COORDINATE, COORDINATE, "experimentation", ""),
+    "experimentations:experimentation_transition": (
+        COORDINATE,
+        COORDINATE,
+        ("experimentation", "stop"),
+        "",
+    ),
+    "experimentations:company_create": (
+        COORDINATE,
+        COORDINATE,
+        ("experimentation_pk", "experimentation"),
+        "",
+    ),
+    "experimentations:company_update": (COORDINATE, COORDINATE, "company", ""),
+    "experimentations:company_delete": (COORDINATE, COORDINATE, "company", ""),
+}
+# Not staff pages: the public ones are covered by tests/test_login_required.py.
+OUTSIDE_THE_MATRIX = {"healthz", "set_language"}
+
+
+def _url_names(patterns=None, namespace=None):
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            module = getattr(pattern.urlconf_module, "__name__", pattern.urlconf_name)
+            if pattern.namespace == "admin" or module == "django.contrib.auth.urls":
+                continue
+            yield from _url_names(pattern.url_patterns, pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+def test_every_url_has_a_rule():
+    names = set(_url_names()) - OUTSIDE_THE_MATRIX
+    assert names - set(RULES) == set(), "a view without an access rule: add it to RULES"
+    assert set(RULES) - names == set(), "a rule for a URL that no longer exists"
+
+
+@pytest.fixture
+def world(agreement, anact, inrs, anact_contributor):
+    today = timezone.localdate()
+    theme = ThemeFactory(code="tms", name="TMS")
+    programme = ProgrammeFactory(agreement=agreement, year=today.year)
+    action = Action.objects.create(
+        programme=programme,
+        title="Évaluation conjointe des actions de prévention",
+        kind=Action.Kind.STUDY,
+        theme=theme,
+        lead_organisation=anact,
+    )
+    action.partners.add(inrs)
+    meeting = MeetingFactory(
+        agreement=agreement,
+        starts_at=timezone.now() + datetime.timedelta(days=10),
+        ends_at=timezone.now() + datetime.timedelta(days=10, hours=2),
+    )
+    convention = ConventionFactory(agreement=agreement, annex_number=1, theme=theme)
+    signed = ConventionFactory(
+        agreement=agreement,
+        annex_number=2,
+        theme=theme,
+        status="signed",
+        signed_on=datetime.date(2024, 2, 1),
+    )
+    for organisation in (anact, inrs):
+        ConventionPartyFactory(convention=signed, organisation=organisation)
+    experimentation = ExperimentationFactory(agreement=agreement)
+    return {
+        "agreement": agreement,
+        "programme": programme,
+        "action": action,
+        "deliverable": DeliverableFactory(action=action),
+        "meeting": meeting,
+        "task": FollowUpTaskFactory(meeting=meeting, owner=anact_contributor),
+        "organisation": inrs,
+        "contact": ContactFactory(organisation=inrs),
+        "convention": convention,
+        "signed_convention": signed,
+        "amendment": AmendmentFactory(convention=signed, signed_on=datetime.date(2024, 6, 1)),
+        "experimentation": experimentation,
+        "company": EnrolledCompanyFactory(experimentation=experimentation),
+    }
+
+
+def _url(name, target, query, world):
+    if target is None:
+        url = reverse(name)
+    elif isinstance(target, str):
+        url = reverse(name, kwargs={"pk": world[target].pk})
+    elif target[0].endswith("_pk"):
+        url = reverse(name, kwargs={target[0]: world[target[1]].pk})
+    else:
+        url = reverse(name, kwargs={"pk": world[target[0]].pk, "transition": target[1]})
+    return url + query.format(**{key: value.pk for key, value in world.items()})
+
+
+@pytest.fixture
+def persona(request, anact_reader, anact_contributor, anact_coordinator, outsider, administrator):
+    return {
+        "anonymous": None,
+        "outsider": outsider,
+        "reader": anact_reader,
+        "contributor": anact_contributor,
+        "coordinator": anact_coordinator,
+        "administrator": administrator,
+    }[request.param]
+
+
+def _answer(response):
+    if response.status_code == 302 and "/comptes/login/" in response["Location"]:
+        return LOGIN
+    if response.status_code in (200, 302):
+        return OK
+    return response.status_code
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("persona", PERSONAS, indirect=True)
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_access(client, world, name, persona, method):
+    get_rule, post_rule, target, query = RULES[name]
+    rule = get_rule if method == "get" else post_rule
+    expected = LOGIN if persona is None else rule[_persona_name(persona)]
+    if persona is not None:
+        client.force_login(persona)
+    response = getattr(client, method)(_url(name, target, query, world))
+    assert _answer(response) == expected
+
+
+def _persona_name(user):
+    return {
+        "cnav.coordinateur": "outsider",
+        "anact.lecteur": "reader",
+        "anact.contributeur": "contributor",
+        "anact.coordinateur": "coordinator",
+        "admin": "administrator",
+    }[user.username]
