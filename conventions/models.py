@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from partnership.lifecycle import Lifecycle, Transition
 from partnership.models import Agreement, Organisation, Theme
+from partnership.models.fields import VersionField
 
 
 class Convention(models.Model):
@@ -74,6 +75,7 @@ class Convention(models.Model):
     terminated_on = models.DateField(_("terminated on"), null=True, blank=True, editable=False)
     termination_reason = models.TextField(_("reason for termination"), blank=True, editable=False)
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -142,6 +144,7 @@ class ConventionParty(models.Model):
     signatory_title = models.CharField(_("signatory's title"), max_length=200, blank=True)
     signed_on = models.DateField(_("date of signature"), null=True, blank=True)
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -193,6 +196,7 @@ class Commitment(models.Model):
         validators=[MinValueValidator(0)],
     )
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -223,6 +227,7 @@ class Amendment(models.Model):
     signed_on = models.DateField(_("signed on"))
     summary = models.TextField(_("summary"))
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:

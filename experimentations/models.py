@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from partnership.lifecycle import Lifecycle, Transition
 from partnership.models import Agreement, Document, Organisation, Region
+from partnership.models.fields import VersionField
 
 
 class Priority(models.TextChoices):
@@ -76,6 +77,7 @@ class Experimentation(models.Model):
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     stop_reason = models.TextField(_("reason for stopping"), blank=True, editable=False)
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -138,6 +140,7 @@ class ExperimentationPartner(models.Model):
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     is_lead = models.BooleanField(_("lead partner"), default=False)
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -169,6 +172,7 @@ class Territory(models.Model):
     )
     region = models.CharField(_("region"), max_length=3, choices=Region.choices)
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -220,6 +224,7 @@ class EnrolledCompany(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.ENROLLED
     )
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -266,6 +271,7 @@ class Evaluation(models.Model):
         related_name="+",
     )
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:

@@ -2,8 +2,16 @@ from .agreements import Agreement, AgreementParty
 from .documents import Document
 from .meetings import ActionReview, AgendaItem, Decision, FollowUpTask, Meeting, Participant
 from .organisations import Contact, Organisation, StaffProfile, Theme
-from .programmes import Action, ActionContact, ActionResource, Deliverable, Programme
+from .programmes import (
+    Action,
+    ActionContact,
+    ActionResource,
+    Deliverable,
+    Programme,
+    ProgrammeApproval,
+)
 from .regions import Region
+from .reminders import ReminderSent
 
 __all__ = [
     "Action",
@@ -22,7 +30,9 @@ __all__ = [
     "Organisation",
     "Participant",
     "Programme",
+    "ProgrammeApproval",
     "Region",
+    "ReminderSent",
     "StaffProfile",
     "Theme",
 ]

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 from partnership.dates import add_months
 from partnership.lifecycle import Lifecycle, Transition
 
+from .fields import VersionField
 from .organisations import Organisation
 
 
@@ -66,6 +67,7 @@ class Agreement(models.Model):
     terminated_on = models.DateField(_("terminated on"), null=True, blank=True, editable=False)
     termination_reason = models.TextField(_("reason for termination"), blank=True, editable=False)
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -126,6 +128,7 @@ class AgreementParty(models.Model):
     signatory_title = models.CharField(_("signatory's title"), max_length=200, blank=True)
     signed_on = models.DateField(_("date of signature"), null=True, blank=True)
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:

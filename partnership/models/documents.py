@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .agreements import Agreement
+from .fields import VersionField
 from .meetings import Meeting
 from .programmes import Deliverable
 
@@ -88,6 +89,7 @@ class Document(models.Model):
         related_name="documents",
     )
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:

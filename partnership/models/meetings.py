@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from partnership.lifecycle import Lifecycle, Transition
 
 from .agreements import Agreement
+from .fields import VersionField
 from .organisations import Contact
 from .programmes import Action, Programme
 
@@ -83,6 +84,7 @@ class Meeting(models.Model):
         related_name="+",
     )
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -168,6 +170,7 @@ class Participant(models.Model):
         _("attendance"), max_length=20, choices=Attendance.choices, default=Attendance.INVITED
     )
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -244,6 +247,7 @@ class AgendaItem(models.Model):
         related_name="agenda_items",
     )
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -286,6 +290,7 @@ class Decision(models.Model):
     )
     text = models.TextField(_("decision"))
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -327,6 +332,7 @@ class FollowUpTask(models.Model):
     done = models.BooleanField(_("done"), default=False)
     done_on = models.DateField(_("done on"), null=True, blank=True)
 
+    version = VersionField()
     history = HistoricalRecords()
     objects = FollowUpTaskQuerySet.as_manager()
 
@@ -383,6 +389,7 @@ class ActionReview(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .fields import VersionField
 from .regions import Region
 
 
@@ -32,6 +33,7 @@ class Organisation(models.Model):
     region = models.CharField(_("region"), max_length=3, choices=Region.choices, blank=True)
     website = models.URLField(_("website"), blank=True)
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -86,7 +88,19 @@ class StaffProfile(models.Model):
     )
     job_title = models.CharField(_("job title"), max_length=200, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.READER)
+    calendar_token = models.CharField(
+        _("calendar feed key"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The secret of the personal calendar feed URL; regenerating it revokes the old URL."
+        ),
+    )
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -115,6 +129,7 @@ class Contact(models.Model):
         blank=True,
     )
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -137,6 +152,7 @@ class Theme(models.Model):
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("in use"), default=True)
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:

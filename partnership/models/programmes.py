@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from partnership.lifecycle import Lifecycle, Transition
 
 from .agreements import Agreement
+from .fields import VersionField
 from .organisations import Contact, Organisation, Theme
 
 
@@ -66,6 +67,7 @@ class Programme(models.Model):
     )
     closed_on = models.DateField(_("closed on"), null=True, blank=True, editable=False)
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -99,6 +101,40 @@ class Programme(models.Model):
     @property
     def is_current(self):
         return self.year == timezone.localdate().year
+
+
+class ProgrammeApproval(models.Model):
+    """A party's approval of a proposed programme: adoption needs every party's."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="approvals"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), default=timezone.now)
+
+    version = VersionField()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("approval of a programme")
+        verbose_name_plural = _("approvals of the programme")
+        ordering = ["programme", "approved_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "organisation"], name="partnership_programmeapproval_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} – {self.approved_at:%d/%m/%Y}"
 
 
 class ActionQuerySet(models.QuerySet):
@@ -207,6 +243,7 @@ class Action(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    version = VersionField()
     history = HistoricalRecords(m2m_fields=[partners])
     objects = ActionQuerySet.as_manager()
 
@@ -287,6 +324,7 @@ class ActionContact(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CONTACT)
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -336,6 +374,7 @@ class ActionResource(models.Model):
         validators=[MinValueValidator(0)],
     )
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
@@ -375,6 +414,7 @@ class Deliverable(models.Model):
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
     link = models.URLField(_("link"), blank=True)
 
+    version = VersionField()
     history = HistoricalRecords()
 
     class Meta:
