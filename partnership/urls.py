@@ -10,6 +10,7 @@ from partnership.views import agreements, dashboard, directory, meetings, progra
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("a-propos/", views.about, name="about"),
     path("comptes/", include("django.contrib.auth.urls")),
     path("langue/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -49,6 +49,7 @@ CHOOSER_POST = {**EVERYONE_405, "reader": FORBIDDEN, "contributor": FORBIDDEN}
 # url name -> (GET rule, POST rule, kwargs from the world, query string)
 RULES = {
     "home": (LIST, EVERYONE_405, None, ""),
+    "about": (LIST, EVERYONE_405, None, ""),
     "search": (LIST, EVERYONE_405, None, "?q=TMS"),
     "agreement_list": (LIST, EVERYONE_405, None, ""),
     "agreement_create": (ANY_COORDINATOR, ANY_COORDINATOR, None, ""),

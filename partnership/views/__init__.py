@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from partnership.views.dashboard import dashboard as dashboard_view
@@ -14,3 +15,9 @@ def home(request):
 def healthz(request):
     """Liveness probe for the load balancer: answers without touching the session."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def about(request):
+    """What the application is for and who to ask: a static page (also the benchmarks' baseline)."""
+    return render(request, "about.html")
