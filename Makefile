@@ -6,7 +6,7 @@ PYTHON := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test uv lint format migrate demo serve browsers clean
+.PHONY: run test install install-test uv lint format migrate demo serve browsers clean bench loadtest
 
 uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -46,3 +46,9 @@ format: install
 
 clean:
 	rm -rf .venv staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null; \
+		else sudo apt-get install -y -qq wrk >/dev/null; fi; }
+	$(PYTHON) benchmarks/bench.py

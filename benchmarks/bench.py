@@ -1,0 +1,336 @@
+"""`make bench`: throughput, latency and SQL queries of the main pages on gunicorn + PostgreSQL.
+
+1. Prepares the benchmark database (migrate, demo data, scale data) on PostgreSQL.
+2. Starts gunicorn as in production (gunicorn.conf.py: gthread workers) with whitenoise.
+3. Logs in once as the demo coordinator (the session cookie is shared by the load clients:
+   a password hash costs ~0.3 s of CPU and would dominate the figures otherwise).
+4. For each page: wrk for BENCH_SECONDS with BENCH_CONNECTIONS connections: requests per
+   second, median and 95th percentile latency; and the SQL queries of one request, counted
+   in-process on the same database.
+5. The same for a trivial authenticated page (the About page: same middleware, a static
+   template) and each page's throughput as a ratio of it.
+
+Prints a table and writes benchmarks/results/latest.json. Targets (reported, not asserted):
+every page ≥ 40 % of the trivial page's throughput, p95 < 100 ms except exports, ≤ 15 queries.
+"""
+
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/partnership_bench"
+)
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+USERNAME = "anact.coordinateur"
+TARGET_RATIO, TARGET_P95_MS, TARGET_QUERIES = 0.40, 100, 15
+
+ENVIRONMENT = {
+    "DATABASE_URL": DATABASE_URL,
+    "DEBUG": "false",
+    "SECRET_KEY": "benchmark-only-secret-key-not-for-production-0123456789",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "SECURE_SSL_REDIRECT": "false",
+    "SESSION_COOKIE_SECURE": "false",
+    "SECURE_HSTS_SECONDS": "0",
+    "LOG_LEVEL": "WARNING",
+    "GUNICORN_ACCESS_LOG": "",
+}
+
+
+def run(*args, **kwargs):
+    return subprocess.run(args, check=True, cwd=ROOT, **kwargs)
+
+
+def prepare_database(python):
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    exists = subprocess.run(
+        [
+            "psql",
+            DATABASE_URL.rsplit("/", 1)[0] + "/postgres",
+            "-tAc",
+            f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not exists:
+        run(
+            "psql", DATABASE_URL.rsplit("/", 1)[0] + "/postgres", "-qc", f'CREATE DATABASE "{name}"'
+        )
+    run(python, "manage.py", "migrate", "--noinput", "-v0")
+    run(python, "manage.py", "load_demo", "-v0")
+    run(python, "manage.py", "generate_scale_data")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(static_root):
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "partnership.wsgi",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "STATIC_ROOT": static_root},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            return process, base
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not start:\n" + process.stderr.read().decode())
+
+
+def pages():
+    """(label, method, url, POST data or None) of the benchmarked pages, from the data."""
+    from django.urls import NoReverseMatch, reverse
+    from django.utils import timezone
+
+    from conventions.models import Convention
+    from partnership.models import Action, Agreement, FollowUpTask, Meeting, Programme
+
+    agreement = Agreement.objects.get(reference="AC-ANACT-INRS")
+    big = Agreement.objects.filter(reference__startswith="ECH-AC-").order_by("reference").first()
+    programme = Programme.objects.filter(agreement=big or agreement).order_by("-year").first()
+    action = Action.objects.filter(programme=programme).order_by("pk").first()
+    convention = Convention.objects.filter(agreement=big or agreement).order_by("pk").first()
+    meeting = (
+        Meeting.objects.filter(agreement=big or agreement, starts_at__lt=timezone.now())
+        .order_by("-starts_at")
+        .first()
+    )
+    task = FollowUpTask.objects.filter(meeting__agreement=agreement).order_by("pk").first()
+    candidates = [
+        ("Tableau de bord", "GET", ("home", []), None),
+        ("Accord-cadre (hub)", "GET", ("agreement_detail", [(big or agreement).pk]), None),
+        ("Programme et ses actions", "GET", ("programme_detail", [programme.pk]), None),
+        ("Actions filtrées", "GET", ("action_list", []), "?status=in_progress&kind=study"),
+        ("Action", "GET", ("action_detail", [action.pk]), None),
+        ("Conventions", "GET", ("conventions:convention_list", []), None),
+        ("Convention", "GET", ("conventions:convention_detail", [convention.pk]), None),
+        ("Réunion", "GET", ("meeting_detail", [meeting.pk]), None),
+        ("Chronologie du programme", "GET", ("programme_timeline", [programme.pk]), None),
+        ("Bilan annuel", "GET", ("programme_report", [programme.pk]), None),
+        ("Export CSV", "GET", ("programme_export", [programme.pk, "csv"]), None),
+        ("Export XLSX", "GET", ("programme_export", [programme.pk, "xlsx"]), None),
+        ("Recherche", "GET", ("search", []), "?q=pr%C3%A9vention"),
+        ("Formulaire d’action (GET)", "GET", ("action_update", [action.pk]), None),
+        ("Tâche de suivi terminée (POST)", "POST", ("followuptask_done", [task.pk]), "done=1"),
+    ]
+    result, missing = [], []
+    for label, method, (name, args), extra in candidates:
+        try:
+            url = reverse(name, args=args)
+        except NoReverseMatch:
+            missing.append(label)
+            continue
+        if method == "GET":
+            result.append((label, method, url + (extra or ""), None))
+        else:
+            result.append((label, method, url, extra))
+    return result, missing
+
+
+def count_queries(client, method, url, data):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        if method == "GET":
+            response = client.get(url, secure=True)
+        else:
+            response = client.post(url, data=dict([data.split("=")]), secure=True)
+    return len(queries), response.status_code
+
+
+def wrk(base, method, url, cookie, body, csrf):
+    env = {
+        **os.environ,
+        "BENCH_METHOD": method,
+        "BENCH_COOKIE": cookie,
+        "BENCH_BODY": body or "",
+        "BENCH_CSRF": csrf,
+        "BENCH_REFERER": base + "/",
+    }
+    output = subprocess.run(
+        [
+            "wrk",
+            f"-t{THREADS}",
+            f"-c{CONNECTIONS}",
+            f"-d{SECONDS}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(ROOT / "benchmarks/wrk_report.lua"),
+            base + url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
+    figures = json.loads(output.strip().splitlines()[-1])
+    seconds = figures["duration_us"] / 1e6
+    return {
+        "rps": round(figures["requests"] / seconds, 1),
+        "p50_ms": round(figures["p50_us"] / 1000, 1),
+        "p95_ms": round(figures["p95_us"] / 1000, 1),
+        "errors": figures["errors"] + figures["bad_status"],
+    }
+
+
+def main():
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: `make bench` installs it (apt-get install wrk).")
+    os.environ.update(ENVIRONMENT)
+    python = str(ROOT / ".venv/bin/python")
+    print(f"Preparing {DATABASE_URL} (migrate, demo data, scale data)...", flush=True)
+    prepare_database(python)
+    static_root = tempfile.mkdtemp(prefix="bench-static-")
+    run(
+        python,
+        "manage.py",
+        "collectstatic",
+        "--noinput",
+        "-v0",
+        env={**os.environ, "STATIC_ROOT": static_root},
+    )
+    os.environ["STATIC_ROOT"] = static_root
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partnership.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=False)
+    client.force_login(get_user_model().objects.get(username=USERNAME))
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    csrf = "benchmarkcsrftoken0123456789abcdefghijklmnopqrstuv"
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}"
+
+    measured, missing = pages()
+    process, base = start_gunicorn(static_root)
+    rows = []
+    try:
+        trivial = wrk(base, "GET", "/a-propos/", cookie, None, csrf)
+        trivial_queries, _ = count_queries(client, "GET", "/a-propos/", None)
+        rows.append(
+            {
+                "page": "Page triviale (À propos)",
+                "url": "/a-propos/",
+                **trivial,
+                "queries": trivial_queries,
+                "ratio": 1.0,
+            }
+        )
+        for label, method, url, body in measured:
+            queries, status = count_queries(client, method, url, body)
+            figures = wrk(base, method, url, cookie, body, csrf)
+            rows.append(
+                {
+                    "page": label,
+                    "url": url,
+                    "method": method,
+                    "status": status,
+                    **figures,
+                    "queries": queries,
+                    "ratio": round(figures["rps"] / trivial["rps"], 2),
+                }
+            )
+            print(
+                f"  {label}: {figures['rps']} req/s, p95 {figures['p95_ms']} ms, {queries} queries",
+                flush=True,
+            )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+    report = {
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        ),
+        "settings": {
+            "seconds": SECONDS,
+            "connections": CONNECTIONS,
+            "threads": THREADS,
+            "gunicorn": "gunicorn.conf.py (gthread)",
+        },
+        "targets": {"ratio": TARGET_RATIO, "p95_ms": TARGET_P95_MS, "queries": TARGET_QUERIES},
+        "pages": rows,
+        "not_measured": missing,
+    }
+    (ROOT / "benchmarks/results").mkdir(exist_ok=True)
+    (ROOT / "benchmarks/results/latest.json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False)
+    )
+    print()
+    print(table(report))
+
+
+def table(report):
+    lines = [
+        f"Machine: {report['machine']} — {report['when']} — wrk {report['settings']['threads']} "
+        f"threads, {report['settings']['connections']} connections, "
+        f"{report['settings']['seconds']} s per page",
+        "",
+        "| Page | req/s | ratio | p50 ms | p95 ms | queries | errors | targets |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in report["pages"]:
+        export = "Export" in row["page"]
+        misses = []
+        if row["ratio"] < TARGET_RATIO:
+            misses.append("ratio")
+        if row["p95_ms"] >= TARGET_P95_MS and not export:
+            misses.append("p95")
+        if row["queries"] > TARGET_QUERIES:
+            misses.append("queries")
+        lines.append(
+            f"| {row['page']} | {row['rps']} | {row['ratio']:.2f} | {row['p50_ms']} | "
+            f"{row['p95_ms']} | {row['queries']} | {row['errors']} | "
+            f"{'missed: ' + ', '.join(misses) if misses else 'met'} |"
+        )
+    if report["not_measured"]:
+        lines.append("")
+        lines.append("Not measured (page not built yet): " + ", ".join(report["not_measured"]))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
