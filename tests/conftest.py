@@ -16,6 +16,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
             database["TEST"]["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    """Files a test uploads go to a folder of its own, never to the project's media/."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def password():
     return "Motdepasse-solide-2026"

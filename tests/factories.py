@@ -26,6 +26,7 @@ from partnership.models import (
     Contact,
     Decision,
     Deliverable,
+    Document,
     FollowUpTask,
     Meeting,
     Organisation,
@@ -300,3 +301,32 @@ class AmendmentFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: n + 1)
     signed_on = datetime.date(2025, 6, 1)
     summary = "Prolongation de six mois."
+
+
+# The smallest file each accepted type can be recognised from (partnership.documents).
+PDF_BYTES = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """A signed PDF attached to an agreement (pass another record instead if needed)."""
+
+    class Meta:
+        model = Document
+
+    title = factory.Sequence(lambda n: f"Texte signé {n}")
+    kind = Document.Kind.SIGNED_TEXT
+    file = factory.django.FileField(filename="texte-signe.pdf", data=PDF_BYTES)
+    original_name = "Texte signé.pdf"
+    content_type = "application/pdf"
+    size = len(PDF_BYTES)
+    convention = None
+    amendment = None
+    meeting = None
+    deliverable = None
+    agreement = factory.Maybe(
+        factory.LazyAttribute(
+            lambda o: not (o.convention or o.amendment or o.meeting or o.deliverable)
+        ),
+        yes_declaration=factory.SubFactory(AgreementFactory),
+        no_declaration=None,
+    )
