@@ -204,6 +204,11 @@ else:
     )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "suivi-partenariat@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address people reach the site at, for the links in e-mails sent without a request
+# (the reminders), e.g. https://partenariat.example.fr. Empty: e-mails carry no links.
+SITE_URL = env_str("SITE_URL").rstrip("/")
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"SITE_URL must start with https:// or http://, got {SITE_URL!r}.")
 
 # Security. Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
