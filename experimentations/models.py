@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -105,6 +107,11 @@ class Experimentation(models.Model):
 
     def get_phase_display(self):
         return self.get_status_display()
+
+    @property
+    def current_gate(self):
+        """The gate that closes the current phase (none in design, deployment or stopped)."""
+        return GATE_CLOSING.get(self.status)
 
     def clean(self):
         errors = {}
@@ -259,7 +266,12 @@ class Evaluation(models.Model):
     )
     method = models.TextField(_("method"))
     criteria = models.TextField(
-        _("criteria"), blank=True, help_text=_("What must be observed to go on.")
+        _("criteria"),
+        blank=True,
+        help_text=_(
+            "The evaluation's general criteria; those of each stage decision are written gate "
+            "by gate."
+        ),
     )
     findings = models.TextField(_("findings"), blank=True)
     report = models.ForeignKey(
@@ -280,3 +292,240 @@ class Evaluation(models.Model):
 
     def __str__(self):
         return _("Evaluation of %(title)s") % {"title": self.experimentation}
+
+
+# Stage gates ---------------------------------------------------------------------------
+
+
+class Gate(models.TextChoices):
+    """The decisions between phases, named after the phase they open."""
+
+    EVALUATION = "evaluation", _("from trial to evaluation")
+    EXTENSION = "extension", _("from evaluation to extension")
+    DEPLOYMENT = "deployment", _("from extension to deployment")
+
+
+# The gate that closes each phase, and the lifecycle transition a "go" decision runs.
+GATE_CLOSING = {
+    Experimentation.Phase.TRIAL: Gate.EVALUATION,
+    Experimentation.Phase.EVALUATION: Gate.EXTENSION,
+    Experimentation.Phase.EXTENSION: Gate.DEPLOYMENT,
+}
+GATE_TRANSITION = {
+    Gate.EVALUATION: "evaluate",
+    Gate.EXTENSION: "extend",
+    Gate.DEPLOYMENT: "deploy",
+}
+GATE_ORDER = list(Gate)
+
+
+def gate_rank(gate) -> int:
+    return GATE_ORDER.index(gate)
+
+
+class StageCriterion(models.Model):
+    """What must be observed to pass a gate, written when the experimentation is designed."""
+
+    experimentation = models.ForeignKey(
+        Experimentation,
+        verbose_name=_("experimentation"),
+        on_delete=models.CASCADE,
+        related_name="criteria",
+    )
+    gate = models.CharField(_("gate"), max_length=20, choices=Gate.choices)
+    text = models.TextField(_("criterion"), help_text=_("What must be observed to go on."))
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+
+    version = VersionField()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("stage criterion")
+        verbose_name_plural = _("stage criteria")
+        ordering = ["experimentation", "position", "pk"]
+        indexes = [
+            models.Index(fields=["experimentation", "gate"], name="experimentations_crit_gate"),
+        ]
+
+    def __str__(self):
+        return self.text
+
+
+class StageDecision(models.Model):
+    """The decision taken at a gate: go on to the next phase, or stop."""
+
+    class Outcome(models.TextChoices):
+        GO = "go", _("go on to the next phase")
+        STOP = "stop", _("stop the experimentation")
+
+    experimentation = models.ForeignKey(
+        Experimentation,
+        verbose_name=_("experimentation"),
+        on_delete=models.CASCADE,
+        related_name="decisions",
+    )
+    gate = models.CharField(_("gate"), max_length=20, choices=Gate.choices)
+    outcome = models.CharField(_("decision"), max_length=10, choices=Outcome.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+
+    version = VersionField()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("stage decision")
+        verbose_name_plural = _("stage decisions")
+        ordering = ["experimentation", "decided_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experimentation", "gate"], name="experimentations_decision_once_per_gate"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_gate_display()} : {self.get_outcome_display()}"
+
+
+class CriterionAssessment(models.Model):
+    """Whether one criterion was met when the decision was taken, and the evidence."""
+
+    decision = models.ForeignKey(
+        StageDecision,
+        verbose_name=_("decision"),
+        on_delete=models.CASCADE,
+        related_name="assessments",
+    )
+    criterion = models.ForeignKey(
+        StageCriterion,
+        verbose_name=_("criterion"),
+        on_delete=models.PROTECT,
+        related_name="assessments",
+    )
+    met = models.BooleanField(_("met"))
+    evidence_document = models.ForeignKey(
+        Document,
+        verbose_name=_("evidence (document)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    evidence_url = models.URLField(_("evidence (link)"), max_length=500, blank=True)
+    note = models.TextField(_("what was observed"), blank=True)
+
+    version = VersionField()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("criterion assessment")
+        verbose_name_plural = _("criterion assessments")
+        ordering = ["decision", "criterion__position", "criterion_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "criterion"], name="experimentations_assessment_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.criterion} : {_('met') if self.met else _('not met')}"
+
+
+# Evaluation indicators -----------------------------------------------------------------
+
+
+class Indicator(models.Model):
+    """What the evaluation measures, with its value before the trial and the value aimed at."""
+
+    experimentation = models.ForeignKey(
+        Experimentation,
+        verbose_name=_("experimentation"),
+        on_delete=models.CASCADE,
+        related_name="indicators",
+    )
+    name = models.CharField(_("indicator"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=50, blank=True)
+    baseline = models.DecimalField(
+        _("baseline"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    target = models.DecimalField(
+        _("target"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+
+    version = VersionField()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["experimentation", "position", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experimentation", "name"], name="experimentations_indicator_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.unit})" if self.unit else self.name
+
+
+class Measurement(models.Model):
+    """A measured value of an indicator, for one enrolled company or for the whole."""
+
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("indicator"),
+        on_delete=models.CASCADE,
+        related_name="measurements",
+    )
+    company = models.ForeignKey(
+        EnrolledCompany,
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="measurements",
+        help_text=_("Leave empty for a value measured over the whole experimentation."),
+    )
+    measured_on = models.DateField(_("measured on"))
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+
+    version = VersionField()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("measurement")
+        verbose_name_plural = _("measurements")
+        ordering = ["indicator", "measured_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "company", "measured_on"],
+                condition=Q(company__isnull=False),
+                name="experimentations_measurement_once_a_day_per_company",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "measured_on"],
+                condition=Q(company__isnull=True),
+                name="experimentations_measurement_once_a_day_overall",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.name} : {self.value}"
+
+    def clean(self):
+        if (
+            self.company_id
+            and self.indicator_id
+            and self.company.experimentation_id != self.indicator.experimentation_id
+        ):
+            raise ValidationError(
+                {"company": _("This company is not enrolled in the indicator's experimentation.")}
+            )

@@ -44,6 +44,11 @@ AGREEMENT_PATHS = {
     "experimentations.territory": "experimentation__agreement",
     "experimentations.enrolledcompany": "experimentation__agreement",
     "experimentations.evaluation": "experimentation__agreement",
+    "experimentations.stagecriterion": "experimentation__agreement",
+    "experimentations.stagedecision": "experimentation__agreement",
+    "experimentations.criterionassessment": "decision__experimentation__agreement",
+    "experimentations.indicator": "experimentation__agreement",
+    "experimentations.measurement": "indicator__experimentation__agreement",
 }
 DOCUMENT_PATHS = {
     "agreement": "agreement",
@@ -238,6 +243,7 @@ for label in (
     "conventions.amendment",
     "experimentations.experimentation",
     "experimentations.enrolledcompany",  # object for "add": the experimentation
+    "experimentations.measurement",  # object for "add": the experimentation
     "partnership.document",
 ):
     app, model = label.split(".")
