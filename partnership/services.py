@@ -5,10 +5,14 @@ copy of the record, so that two people acting at once give one transition, not t
 and leaves its trace in the record's history with its author.
 """
 
+import dataclasses
 import datetime
+import secrets
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import F, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -17,10 +21,12 @@ from partnership.models import (
     Action,
     ActionResource,
     ActionReview,
+    AgendaItem,
     Agreement,
     FollowUpTask,
     Meeting,
     Programme,
+    StaffProfile,
 )
 
 
@@ -346,3 +352,216 @@ def followup_task_set_done(*, task: FollowUpTask, user, done: bool = True) -> Fo
     task._history_user = user
     task.save(update_fields=["done", "done_on"])
     return task
+
+
+# The agenda of a meeting ---------------------------------------------------------------
+
+
+def meeting_agenda_programme(meeting: Meeting) -> Programme | None:
+    """The programme whose ongoing actions a meeting reviews.
+
+    The programme of the meeting's year once adopted; before that, the latest adopted
+    programme of the agreement (its actions run on until the next one is adopted); with no
+    adopted programme at all, the programme of the meeting's year whatever its status.
+    """
+    year = timezone.localdate(meeting.starts_at).year
+    programmes = Programme.objects.filter(agreement_id=meeting.agreement_id)
+    current = programmes.filter(year=year).first()
+    if current is not None and current.status in (
+        Programme.Status.ADOPTED,
+        Programme.Status.CLOSED,
+    ):
+        return current
+    adopted = (
+        programmes.filter(status=Programme.Status.ADOPTED, year__lte=year).order_by("-year").first()
+    )
+    return adopted or current
+
+
+def meeting_previous(meeting: Meeting) -> Meeting | None:
+    """The meeting before this one: of the same working group for a working group's
+    meeting, otherwise the agreement's latest meeting (not a working group's, not
+    cancelled) that started earlier."""
+    earlier = (
+        Meeting.objects.filter(agreement_id=meeting.agreement_id, starts_at__lt=meeting.starts_at)
+        .exclude(pk=meeting.pk)
+        .exclude(status=Meeting.Status.CANCELLED)
+    )
+    if meeting.kind == Meeting.Kind.WORKING_GROUP:
+        earlier = earlier.filter(working_group_id=meeting.working_group_id)
+    else:
+        earlier = earlier.exclude(kind=Meeting.Kind.WORKING_GROUP)
+    return earlier.order_by("-starts_at", "-pk").first()
+
+
+@dataclasses.dataclass
+class AgendaCandidates:
+    """What preparing a meeting's agenda adds to it."""
+
+    programme: Programme | None
+    groups: list  # [(lead organisation, [its ongoing actions not on the agenda yet])]
+    previous: Meeting | None
+    tasks: list  # the previous meeting's open follow-up tasks not brought back yet
+
+    def __bool__(self):
+        return bool(self.groups or self.tasks)
+
+
+def meeting_agenda_candidates(meeting: Meeting, items=None) -> AgendaCandidates:
+    """The ongoing actions and open follow-up tasks that are not on the agenda yet.
+
+    Ongoing means in progress: a planned action has nothing to review yet, and a postponed
+    one comes back once it starts again.
+    """
+    if items is None:
+        items = list(meeting.agenda_items.all())
+    on_agenda = {item.action_id for item in items if item.action_id}
+    brought_back = {item.follow_up_id for item in items if item.follow_up_id}
+    programme = meeting_agenda_programme(meeting)
+    by_organisation = {}
+    if programme is not None:
+        for action in (
+            programme.actions.ongoing().select_related("lead_organisation").order_by("title", "pk")
+        ):
+            if action.pk not in on_agenda:
+                by_organisation.setdefault(action.lead_organisation, []).append(action)
+    groups = sorted(
+        by_organisation.items(),
+        key=lambda group: ((group[0].acronym or group[0].name).lower(), group[0].pk),
+    )
+    previous = meeting_previous(meeting)
+    tasks = []
+    if previous is not None:
+        tasks = [
+            task
+            for task in FollowUpTask.objects.open()
+            .filter(Q(meeting=previous) | Q(agenda_items__meeting=previous))
+            .select_related("owner", "owner_contact")
+            .distinct()
+            .order_by(F("due_on").asc(nulls_last=True), "pk")
+            if task.pk not in brought_back
+        ]
+    return AgendaCandidates(programme=programme, groups=groups, previous=previous, tasks=tasks)
+
+
+def _agenda_is_writable(meeting: Meeting) -> None:
+    if meeting.is_read_only:
+        raise TransitionError(
+            _("The meeting is “%(status)s”: its agenda can no longer be changed.")
+            % {"status": meeting.get_status_display()}
+        )
+
+
+def _is_heading(item: AgendaItem, title: str) -> bool:
+    return item.title == title and not (
+        item.action_id or item.convention_id or item.programme_id or item.follow_up_id
+    )
+
+
+def _insert_group(items, heading_title, new_items, belongs):
+    """Put new items at the end of their group (after its heading item and the items that
+    ``belongs`` says are of the group), or as a new group, heading first, at the end."""
+    start = next((i for i, item in enumerate(items) if _is_heading(item, heading_title)), None)
+    if start is None:
+        heading = AgendaItem(title=heading_title)
+        items.extend([heading, *new_items])
+        return [heading, *new_items]
+    end = start + 1
+    while end < len(items) and belongs(items[end]):
+        end += 1
+    items[end:end] = new_items
+    return new_items
+
+
+def _renumber(meeting: Meeting, items, user) -> None:
+    for position, item in enumerate(items, start=1):
+        if item.pk is None or item.position != position:
+            item.meeting = meeting
+            item.position = position
+            item._history_user = user
+            item.save()
+
+
+@transaction.atomic
+def meeting_prepare_agenda(*, meeting: Meeting, user) -> list[AgendaItem]:
+    """Put the chantiers under review and the open follow-ups on a planned meeting's agenda.
+
+    Every ongoing (in progress) action of the programme under review
+    (``meeting_agenda_programme``), grouped by lead organisation: a heading item per
+    organisation, then its actions by title; then the follow-up tasks still open from the
+    previous meeting (``meeting_previous``), its own and those it had brought back, under a
+    heading. What is already on the agenda is kept where it is, and nothing is put twice:
+    running it again only adds what is new, at the end of its group. The titles are written
+    in the site's language, whatever the language of the person who prepares the agenda.
+    Returns the items created.
+    """
+    meeting = lock(meeting)
+    _agenda_is_writable(meeting)
+    if meeting.status != Meeting.Status.PLANNED:
+        raise TransitionError(_("The agenda is prepared before the meeting is held."))
+    items = list(
+        meeting.agenda_items.select_related("action", "follow_up").order_by("position", "pk")
+    )
+    candidates = meeting_agenda_candidates(meeting, items)
+    created = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for organisation, actions in candidates.groups:
+            created += _insert_group(
+                items,
+                _("Actions led by %(organisation)s")
+                % {"organisation": organisation.acronym or organisation.name},
+                [AgendaItem(title=action.title, action=action) for action in actions],
+                lambda item, pk=organisation.pk: (
+                    item.action_id is not None and item.action.lead_organisation_id == pk
+                ),
+            )
+        if candidates.tasks:
+            created += _insert_group(
+                items,
+                _("Follow-up tasks of the previous meeting"),
+                [AgendaItem(title=task.title, follow_up=task) for task in candidates.tasks],
+                lambda item: item.follow_up_id is not None,
+            )
+    _renumber(meeting, items, user)
+    return created
+
+
+@transaction.atomic
+def agenda_item_move(*, item: AgendaItem, user, offset: int) -> None:
+    """Move an agenda item up (offset -1) or down (+1); the agenda is numbered again."""
+    meeting = lock(item.meeting)
+    _agenda_is_writable(meeting)
+    items = list(meeting.agenda_items.order_by("position", "pk"))
+    index = next((i for i, other in enumerate(items) if other.pk == item.pk), None)
+    if index is None:
+        return
+    target = max(0, min(len(items) - 1, index + offset))
+    if target != index:
+        items.insert(target, items.pop(index))
+    _renumber(meeting, items, user)
+
+
+@transaction.atomic
+def agenda_item_remove(*, item: AgendaItem, user) -> None:
+    meeting = lock(item.meeting)
+    _agenda_is_writable(meeting)
+    item._history_user = user
+    item.delete()
+
+
+# The personal calendar feed -------------------------------------------------------------
+
+
+def calendar_token_renew(*, user) -> str:
+    """Give the person a new secret calendar feed address; the old one stops working.
+
+    Written with ``update()``: the history of the staff profile must not keep the secret.
+    """
+    token = secrets.token_urlsafe(32)
+    if not StaffProfile.objects.filter(user=user).update(calendar_token=token):
+        raise TransitionError(_("Only a staff member has a calendar feed."))
+    return token
+
+
+def calendar_token_revoke(*, user) -> None:
+    StaffProfile.objects.filter(user=user).update(calendar_token=None)

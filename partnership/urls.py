@@ -5,7 +5,15 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from partnership import views
-from partnership.views import agreements, dashboard, directory, meetings, programmes, search
+from partnership.views import (
+    agreements,
+    calendar,
+    dashboard,
+    directory,
+    meetings,
+    programmes,
+    search,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +25,7 @@ urlpatterns = [
     *agreements.urlpatterns,
     *programmes.urlpatterns,
     *meetings.urlpatterns,
+    *calendar.urlpatterns,
     *directory.urlpatterns,
     *search.urlpatterns,
     *dashboard.urlpatterns,

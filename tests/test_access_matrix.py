@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from partnership.models import Action
 from tests.factories import (
+    AgendaItemFactory,
     AmendmentFactory,
     ContactFactory,
     ConventionFactory,
@@ -82,6 +83,15 @@ RULES = {
     "meeting_delete": (COORDINATE, COORDINATE, "meeting", ""),
     "meeting_transition": (COORDINATE, COORDINATE, ("meeting", "cancel"), ""),
     "meeting_review": (COORDINATE, COORDINATE, "meeting", ""),
+    "meeting_prepare_agenda": (COORDINATE, COORDINATE, "meeting", ""),
+    "meeting_minutes_print": (READ, EVERYONE_405, "meeting", ""),
+    "meeting_calendar": (READ, EVERYONE_405, "meeting", ""),
+    "agendaitem_create": (COORDINATE, COORDINATE, "meeting", ""),
+    "agendaitem_up": (EVERYONE_405, COORDINATE, "agenda_item", ""),
+    "agendaitem_down": (EVERYONE_405, COORDINATE, "agenda_item", ""),
+    "agendaitem_remove": (EVERYONE_405, COORDINATE, "agenda_item", ""),
+    "decision_list": (LIST, EVERYONE_405, None, ""),
+    "calendar_feed_settings": (LIST, LIST, None, ""),
     "followuptask_update": (CONTRIBUTE, CONTRIBUTE, "task", ""),
     "followuptask_done": (EVERYONE_405, CONTRIBUTE, "task", ""),
     "organisation_list": (LIST, EVERYONE_405, None, ""),
@@ -140,7 +150,8 @@ RULES = {
     "experimentations:company_delete": (COORDINATE, COORDINATE, "company", ""),
 }
 # Not staff pages: the public ones are covered by tests/test_login_required.py.
-OUTSIDE_THE_MATRIX = {"healthz", "set_language"}
+# calendar_feed is reached without a login through its secret key (tests/test_calendar.py).
+OUTSIDE_THE_MATRIX = {"healthz", "set_language", "calendar_feed"}
 
 
 def _url_names(patterns=None, namespace=None):
@@ -196,6 +207,7 @@ def world(agreement, anact, inrs, anact_contributor):
         "deliverable": DeliverableFactory(action=action),
         "meeting": meeting,
         "task": FollowUpTaskFactory(meeting=meeting, owner=anact_contributor),
+        "agenda_item": AgendaItemFactory(meeting=meeting, title="Point d’étape"),
         "organisation": inrs,
         "contact": ContactFactory(organisation=inrs),
         "convention": convention,

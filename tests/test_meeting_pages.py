@@ -105,12 +105,22 @@ MATRIX = {
     "meeting_review": _rule((404, 403, 403, 200, 200), (404, 403, 403, 200, 200)),
     "followuptask_update": _rule((404, 403, 200, 200, 200), (404, 403, 200, 200, 200)),
     "followuptask_done": _rule((405, 405, 405, 405, 405), (404, 403, 302, 302, 302)),
+    "meeting_prepare_agenda": _rule((404, 403, 403, 200, 200), (404, 403, 403, 302, 302)),
+    "agendaitem_create": _rule((404, 403, 403, 200, 200), (404, 403, 403, 200, 200)),
+    "agendaitem_up": _rule((405, 405, 405, 405, 405), (404, 403, 403, 302, 302)),
+    "agendaitem_down": _rule((405, 405, 405, 405, 405), (404, 403, 403, 302, 302)),
+    "agendaitem_remove": _rule((405, 405, 405, 405, 405), (404, 403, 403, 302, 302)),
+    "decision_list": _rule((200, 200, 200, 200, 200), (405, 405, 405, 405, 405)),
+    "meeting_minutes_print": _rule((404, 200, 200, 200, 200), (405, 405, 405, 405, 405)),
+    "meeting_calendar": _rule((404, 200, 200, 200, 200), (405, 405, 405, 405, 405)),
 }
 
 
 def _url(name, meeting, task):
-    if name in ("meeting_list", "meeting_create_choose"):
+    if name in ("meeting_list", "meeting_create_choose", "decision_list"):
         return reverse(name)
+    if name in ("agendaitem_up", "agendaitem_down", "agendaitem_remove"):
+        return reverse(name, args=[AgendaItemFactory(meeting=meeting).pk])
     if name == "meeting_create":
         return reverse(name, args=[meeting.agreement_id])
     if name == "meeting_transition":
@@ -255,7 +265,8 @@ def test_meeting_page_shows_everything_of_the_meeting(
     assert "Enquête lancée." in html
     assert "Publier le guide en septembre." in html
     assert "Relire le guide" in html
-    assert "Première ligne.<br>Seconde ligne &lt;script&gt;" in html
+    assert "Première ligne.<br>\nSeconde ligne" in html  # Markdown, line breaks kept
+    assert "<script>alert" not in html  # the script is removed (the history shows it escaped)
     assert "<script>alert(1)" not in html
 
 

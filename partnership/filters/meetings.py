@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partnership.forms.common import DateInput
-from partnership.models import Agreement, Meeting
+from partnership.models import Agreement, Decision, Meeting
 from partnership.rules import visible
 
 
@@ -80,4 +80,41 @@ class MeetingFilter(django_filters.FilterSet):
             | Q(place__icontains=value)
             | Q(minutes__icontains=value)
             | Q(agreement__reference__icontains=value)
+        )
+
+
+class DecisionFilter(django_filters.FilterSet):
+    """The register of decisions: by agreement, text and the period of the meetings."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    agreement = django_filters.ModelChoiceFilter(
+        label=_("framework agreement"),
+        queryset=_visible_agreements,
+        field_name="meeting__agreement",
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("kind of meeting"), choices=Meeting.Kind.choices, field_name="meeting__kind"
+    )
+    starts_from = django_filters.DateFilter(
+        label=_("from"), field_name="meeting__starts_at", lookup_expr="date__gte", widget=DateInput
+    )
+    starts_until = django_filters.DateFilter(
+        label=_("until"), field_name="meeting__starts_at", lookup_expr="date__lte", widget=DateInput
+    )
+    o = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("meeting__starts_at", "date"),),
+        field_labels={"meeting__starts_at": _("date")},
+    )
+
+    class Meta:
+        model = Decision
+        form = MeetingFilterForm
+        fields = ["q", "agreement", "kind", "starts_from", "starts_until"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(text__icontains=value)
+            | Q(agenda_item__title__icontains=value)
+            | Q(meeting__title__icontains=value)
         )

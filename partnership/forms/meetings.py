@@ -226,7 +226,10 @@ class MeetingForm(SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
         }
         help_texts = {
             "starts_at": _("Paris time."),
-            "minutes": _("Plain text; line breaks are kept."),
+            "minutes": _(
+                "Markdown: **bold**, *italic*, lists (- item), headings (# title), "
+                "links [text](https://…), tables; line breaks are kept."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -311,9 +314,10 @@ class AgendaItemForm(SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Left empty, an item goes to the end of the agenda (see the formset).
-        self.fields["position"].required = False
-        self.fields["position"].initial = None
+        if "position" in self.fields:
+            # Left empty, an item goes to the end of the agenda (see the formset).
+            self.fields["position"].required = False
+            self.fields["position"].initial = None
         _limit_length(self.fields["notes"], COMMENT_MAX_LENGTH)
 
     def clean(self):
@@ -348,6 +352,13 @@ AgendaItemFormSet = forms.inlineformset_factory(
     extra=3,
     can_delete=True,
 )
+
+
+class AgendaItemAddForm(AgendaItemForm):
+    """One item added to the agenda from the meeting page: it goes to the end."""
+
+    class Meta(AgendaItemForm.Meta):
+        fields = ["title", "notes", "action", "convention", "programme"]
 
 
 # Decisions and follow-up tasks --------------------------------------------------------
@@ -463,3 +474,40 @@ class ActionReviewForm(SharedChoicesMixin, NoMarkupMixin, forms.Form):
         ):
             self.add_error("progress", _("A completed action is at 100 %."))
         return cleaned
+
+
+# The printable minutes ---------------------------------------------------------------
+
+
+class MinutesSectionsForm(forms.Form):
+    """The sections of the printed minutes the person wants (GET): all of them by default."""
+
+    SECTIONS = [
+        ("participants", _("Participants")),
+        ("agenda", _("Agenda")),
+        ("reviews", _("Review of the actions")),
+        ("decisions", _("Decisions")),
+        ("follow_ups", _("Follow-up tasks")),
+        ("minutes", _("Minutes")),
+    ]
+
+    sections = forms.MultipleChoiceField(
+        label=_("Sections to print"),
+        choices=SECTIONS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    # Sent with the form: without it (first visit), every section is shown.
+    chosen = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None and not data.get("chosen"):
+            data = None  # the page opened without a choice: everything
+        super().__init__(
+            data, initial={"sections": [key for key, _label in self.SECTIONS]}, **kwargs
+        )
+
+    def chosen_sections(self) -> set[str]:
+        if self.is_bound and self.is_valid():
+            return set(self.cleaned_data["sections"])
+        return {key for key, _label in self.SECTIONS}

@@ -9,8 +9,8 @@ follow-up tasks are still ticked as done by the owner's organisation.
 """
 
 from django.contrib import messages
-from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,22 +20,24 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
-from partnership import crud, services
-from partnership.filters.meetings import MeetingFilter
+from partnership import calendar, crud, services
+from partnership.filters.meetings import DecisionFilter, MeetingFilter
 from partnership.forms.common import ReasonForm
 from partnership.forms.meetings import (
     ActionReviewForm,
+    AgendaItemAddForm,
     AgendaItemFormSet,
     DecisionFormSet,
     FollowUpTaskFormSet,
     MeetingChoices,
     MeetingForm,
     MeetingOutcomesForm,
+    MinutesSectionsForm,
     ParticipantFormSet,
     TaskProgressForm,
 )
 from partnership.lifecycle import TransitionError
-from partnership.models import Agreement, FollowUpTask, Meeting
+from partnership.models import AgendaItem, Agreement, Decision, FollowUpTask, Meeting, Participant
 from partnership.rules import visible
 
 REVIEW_PERMISSION = "partnership.review_action"
@@ -333,6 +335,235 @@ class MeetingReview(MeetingChoicesMixin, WritableMeetingMixin, MeetingMixin, For
         return HttpResponseRedirect(self.object.get_absolute_url() + "#reviews")
 
 
+# Preparing and arranging the agenda -----------------------------------------------------
+
+
+class MeetingPrepareAgenda(
+    WritableMeetingMixin, MeetingMixin, crud.ScopedMixin, SingleObjectMixin, View
+):
+    """GET: what “prepare the agenda” will add (the programme under review, the ongoing
+    actions by lead organisation, the open follow-ups of the previous meeting); POST: add it."""
+
+    permission_action = "change"
+    template_name = "partnership/meetings/prepare_agenda.html"
+
+    def get(self, request, *args, **kwargs):
+        self.object = meeting = self.get_object()
+        return TemplateResponse(
+            request,
+            self.template_name,
+            {
+                "object": meeting,
+                "candidates": services.meeting_agenda_candidates(meeting),
+                "allowed": meeting.status == Meeting.Status.PLANNED,
+            },
+        )
+
+    def post(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        try:
+            created = services.meeting_prepare_agenda(meeting=meeting, user=request.user)
+        except TransitionError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if created:
+                messages.success(
+                    request,
+                    _("%(count)d items were put on the agenda.") % {"count": len(created)},
+                )
+            else:
+                messages.info(request, _("The agenda already holds everything to review."))
+        return HttpResponseRedirect(meeting.get_absolute_url() + "#agenda")
+
+
+class AgendaItemMixin:
+    """An agenda item, changed by whoever may change its meeting, while it is not read-only."""
+
+    model = AgendaItem
+
+    def base_queryset(self):
+        return AgendaItem.objects.select_related("meeting__agreement")
+
+
+class AgendaItemWriteView(
+    WritableMeetingMixin, AgendaItemMixin, crud.ScopedMixin, SingleObjectMixin, View
+):
+    http_method_names = ["post"]
+
+    def get_object(self, queryset=None):
+        item = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        crud.check_permission(self.request.user, "partnership.change_meeting", item.meeting)
+        self.refuse_if_read_only(item.meeting)
+        return item
+
+    def post(self, request, *args, **kwargs):
+        item = self.get_object()
+        try:
+            self.write(item)
+        except TransitionError as error:
+            messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(item.meeting.get_absolute_url() + "#agenda")
+
+
+class AgendaItemUp(AgendaItemWriteView):
+    def write(self, item):
+        services.agenda_item_move(item=item, user=self.request.user, offset=-1)
+
+
+class AgendaItemDown(AgendaItemWriteView):
+    def write(self, item):
+        services.agenda_item_move(item=item, user=self.request.user, offset=1)
+
+
+class AgendaItemRemove(AgendaItemWriteView):
+    def write(self, item):
+        services.agenda_item_remove(item=item, user=self.request.user)
+        messages.success(
+            self.request, _("“%(item)s” was taken off the agenda.") % {"item": item.title}
+        )
+
+
+class AgendaItemCreate(
+    MeetingChoicesMixin, WritableMeetingMixin, crud.ParentMixin, crud.StaffCreateView
+):
+    """Add one item at the end of the agenda: free, or about an action, a convention or a
+    programme of the meeting's agreement."""
+
+    model = AgendaItem
+    parent_model = Meeting
+    parent_kwarg = "pk"
+    parent_permission = "partnership.change_meeting"
+    form_class = AgendaItemAddForm
+    template_name = "includes/record_form.html"
+    success_message = gettext_lazy("“%(object)s” was added to the agenda.")
+
+    def get(self, request, *args, **kwargs):
+        self.refuse_if_read_only(self.parent)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.refuse_if_read_only(self.parent)
+        return super().post(request, *args, **kwargs)
+
+    def choices_agreement(self):
+        return self.parent.agreement
+
+    @cached_property
+    def choices(self):
+        return MeetingChoices(self.parent.agreement, self.parent)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = AgendaItem(meeting=self.parent)
+        return kwargs
+
+    def save_form(self, form):
+        last = self.parent.agenda_items.order_by("-position").values_list("position", flat=True)
+        form.instance.position = (last.first() or 0) + 1
+        return super().save_form(form)
+
+    def get_success_url(self):
+        return self.parent.get_absolute_url() + "#agenda"
+
+
+# The register of decisions --------------------------------------------------------------
+
+
+class DecisionList(crud.StaffListView):
+    """Every decision of the meetings the person sees, searchable across meetings."""
+
+    model = Decision
+    filterset_class = DecisionFilter
+    template_name = "partnership/meetings/decision_list.html"
+
+    def base_queryset(self):
+        return Decision.objects.select_related("meeting__agreement", "agenda_item")
+
+    def get_queryset(self):
+        return crud.ScopedMixin.get_queryset(self).order_by(
+            "-meeting__starts_at", "meeting_id", "pk"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_add"] = False
+        return context
+
+
+# The printable minutes ------------------------------------------------------------------
+
+
+def minutes_context(meeting, sections):
+    """What the printed minutes show, fetched only for the chosen sections."""
+    context = {"object": meeting, "sections": sections}
+    if "participants" in sections:
+        context["participants"] = list(
+            meeting.participants.select_related(
+                "user__profile__organisation", "contact__organisation"
+            )
+        )
+    if "agenda" in sections:
+        context["agenda"] = list(
+            meeting.agenda_items.select_related("convention", "programme", "follow_up")
+        )
+    if "reviews" in sections:
+        context["reviews"] = list(
+            meeting.action_reviews.select_related("action__lead_organisation").order_by(
+                "action__lead_organisation__name", "action__title", "pk"
+            )
+        )
+    if "decisions" in sections:
+        context["decisions"] = list(meeting.decisions.select_related("agenda_item"))
+    if "follow_ups" in sections:
+        context["tasks"] = list(
+            meeting.follow_ups.select_related("owner__profile__organisation", "owner_contact")
+        )
+    return context
+
+
+class MeetingMinutesPrint(MeetingMixin, crud.StaffDetailView):
+    """The minutes as a document to print: the person chooses the sections."""
+
+    template_name = "partnership/meetings/minutes_print.html"
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("minutes_approved_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = MinutesSectionsForm(self.request.GET or None)
+        context.update(minutes_context(self.object, form.chosen_sections()))
+        context["sections_form"] = form
+        return context
+
+
+# iCalendar -----------------------------------------------------------------------------
+
+
+def calendar_queryset(queryset):
+    """Meetings with what their calendar entry shows, in a fixed number of queries."""
+    return queryset.select_related("agreement").prefetch_related(
+        Prefetch("participants", Participant.objects.select_related("user", "contact")),
+        "agenda_items",
+    )
+
+
+class MeetingCalendar(MeetingMixin, crud.ScopedMixin, SingleObjectMixin, View):
+    """The meeting as an iCalendar file, to add it to one's calendar."""
+
+    def base_queryset(self):
+        return calendar_queryset(Meeting.objects.all())
+
+    def get(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        response = HttpResponse(
+            calendar.calendar_of([meeting], request=request),
+            content_type="text/calendar; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="rendez-vous-{meeting.pk}.ics"'
+        return response
+
+
 # Follow-up tasks: their owner's organisation ticks them as done -------------------------
 
 
@@ -392,6 +623,36 @@ urlpatterns = [
         name="meeting_transition",
     ),
     path("rendez-vous/<int:pk>/revue/", MeetingReview.as_view(), name="meeting_review"),
+    path(
+        "rendez-vous/<int:pk>/ordre-du-jour/preparer/",
+        MeetingPrepareAgenda.as_view(),
+        name="meeting_prepare_agenda",
+    ),
+    path(
+        "rendez-vous/<int:pk>/ordre-du-jour/ajouter/",
+        AgendaItemCreate.as_view(),
+        name="agendaitem_create",
+    ),
+    path(
+        "rendez-vous/ordre-du-jour/<int:pk>/monter/", AgendaItemUp.as_view(), name="agendaitem_up"
+    ),
+    path(
+        "rendez-vous/ordre-du-jour/<int:pk>/descendre/",
+        AgendaItemDown.as_view(),
+        name="agendaitem_down",
+    ),
+    path(
+        "rendez-vous/ordre-du-jour/<int:pk>/retirer/",
+        AgendaItemRemove.as_view(),
+        name="agendaitem_remove",
+    ),
+    path("rendez-vous/decisions/", DecisionList.as_view(), name="decision_list"),
+    path(
+        "rendez-vous/<int:pk>/compte-rendu/",
+        MeetingMinutesPrint.as_view(),
+        name="meeting_minutes_print",
+    ),
+    path("rendez-vous/<int:pk>/calendrier.ics", MeetingCalendar.as_view(), name="meeting_calendar"),
     path(
         "rendez-vous/taches/<int:pk>/modifier/",
         FollowUpTaskUpdate.as_view(),
