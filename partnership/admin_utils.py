@@ -7,21 +7,21 @@
   page says which ones moved and why the others were refused.
 - ``ReasonActionForm``: the action bar with a "reason" box, for the transitions that need one
   (terminate, stop, reopen).
-- ``DocumentForm``: an uploaded file's size checked and its name, type and size recorded.
+- ``DocumentForm``: an uploaded file checked as on the staff pages (type by content, size,
+  name) and its name, type and size recorded.
 """
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from partnership.forms.documents import CurrentFileWidget, UploadMixin
 from partnership.models import Document
 from partnership.rules import is_administrator
 
@@ -146,8 +146,10 @@ def lifecycle_action(model, name, service, *, inputs=()):
     return transition_action(name, model.lifecycle[name].label, service, inputs=inputs)
 
 
-class DocumentForm(forms.ModelForm):
-    """The admin's document form: the file's size is checked, its metadata recorded."""
+class DocumentForm(UploadMixin, forms.ModelForm):
+    """The admin's document form: the file checked by partnership.documents, its metadata
+    recorded; the current file links to the download view. A new file keeps the old one in
+    the document's history."""
 
     class Meta:
         model = Document
@@ -163,23 +165,7 @@ class DocumentForm(forms.ModelForm):
             "deliverable",
         ]
 
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload and "file" in self.changed_data and upload.size > settings.DOCUMENT_MAX_SIZE:
-            raise ValidationError(
-                _("The file is too large (%(size)s); the limit is %(limit)s."),
-                code="file_too_large",
-                params={
-                    "size": filesizeformat(upload.size),
-                    "limit": filesizeformat(settings.DOCUMENT_MAX_SIZE),
-                },
-            )
-        return upload
-
-    def save(self, commit=True):
-        upload = self.cleaned_data.get("file")
-        if upload and "file" in self.changed_data:
-            self.instance.original_name = upload.name[:255]
-            self.instance.size = upload.size
-            self.instance.content_type = (getattr(upload, "content_type", "") or "")[:100]
-        return super().save(commit=commit)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.file:
+            self.fields["file"].widget = CurrentFileWidget(self.instance)

@@ -6,3 +6,7 @@ class PartnershipConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "partnership"
     verbose_name = _("Partnership")
+
+    def ready(self):
+        # The security log's receivers of the login signals.
+        from partnership import security  # noqa: F401

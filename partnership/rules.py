@@ -15,7 +15,7 @@ permissions through ``rules.contrib.admin``.
 import rules
 from django.db.models import Exists, OuterRef, Q
 
-from partnership.models import AgreementParty, StaffProfile
+from partnership.models import AgreementParty, Document, StaffProfile
 
 Role = StaffProfile.Role
 ROLE_RANK = {Role.READER: 0, Role.CONTRIBUTOR: 1, Role.COORDINATOR: 2, Role.ADMINISTRATOR: 3}
@@ -259,6 +259,24 @@ for model in ("action", "deliverable", "followuptask"):
     PERMISSIONS[f"partnership.delete_{model}"] = can_coordinate
 PERMISSIONS["partnership.add_action"] = can_coordinate | (is_contributor & is_party)
 PERMISSIONS["partnership.review_action"] = can_coordinate  # record a review at a meeting
+
+@rules.predicate
+def may_change_attached_record(user, obj):
+    """Documents follow their record: who may change the record adds, replaces and deletes
+    its documents (object: the document, or for "add" the record it goes to)."""
+    record = obj.attached_to if isinstance(obj, Document) else obj
+    if record is None:
+        return has_role(user, Role.ADMINISTRATOR)
+    meta = record._meta
+    return user.has_perm(f"{meta.app_label}.change_{meta.model_name}", record)
+
+
+for action in ("add", "change", "delete"):
+    PERMISSIONS[f"partnership.{action}_document"] = may_change_attached_record
+# The lock-out records of django-axes: administrators unlock accounts in the back office.
+for model in ("accessattempt", "accesslog", "accessfailurelog"):
+    PERMISSIONS[f"axes.view_{model}"] = is_administrator
+    PERMISSIONS[f"axes.delete_{model}"] = is_administrator
 
 for name, predicate in PERMISSIONS.items():
     rules.add_perm(name, predicate)

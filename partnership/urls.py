@@ -10,6 +10,7 @@ from partnership.views import (
     calendar,
     dashboard,
     directory,
+    documents,
     meetings,
     programmes,
     search,
@@ -29,6 +30,8 @@ urlpatterns = [
     *directory.urlpatterns,
     *search.urlpatterns,
     *dashboard.urlpatterns,
+    # Documents are served by these views only: no URL ever serves MEDIA_ROOT.
+    *documents.urlpatterns,
     path("conventions/", include("conventions.urls")),
     path("experimentations/", include("experimentations.urls")),
 ]

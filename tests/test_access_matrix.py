@@ -22,6 +22,7 @@ from tests.factories import (
     ConventionFactory,
     ConventionPartyFactory,
     DeliverableFactory,
+    DocumentFactory,
     EnrolledCompanyFactory,
     ExperimentationFactory,
     FollowUpTaskFactory,
@@ -148,6 +149,16 @@ RULES = {
     ),
     "experimentations:company_update": (COORDINATE, COORDINATE, "company", ""),
     "experimentations:company_delete": (COORDINATE, COORDINATE, "company", ""),
+    "document_detail": (READ, EVERYONE_405, "document", ""),
+    "document_download": (READ, EVERYONE_405, "document", ""),
+    "document_version_download": (READ, EVERYONE_405, "document_version", ""),
+    "document_replace": (COORDINATE, COORDINATE, "document", ""),
+    "document_delete": (COORDINATE, COORDINATE, "document", ""),
+    "document_create_agreement": (COORDINATE, COORDINATE, ("parent_pk", "agreement"), ""),
+    "document_create_convention": (COORDINATE, COORDINATE, ("parent_pk", "convention"), ""),
+    "document_create_amendment": (COORDINATE, COORDINATE, ("parent_pk", "amendment"), ""),
+    "document_create_meeting": (COORDINATE, COORDINATE, ("parent_pk", "meeting"), ""),
+    "document_create_deliverable": (CONTRIBUTE, CONTRIBUTE, ("parent_pk", "deliverable"), ""),
 }
 # Not staff pages: the public ones are covered by tests/test_login_required.py.
 # calendar_feed is reached without a login through its secret key (tests/test_calendar.py).
@@ -200,6 +211,7 @@ def world(agreement, anact, inrs, anact_contributor):
     for organisation in (anact, inrs):
         ConventionPartyFactory(convention=signed, organisation=organisation)
     experimentation = ExperimentationFactory(agreement=agreement)
+    document = DocumentFactory(agreement=agreement)
     return {
         "agreement": agreement,
         "programme": programme,
@@ -215,6 +227,8 @@ def world(agreement, anact, inrs, anact_contributor):
         "amendment": AmendmentFactory(convention=signed, signed_on=datetime.date(2024, 6, 1)),
         "experimentation": experimentation,
         "company": EnrolledCompanyFactory(experimentation=experimentation),
+        "document": document,
+        "document_version": document.history.get(),
     }
 
 
