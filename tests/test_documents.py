@@ -45,7 +45,9 @@ def zip_bytes(entries, *, mimetype=None):
     return buffer.getvalue()
 
 
-ODT_BYTES = zip_bytes({"content.xml": "<office/>"}, mimetype="application/vnd.oasis.opendocument.text")
+ODT_BYTES = zip_bytes(
+    {"content.xml": "<office/>"}, mimetype="application/vnd.oasis.opendocument.text"
+)
 ODS_BYTES = zip_bytes(
     {"content.xml": "<office/>"}, mimetype="application/vnd.oasis.opendocument.spreadsheet"
 )
@@ -245,7 +247,9 @@ def test_over_size_upload_is_refused_with_a_message_and_no_file_left(
         ({"title": "Pièce", "kind": "other", "no_file": True}, "file"),
     ],
 )
-def test_invalid_upload_form_keeps_what_was_typed(client, agreement, anact_coordinator, data, field):
+def test_invalid_upload_form_keeps_what_was_typed(
+    client, agreement, anact_coordinator, data, field
+):
     client.force_login(anact_coordinator)
     post = {key: value for key, value in data.items() if key != "no_file"}
     if not data.get("no_file"):
@@ -564,6 +568,9 @@ def test_the_admin_records_an_accepted_file_and_links_it_to_the_download_view(
 
     assert response.status_code == 302
     document = Document.objects.get()
-    assert (document.original_name, document.content_type) == ("Accord signé.pdf", "application/pdf")
+    assert (document.original_name, document.content_type) == (
+        "Accord signé.pdf",
+        "application/pdf",
+    )
     change = admin_client.get(reverse("admin:partnership_document_change", args=[document.pk]))
     assert f'href="{reverse("document_download", args=[document.pk])}"' in change.text
