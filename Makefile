@@ -6,7 +6,7 @@ PYTHON := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test uv lint format migrate demo serve browsers clean bench loadtest
+.PHONY: run test install install-test uv lint format migrate demo serve browsers clean bench loadtest backup restore
 
 uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -46,6 +46,16 @@ format: install
 
 clean:
 	rm -rf .venv staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+
+# Backups (README, "Backups"): run with the application's environment (DATABASE_URL, MEDIA_ROOT...).
+BACKUP_DIR ?= backups
+
+backup: install
+	$(PYTHON) manage.py backup --output "$(BACKUP_DIR)"
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=$(BACKUP_DIR)/sauvegarde-....tar"; exit 2; }
+	$(PYTHON) manage.py restore "$(BACKUP)"
 
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { \
