@@ -9,6 +9,12 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
+# Each test module imports the `chromium` fixture, so pytest holds one session fixture per
+# module; Playwright's sync API may run only once per thread, so they share one browser,
+# closed when the last of them is torn down.
+_shared = {"users": 0, "playwright": None, "browser": None}
+
+
 @pytest.fixture(scope="session")
 def chromium():
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -17,12 +23,21 @@ def chromium():
     # Playwright's sync API runs an event loop in this thread; the test's ORM calls are
     # still synchronous, which Django allows once told so.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+    if _shared["browser"] is None:
+        playwright = sync_api.sync_playwright().start()
+        _shared["playwright"] = playwright
+        _shared["browser"] = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
-        yield browser
-        browser.close()
+    _shared["users"] += 1
+    try:
+        yield _shared["browser"]
+    finally:
+        _shared["users"] -= 1
+        if not _shared["users"]:
+            _shared["browser"].close()
+            _shared["playwright"].stop()
+            _shared.update(playwright=None, browser=None)
 
 
 @pytest.fixture
