@@ -7,6 +7,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
 from django.db.models import Count
 from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
@@ -298,9 +299,23 @@ class ProgrammeActionForm(ActionForm):
 
 
 def _adopt(programme, user, meeting):
+    """Record, as the administrator, the approval of every party still to approve.
+
+    Adoption needs every party's approval (see ``services.programme_approve``); from the back
+    office an administrator records those still missing at once, the last one adopting the
+    programme at the chosen meeting. All of them or none.
+    """
     if meeting is None:
         raise TransitionError(gettext("Choose the meeting that adopted the programme."))
-    return services.programme_adopt(programme=programme, user=user, meeting=meeting)
+    with transaction.atomic():
+        waiting = services.programme_approval_organisations(programme=programme, user=user)
+        if not waiting:
+            return services.programme_adopt(programme=programme, user=user, meeting=meeting)
+        for organisation in waiting:
+            approval = services.programme_approve(
+                programme=programme, user=user, meeting=meeting, organisation=organisation
+            )
+        return approval.programme
 
 
 class ActionInline(admin.TabularInline):

@@ -59,6 +59,7 @@ from partnership.models import (
     Organisation,
     Participant,
     Programme,
+    ProgrammeApproval,
     Region,
     StaffProfile,
     Theme,
@@ -987,7 +988,7 @@ class _Builder:
             ],
         )
         launch = self.hold(launch)
-        programme = services.programme_adopt(programme=programme, user=self.admin, meeting=launch)
+        programme = self.adopt(programme, launch)
         self.conclude(
             launch,
             minutes=(
@@ -1381,7 +1382,7 @@ class _Builder:
             ],
         )
         copil = self.hold(copil)
-        services.programme_adopt(programme=programme, user=self.admin, meeting=copil)
+        self.adopt(programme, copil)
         closed = services.programme_close(
             programme=previous_programme,
             user=self.admin,
@@ -1722,6 +1723,17 @@ class _Builder:
 
     def hold(self, meeting):
         return services.meeting_hold(meeting=meeting, user=self.admin)
+
+    def adopt(self, programme, meeting):
+        """Each party approves the programme at the meeting; the last approval adopts it."""
+        approval = None
+        for party in services.programme_parties(programme):
+            approval = services.programme_approve(
+                programme=programme, user=self.admin, meeting=meeting, organisation=party
+            )
+            ProgrammeApproval.objects.filter(pk=approval.pk).update(approved_at=meeting.ends_at)
+            approval.history.update(approved_at=meeting.ends_at)
+        return approval.programme
 
     def tasks(self, meeting, tasks):
         created = []

@@ -213,6 +213,20 @@ def is_own_work(user, obj):
     return label == "partnership.programme"
 
 
+@rules.predicate
+def is_party_itself(user, obj):
+    """The person's own organisation, not only its network head, is party to the agreement."""
+    if obj is None:
+        return False
+    profile = profile_of(user)
+    agreement = agreement_of(obj)
+    return (
+        profile is not None
+        and agreement is not None
+        and (profile.organisation_id in _party_ids(agreement))
+    )
+
+
 can_view = is_administrator | (is_staff_member & is_party)
 can_coordinate = is_administrator | (is_coordinator & is_party)
 can_contribute = can_coordinate | (is_contributor & is_party & is_own_work)
@@ -259,6 +273,9 @@ for model in ("action", "deliverable", "followuptask"):
     PERMISSIONS[f"partnership.delete_{model}"] = can_coordinate
 PERMISSIONS["partnership.add_action"] = can_coordinate | (is_contributor & is_party)
 PERMISSIONS["partnership.review_action"] = can_coordinate  # record a review at a meeting
+# Approve a proposed programme for one's own organisation (administrators: for any party).
+PERMISSIONS["partnership.approve_programme"] = is_administrator | (is_coordinator & is_party_itself)
+
 
 @rules.predicate
 def may_change_attached_record(user, obj):

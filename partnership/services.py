@@ -25,9 +25,12 @@ from partnership.models import (
     Agreement,
     FollowUpTask,
     Meeting,
+    Organisation,
     Programme,
+    ProgrammeApproval,
     StaffProfile,
 )
+from partnership.rules import Role, has_role, profile_of
 
 
 def _today():
@@ -102,25 +105,151 @@ def programme_propose(*, programme: Programme, user) -> Programme:
 
 @transaction.atomic
 def programme_withdraw(*, programme: Programme, user) -> Programme:
+    """Send a proposed programme back to preparation: the approvals given to it lapse."""
     programme = lock(programme)
     Programme.lifecycle.check_source(programme, "withdraw")
+    for approval in programme.approvals.all():
+        approval._history_user = user
+        approval._change_reason = _("Withdrawn with the proposal")
+        approval.delete()
     return apply_transition(programme, "withdraw", user=user)
 
 
-@transaction.atomic
-def programme_adopt(
-    *, programme: Programme, user, meeting: Meeting, adopted_on: datetime.date | None = None
-) -> Programme:
-    programme = lock(programme)
-    Programme.lifecycle.check_source(programme, "adopt")
-    if programme.agreement.status != Agreement.Status.SIGNED:
-        raise TransitionError(_("A programme is adopted only under a signed agreement."))
+def programme_parties(programme: Programme) -> list[Organisation]:
+    """The organisations party to the programme's agreement: each of them approves it."""
+    return list(
+        Organisation.objects.filter(agreement_parties__agreement_id=programme.agreement_id)
+        .order_by("name")
+        .distinct()
+    )
+
+
+def programme_approval_organisations(*, programme: Programme, user) -> list[Organisation]:
+    """The parties the person may approve the programme for, among those still to approve.
+
+    A coordinator approves for their own organisation only, when it is itself a party (an
+    Aract coordinator does not approve for Anact, although they see its agreements); an
+    administrator may record the approval of any party.
+    """
+    approved = set(programme.approvals.values_list("organisation_id", flat=True))
+    parties = [party for party in programme_parties(programme) if party.pk not in approved]
+    if has_role(user, Role.ADMINISTRATOR):
+        return parties
+    profile = profile_of(user)
+    if profile is None or not has_role(user, Role.COORDINATOR):
+        return []
+    return [party for party in parties if party.pk == profile.organisation_id]
+
+
+def _check_adopting_meeting(programme: Programme, meeting: Meeting) -> None:
     if meeting.agreement_id != programme.agreement_id:
         raise TransitionError(
             _("A programme is adopted at a meeting of its own framework agreement.")
         )
     if meeting.status not in (Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED):
         raise TransitionError(_("A programme is adopted at a meeting that has been held."))
+
+
+@transaction.atomic
+def programme_approve(
+    *,
+    programme: Programme,
+    user,
+    meeting: Meeting | None = None,
+    organisation: Organisation | None = None,
+    adopted_on: datetime.date | None = None,
+) -> ProgrammeApproval:
+    """Record one party's approval of a proposed programme; the last one adopts it.
+
+    The approval is given for the person's own organisation (an administrator names the
+    party). When every party has approved, the programme is adopted at ``meeting``, which the
+    last approval must name: a held meeting of the agreement. A meeting named by an earlier
+    approval is not kept (the adoption is dated by the meeting that completes it).
+    Returns the approval; ``approval.programme`` is the programme as it now stands.
+    """
+    programme = lock(programme)
+    if programme.status != Programme.Status.PROPOSED:
+        raise TransitionError(
+            _("Only a proposed programme is approved: this one is “%(status)s”.")
+            % {"status": programme.get_status_display()}
+        )
+    if programme.agreement.status != Agreement.Status.SIGNED:
+        raise TransitionError(_("A programme is adopted only under a signed agreement."))
+    is_administrator = has_role(user, Role.ADMINISTRATOR)
+    profile = profile_of(user)
+    if not is_administrator and not has_role(user, Role.COORDINATOR):
+        raise TransitionError(_("Only a coordinator of a party approves the programme."))
+    if organisation is None:
+        if is_administrator:
+            raise TransitionError(_("Choose the party you record the approval for."))
+        organisation = profile.organisation
+    parties = programme_parties(programme)
+    if organisation.pk not in {party.pk for party in parties}:
+        raise TransitionError(
+            _(
+                "%(organisation)s is not a party to the framework agreement: it has no "
+                "approval to give."
+            )
+            % {"organisation": organisation}
+        )
+    if not is_administrator and organisation.pk != profile.organisation_id:
+        raise TransitionError(
+            _(
+                "You approve the programme for your own organisation only: you cannot approve "
+                "it on behalf of %(organisation)s."
+            )
+            % {"organisation": organisation}
+        )
+    approvals = {a.organisation_id: a for a in programme.approvals.select_related("approved_by")}
+    if organisation.pk in approvals:
+        earlier = approvals[organisation.pk]
+        raise TransitionError(
+            _("%(organisation)s already approved this programme on %(date)s (%(person)s).")
+            % {
+                "organisation": organisation,
+                "date": timezone.localtime(earlier.approved_at).strftime("%d/%m/%Y"),
+                "person": earlier.approved_by.get_full_name() or earlier.approved_by,
+            }
+        )
+    completes = all(party.pk in approvals or party == organisation for party in parties)
+    if completes:
+        if meeting is None:
+            raise TransitionError(
+                _(
+                    "This approval is the last one and adopts the programme: choose the held "
+                    "meeting where it was adopted."
+                )
+            )
+        _check_adopting_meeting(programme, meeting)
+    approval = ProgrammeApproval(programme=programme, organisation=organisation, approved_by=user)
+    approval._history_user = user
+    if is_administrator and (profile is None or profile.organisation_id != organisation.pk):
+        approval._change_reason = _("Recorded by an administrator")
+    approval.save()
+    if completes:
+        approval.programme = programme_adopt(
+            programme=programme, user=user, meeting=meeting, adopted_on=adopted_on
+        )
+    return approval
+
+
+@transaction.atomic
+def programme_adopt(
+    *, programme: Programme, user, meeting: Meeting, adopted_on: datetime.date | None = None
+) -> Programme:
+    """Adopt a proposed programme that every party has approved (see ``programme_approve``)."""
+    programme = lock(programme)
+    Programme.lifecycle.check_source(programme, "adopt")
+    if programme.agreement.status != Agreement.Status.SIGNED:
+        raise TransitionError(_("A programme is adopted only under a signed agreement."))
+    approved = set(programme.approvals.values_list("organisation_id", flat=True))
+    waiting = [party for party in programme_parties(programme) if party.pk not in approved]
+    if waiting:
+        raise TransitionError(
+            _("A programme is adopted once every party has approved it: waiting for %(parties)s.")
+            % {"parties": ", ".join(party.acronym or party.name for party in waiting)}
+        )
+    _check_adopting_meeting(programme, meeting)
     programme.adopted_at = meeting
     programme.adopted_on = adopted_on or timezone.localdate(meeting.starts_at)
     return apply_transition(
@@ -137,6 +266,11 @@ def programme_close(*, programme: Programme, user, review: str) -> Programme:
     programme.review = review.strip()
     programme.closed_on = _today()
     return apply_transition(programme, "close", user=user, update_fields=["review", "closed_on"])
+
+
+def next_year_opens_on(programme: Programme) -> datetime.date:
+    """From September of its year on, the parties prepare the next year's programme."""
+    return datetime.date(programme.year, 9, 1)
 
 
 def programme_carry_over_preview(*, programme: Programme):
@@ -160,6 +294,12 @@ def programme_prepare_next_year(*, programme: Programme, user):
     programme = lock(programme)
     if programme.status not in (Programme.Status.ADOPTED, Programme.Status.CLOSED):
         raise TransitionError(_("The next year is prepared from an adopted programme."))
+    opens_on = next_year_opens_on(programme)
+    if _today() < opens_on:
+        raise TransitionError(
+            _("The next year is prepared from %(date)s on (la rentrée).")
+            % {"date": opens_on.strftime("%d/%m/%Y")}
+        )
     next_programme = Programme.objects.filter(
         agreement=programme.agreement, year=programme.year + 1
     ).first()

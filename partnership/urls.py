@@ -13,6 +13,7 @@ from partnership.views import (
     documents,
     meetings,
     programmes,
+    reports,
     search,
 )
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     *agreements.urlpatterns,
     *programmes.urlpatterns,
+    *reports.urlpatterns,
     *meetings.urlpatterns,
     *calendar.urlpatterns,
     *directory.urlpatterns,

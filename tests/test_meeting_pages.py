@@ -16,6 +16,7 @@ from partnership.models import (
     FollowUpTask,
     Meeting,
     Participant,
+    ProgrammeApproval,
 )
 from partnership.views import meetings as meeting_views
 from tests.factories import (
@@ -668,6 +669,11 @@ def test_meeting_where_a_programme_was_adopted_is_not_deleted(
     meeting.save()
     programme.status = "proposed"
     programme.save()
+    # Adoption needs every party's approval: the last one adopts the programme at the meeting.
+    for party in services.programme_parties(programme):
+        ProgrammeApproval.objects.create(
+            programme=programme, organisation=party, approved_by=anact_coordinator
+        )
     services.programme_adopt(programme=programme, meeting=meeting, user=anact_coordinator)
     client.force_login(anact_coordinator)
     response = client.post(reverse("meeting_delete", args=[meeting.pk]), follow=True)

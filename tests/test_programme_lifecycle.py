@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -6,6 +8,7 @@ from django.utils import timezone
 from partnership import services
 from partnership.lifecycle import TransitionError
 from partnership.models import Action, Meeting, Programme
+from tests import clock
 from tests.factories import (
     ActionFactory,
     ActionResourceFactory,
@@ -25,8 +28,8 @@ def user():
 
 
 @pytest.fixture
-def programme():
-    return ProgrammeFactory(year=2026)
+def programme(agreement):
+    return ProgrammeFactory(agreement=agreement, year=2026)
 
 
 @pytest.fixture
@@ -34,10 +37,20 @@ def held_meeting(programme):
     return MeetingFactory(agreement=programme.agreement, status=Meeting.Status.HELD)
 
 
+def _approve_for_every_party(programme, meeting):
+    approval = None
+    administrator = UserFactory(is_superuser=True, username="administrateur")
+    for party in services.programme_parties(programme):
+        approval = services.programme_approve(
+            programme=programme, user=administrator, meeting=meeting, organisation=party
+        )
+    return approval.programme
+
+
 def _adopted(programme, user, meeting):
     ActionFactory(programme=programme, status=Action.Status.COMPLETED, progress=100)
     services.programme_propose(programme=programme, user=user)
-    return services.programme_adopt(programme=programme, user=user, meeting=meeting)
+    return _approve_for_every_party(programme, meeting)
 
 
 def test_programme_is_proposed_then_adopted_at_a_held_meeting(user, programme, held_meeting):
@@ -57,7 +70,7 @@ def test_programme_cannot_be_adopted_at_a_meeting_of_another_agreement(user, pro
     services.programme_propose(programme=programme, user=user)
     other = MeetingFactory(agreement=SignedAgreementFactory(), status=Meeting.Status.HELD)
     with pytest.raises(TransitionError, match="accord-cadre|framework agreement"):
-        services.programme_adopt(programme=programme, user=user, meeting=other)
+        _approve_for_every_party(programme, other)
     programme.refresh_from_db()
     assert programme.status == Programme.Status.PROPOSED
 
@@ -67,7 +80,7 @@ def test_programme_cannot_be_adopted_at_a_meeting_not_yet_held(user, programme):
     services.programme_propose(programme=programme, user=user)
     planned = MeetingFactory(agreement=programme.agreement)
     with pytest.raises(TransitionError):
-        services.programme_adopt(programme=programme, user=user, meeting=planned)
+        _approve_for_every_party(programme, planned)
 
 
 def test_programme_in_preparation_cannot_be_adopted(user, programme, held_meeting):
@@ -171,3 +184,27 @@ class TestPrepareNextYear:
         ActionFactory(continues=previous)
         with pytest.raises(IntegrityError), transaction.atomic():
             ActionFactory(continues=previous)
+
+
+class TestNextYearFromSeptember:
+    """La rentrée: the next year is prepared from September 1st of the programme's year."""
+
+    @pytest.fixture
+    def adopted(self, user, programme, held_meeting):
+        ActionFactory(programme=programme, title="Chantier en cours", status="in_progress")
+        return _adopted(programme, user, held_meeting)
+
+    def test_refused_before_september(self, monkeypatch, user, adopted):
+        clock.freeze(monkeypatch, datetime.date(2026, 8, 31))
+        with pytest.raises(TransitionError, match="01/09/2026"):
+            services.programme_prepare_next_year(programme=adopted, user=user)
+        assert not Programme.objects.filter(year=2027).exists()
+
+    def test_possible_from_september_first(self, monkeypatch, user, adopted):
+        clock.freeze(monkeypatch, datetime.date(2026, 9, 1))
+        next_programme, carried = services.programme_prepare_next_year(programme=adopted, user=user)
+        assert next_programme.year == 2027
+        assert [action.title for action in carried] == ["Chantier en cours"]
+
+    def test_the_opening_date_is_september_first_of_the_year(self, adopted):
+        assert services.next_year_opens_on(adopted) == datetime.date(2026, 9, 1)

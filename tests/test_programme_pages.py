@@ -6,7 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from partnership import services
 from partnership.models import Action, Meeting, Programme
+from tests import clock
+from tests.conftest import _staff
 from tests.factories import (
     ActionFactory,
     AgendaItemFactory,
@@ -355,8 +358,19 @@ def test_proposing_a_programme_without_actions_explains_why(client, programme, a
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
 
 
-def test_coordinator_adopts_a_programme_through_the_confirmation_page(
-    client, programme, actions, agreement, anact_coordinator
+def test_adopt_is_no_button_nor_transition_url_any_more(
+    client, programme, actions, anact_coordinator
+):
+    Programme.objects.filter(pk=programme.pk).update(status=Programme.Status.PROPOSED)
+    client.force_login(anact_coordinator)
+    url = reverse("programme_transition", args=[programme.pk, "adopt"])
+    assert url not in client.get(programme.get_absolute_url()).text
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+
+
+def test_each_party_approves_through_the_confirmation_page_and_the_last_one_adopts(
+    client, programme, actions, agreement, anact, inrs, anact_coordinator, inrs_coordinator
 ):
     Programme.objects.filter(pk=programme.pk).update(status=Programme.Status.PROPOSED)
     held = MeetingFactory(agreement=agreement, title="Comité de pilotage", status="held")
@@ -367,12 +381,27 @@ def test_coordinator_adopts_a_programme_through_the_confirmation_page(
         ends_at=timezone.now() + datetime.timedelta(days=20, hours=2),
     )
     other = MeetingFactory(title="Comité d’un autre accord", status="held")
+    url = reverse("programme_approve", args=[programme.pk])
+
+    # Anact first: no meeting asked, the programme stays proposed.
     client.force_login(anact_coordinator)
-    url = reverse("programme_transition", args=[programme.pk, "adopt"])
-    assert url in client.get(programme.get_absolute_url()).text
-    page = client.get(url)
-    assert page.status_code == 200
-    choices = list(page.context["form"].fields["meeting"].queryset)
+    page = client.get(programme.get_absolute_url())
+    assert url in page.text
+    assert [item["approval"] for item in page.context["approvals"]] == [None, None]
+    confirm = client.get(url)
+    assert confirm.status_code == 200
+    assert "meeting" not in confirm.context["form"].fields
+    assert confirm.context["organisations"] == [anact]
+    response = client.post(url)
+    assert response.status_code == 302
+    programme.refresh_from_db()
+    assert programme.status == Programme.Status.PROPOSED
+    assert url not in client.get(programme.get_absolute_url()).text  # nothing left to approve
+
+    # INRS last: the held meetings of the agreement are offered, the approval adopts.
+    client.force_login(inrs_coordinator)
+    confirm = client.get(url)
+    choices = list(confirm.context["form"].fields["meeting"].queryset)
     assert held in choices
     assert planned not in choices
     assert other not in choices
@@ -382,7 +411,11 @@ def test_coordinator_adopts_a_programme_through_the_confirmation_page(
     assert programme.status == Programme.Status.ADOPTED
     assert programme.adopted_at == held
     assert programme.adopted_on == timezone.localdate(held.starts_at)
-    assert programme.history.first().history_user == anact_coordinator
+    assert programme.history.first().history_user == inrs_coordinator
+    page = client.get(programme.get_absolute_url())
+    assert [
+        (item["organisation"], item["approval"].approved_by) for item in page.context["approvals"]
+    ] == [(anact, anact_coordinator), (inrs, inrs_coordinator)]
 
 
 @pytest.mark.parametrize(
@@ -394,18 +427,84 @@ def test_coordinator_adopts_a_programme_through_the_confirmation_page(
         ({"adopted_on": "hier"}, "adopted_on"),
     ],
 )
-def test_adoption_with_bad_input_is_refused_next_to_the_field(
-    client, programme, actions, agreement, anact_coordinator, data, field
+def test_last_approval_with_bad_input_is_refused_next_to_the_field(
+    client, programme, actions, agreement, anact_coordinator, inrs_coordinator, data, field
 ):
     Programme.objects.filter(pk=programme.pk).update(status=Programme.Status.PROPOSED)
+    services.programme_approve(programme=programme, user=anact_coordinator)
     held = MeetingFactory(agreement=agreement, status="held")
     data = {"meeting": held.pk, **data}
-    client.force_login(anact_coordinator)
-    response = client.post(reverse("programme_transition", args=[programme.pk, "adopt"]), data)
+    client.force_login(inrs_coordinator)
+    response = client.post(reverse("programme_approve", args=[programme.pk]), data)
     assert response.status_code == 200
     assert field in response.context["form"].errors
     programme.refresh_from_db()
     assert programme.status == Programme.Status.PROPOSED
+    assert programme.approvals.count() == 1
+
+
+def test_approval_refused_by_the_service_comes_back_with_its_reason(
+    client, programme, actions, agreement, anact_coordinator, inrs_coordinator, monkeypatch
+):
+    Programme.objects.filter(pk=programme.pk).update(status=Programme.Status.PROPOSED)
+    services.programme_approve(programme=programme, user=anact_coordinator)
+    held = MeetingFactory(agreement=agreement, status="held")
+    # The agreement is terminated meanwhile: the service refuses, the form says why.
+    agreement.__class__.objects.filter(pk=agreement.pk).update(status="terminated")
+    client.force_login(inrs_coordinator)
+    response = client.post(reverse("programme_approve", args=[programme.pk]), {"meeting": held.pk})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    programme.refresh_from_db()
+    assert programme.status == Programme.Status.PROPOSED
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("persona", ["anact_reader", "anact_contributor", "aract_coordinator"])
+def test_only_a_coordinator_of_a_party_reaches_the_approval(
+    request, client, programme, actions, aract, method, persona
+):
+    if persona == "aract_coordinator":
+        user = _staff("aract.coordinateur", aract, "coordinator")
+    else:
+        user = request.getfixturevalue(persona)
+    Programme.objects.filter(pk=programme.pk).update(status=Programme.Status.PROPOSED)
+    client.force_login(user)
+    url = reverse("programme_approve", args=[programme.pk])
+    assert getattr(client, method)(url).status_code == 403
+    assert url not in client.get(programme.get_absolute_url()).text
+    assert not programme.approvals.exists()
+
+
+def test_outsider_gets_404_on_the_approval(client, programme, outsider):
+    client.force_login(outsider)
+    assert client.get(reverse("programme_approve", args=[programme.pk])).status_code == 404
+
+
+def test_approval_page_of_a_programme_in_preparation_explains_why_not(
+    client, programme, actions, anact_coordinator
+):
+    client.force_login(anact_coordinator)
+    url = reverse("programme_approve", args=[programme.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert page.context["allowed"] is False
+    response = client.post(url, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert not programme.approvals.exists()
+
+
+def test_administrator_chooses_the_party_they_record_the_approval_for(
+    client, programme, actions, inrs, administrator
+):
+    Programme.objects.filter(pk=programme.pk).update(status=Programme.Status.PROPOSED)
+    client.force_login(administrator)
+    url = reverse("programme_approve", args=[programme.pk])
+    page = client.get(url)
+    assert "organisation" in page.context["form"].fields
+    response = client.post(url, {"organisation": inrs.pk})
+    assert response.status_code == 302
+    assert list(programme.approvals.values_list("organisation", flat=True)) == [inrs.pk]
 
 
 def _adopt(programme):
@@ -483,6 +582,33 @@ def test_prepare_next_year_from_the_page_carries_over_once(
     assert Programme.objects.filter(agreement=programme.agreement, year=2027).count() == 1
     assert next_programme.actions.count() == 2
     assert "0" in str(list(response.context["messages"])[0])
+
+
+def test_prepare_next_year_waits_for_september_and_says_so(
+    client, monkeypatch, programme, actions, anact_coordinator
+):
+    _adopt(programme)
+    clock.freeze(monkeypatch, datetime.date(2026, 6, 15))
+    client.force_login(anact_coordinator)
+    url = reverse("programme_next_year", args=[programme.pk])
+    page = client.get(programme.get_absolute_url())
+    assert url not in page.text
+    assert page.context["next_year"]["opens_on"] == datetime.date(2026, 9, 1)
+    assert 'class="small text-body-secondary mb-3 next-year-note"' in page.text
+    preview = client.get(url)
+    assert preview.status_code == 200
+    assert preview.context["allowed"] is False
+    assert preview.context["status_allows"] is True
+    response = client.post(url, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert not Programme.objects.filter(year=2027).exists()
+
+    clock.freeze(monkeypatch, datetime.date(2026, 9, 1))
+    client.force_login(anact_coordinator)  # the session of June has expired
+    page = client.get(programme.get_absolute_url())
+    assert url in page.text
+    assert "next-year-note" not in page.text
+    assert client.get(url).context["allowed"] is True
 
 
 def test_contributor_cannot_prepare_next_year(client, programme, actions, anact_contributor):

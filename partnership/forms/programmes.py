@@ -68,9 +68,17 @@ class MeetingChoiceField(forms.ModelChoiceField):
         return f"{obj.title} ({date})"
 
 
-class ProgrammeAdoptForm(forms.Form):
-    """Adoption records the meeting that adopted the programme: a held one of its agreement."""
+class ProgrammeApproveForm(forms.Form):
+    """A party's approval of the proposed programme.
 
+    An administrator names the party they record the approval for (a coordinator approves
+    for their own organisation, named on the page). The approval that completes the set
+    adopts the programme: it names the held meeting of the agreement where that happened.
+    """
+
+    organisation = forms.ModelChoiceField(
+        label=_("approved for"), queryset=Organisation.objects.none(), empty_label=None
+    )
     meeting = MeetingChoiceField(label=_("adopted at the meeting"), queryset=Meeting.objects.none())
     adopted_on = forms.DateField(
         label=_("adopted on"),
@@ -79,20 +87,37 @@ class ProgrammeAdoptForm(forms.Form):
         help_text=_("Leave empty to use the date of the meeting."),
     )
 
-    needs_object = True
-
-    def __init__(self, *args, obj=None, **kwargs):
+    def __init__(self, *args, programme, organisations, completes, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["meeting"].queryset = Meeting.objects.filter(
-            agreement_id=obj.agreement_id,
-            status__in=[Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED],
-        ).order_by("-starts_at")
+        self.organisations = organisations
+        if len(organisations) > 1:
+            self.fields["organisation"].queryset = Organisation.objects.filter(
+                pk__in=[organisation.pk for organisation in organisations]
+            ).order_by("name")
+        else:
+            del self.fields["organisation"]
+        if completes:
+            self.fields["meeting"].queryset = Meeting.objects.filter(
+                agreement_id=programme.agreement_id,
+                status__in=[Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED],
+            ).order_by("-starts_at")
+            self.fields["meeting"].help_text = _(
+                "This approval is the last one: it adopts the programme at this meeting."
+            )
+        else:
+            del self.fields["meeting"]
+            del self.fields["adopted_on"]
 
     def clean_adopted_on(self):
         adopted_on = self.cleaned_data["adopted_on"]
         if adopted_on and adopted_on > timezone.localdate():
             raise forms.ValidationError(_("The date of adoption cannot be in the future."))
         return adopted_on
+
+    def approving_organisation(self):
+        if "organisation" in self.fields:
+            return self.cleaned_data["organisation"]
+        return self.organisations[0] if self.organisations else None
 
 
 class ProgrammeCloseForm(NoMarkupMixin, forms.Form):

@@ -8,7 +8,8 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.generic import DetailView
+from django.views.generic import DetailView, FormView
+from django.views.generic.detail import SingleObjectMixin
 
 from partnership import crud, services
 from partnership.filters.programmes import ActionFilter, ProgrammeActionFilter, ProgrammeFilter
@@ -17,7 +18,7 @@ from partnership.forms.programmes import (
     ActionForm,
     ActionResourceFormSet,
     DeliverableForm,
-    ProgrammeAdoptForm,
+    ProgrammeApproveForm,
     ProgrammeCloseForm,
     ProgrammeForm,
 )
@@ -30,6 +31,7 @@ from partnership.models import (
     Agreement,
     Deliverable,
     Programme,
+    ProgrammeApproval,
 )
 from partnership.rules import Role, has_role, profile_of, visible
 
@@ -66,6 +68,35 @@ def group_actions(actions, by):
             label = action.get_kind_display()
             groups.setdefault(key, {"label": label, "actions": []})["actions"].append(action)
     return [groups[key] for key in sorted(groups)]
+
+
+def approvals_by_party(programme):
+    """Each party of the agreement with its approval of the programme (or None), by name."""
+    approvals = {
+        approval.organisation_id: approval
+        for approval in ProgrammeApproval.objects.filter(programme=programme).select_related(
+            "approved_by"
+        )
+    }
+    return [
+        {"organisation": party, "approval": approvals.get(party.pk)}
+        for party in services.programme_parties(programme)
+    ]
+
+
+def next_year_state(programme, user):
+    """Whether "prepare next year" is offered, and if not yet, from when (la rentrée)."""
+    opens_on = services.next_year_opens_on(programme)
+    may_change = user.has_perm("partnership.change_programme", programme)
+    status_allows = programme.status in (Programme.Status.ADOPTED, Programme.Status.CLOSED)
+    date_allows = timezone.localdate() >= opens_on
+    return {
+        "may_change": may_change,
+        "status_allows": status_allows,
+        "date_allows": date_allows,
+        "opens_on": opens_on,
+        "available": may_change and status_allows and date_allows,
+    }
 
 
 class ProgrammeList(ProgrammeMixin, crud.StaffListView):
@@ -130,11 +161,30 @@ class ProgrammeDetail(ProgrammeMixin, crud.StaffDetailView):
             action_total=sum(item["count"] for item in status_counts),
             filtered=any(action_filter.data.get(name) for name in action_filter.filters),
             can_add_action=user.has_perm("partnership.add_action", programme),
-            can_prepare_next_year=(
-                programme.status in (Programme.Status.ADOPTED, Programme.Status.CLOSED)
-                and user.has_perm("partnership.change_programme", programme)
-            ),
+            next_year=next_year_state(programme, user),
+            # The lifecycle's "adopt" is no button: the last party's approval adopts.
+            transitions=[
+                transition
+                for transition in Programme.lifecycle.available(programme)
+                if transition.name != "adopt"
+            ]
+            if user.has_perm("partnership.change_programme", programme)
+            else [],
         )
+        if programme.status != Programme.Status.PREPARATION:
+            context["approvals"] = approvals_by_party(programme)
+            context["can_approve"] = (
+                programme.status == Programme.Status.PROPOSED
+                and user.has_perm("partnership.approve_programme", programme)
+                and any(
+                    item["approval"] is None
+                    and (
+                        has_role(user, Role.ADMINISTRATOR)
+                        or item["organisation"].pk == profile_of(user).organisation_id
+                    )
+                    for item in context["approvals"]
+                )
+            )
         return context
 
 
@@ -169,7 +219,8 @@ class ProgrammeDelete(ProgrammeMixin, crud.StaffDeleteView):
 
 
 class ProgrammeTransition(ProgrammeMixin, crud.TransitionView):
-    forms = {"adopt": ProgrammeAdoptForm, "close": ProgrammeCloseForm}
+    # No "adopt" here: a programme is adopted by the approval of its last party.
+    forms = {"close": ProgrammeCloseForm}
     transitions = {
         "propose": lambda view, obj, data: services.programme_propose(
             programme=obj, user=view.request.user
@@ -177,16 +228,92 @@ class ProgrammeTransition(ProgrammeMixin, crud.TransitionView):
         "withdraw": lambda view, obj, data: services.programme_withdraw(
             programme=obj, user=view.request.user
         ),
-        "adopt": lambda view, obj, data: services.programme_adopt(
-            programme=obj,
-            user=view.request.user,
-            meeting=data["meeting"],
-            adopted_on=data.get("adopted_on"),
-        ),
         "close": lambda view, obj, data: services.programme_close(
             programme=obj, user=view.request.user, review=data["review"]
         ),
     }
+
+
+class ProgrammeApprove(ProgrammeMixin, crud.ScopedMixin, SingleObjectMixin, FormView):
+    """A party approves the proposed programme: confirm (GET), then record it (POST).
+
+    The page shows where each party stands. The approval that completes the set adopts the
+    programme, so its form asks for the held meeting where that happened.
+    """
+
+    permission_action = "approve"
+    template_name = "partnership/programme_approve.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def setup_approval(self):
+        programme = self.object
+        self.parties = approvals_by_party(programme)
+        self.organisations = services.programme_approval_organisations(
+            programme=programme, user=self.request.user
+        )
+        waiting = [item for item in self.parties if item["approval"] is None]
+        self.completes = len(waiting) == 1
+        self.allowed = programme.status == Programme.Status.PROPOSED and bool(self.organisations)
+
+    def get_form(self, form_class=None):
+        if not hasattr(self, "parties"):
+            self.setup_approval()
+        return ProgrammeApproveForm(
+            **self.get_form_kwargs(),
+            programme=self.object,
+            organisations=self.organisations,
+            completes=self.completes,
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            object=self.object,
+            programme=self.object,
+            parties=self.parties,
+            organisations=self.organisations,
+            completes=self.completes,
+            allowed=self.allowed,
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.setup_approval()
+        if not self.allowed:
+            messages.error(request, self.refusal())
+            return HttpResponseRedirect(self.object.get_absolute_url())
+        return super().post(request, *args, **kwargs)
+
+    def refusal(self):
+        if self.object.status != Programme.Status.PROPOSED:
+            return _("Only a proposed programme is approved: this one is “%(status)s”.") % {
+                "status": self.object.get_status_display()
+            }
+        return _("There is no approval left for you to give on this programme.")
+
+    def form_valid(self, form):
+        try:
+            approval = services.programme_approve(
+                programme=self.object,
+                user=self.request.user,
+                organisation=form.approving_organisation(),
+                meeting=form.cleaned_data.get("meeting"),
+                adopted_on=form.cleaned_data.get("adopted_on"),
+            )
+        except TransitionError as error:
+            form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        if approval.programme.status == Programme.Status.ADOPTED:
+            message = _(
+                "Approved for %(organisation)s. Every party has approved: the programme is adopted."
+            )
+        else:
+            message = _("Approved for %(organisation)s. The programme awaits the other parties.")
+        messages.success(self.request, message % {"organisation": approval.organisation})
+        return HttpResponseRedirect(self.object.get_absolute_url())
 
 
 class ProgrammePrepareNextYear(ProgrammeMixin, crud.ScopedMixin, DetailView):
@@ -201,8 +328,11 @@ class ProgrammePrepareNextYear(ProgrammeMixin, crud.ScopedMixin, DetailView):
         next_programme = Programme.objects.filter(
             agreement_id=programme.agreement_id, year=programme.year + 1
         ).first()
+        state = next_year_state(programme, self.request.user)
         context.update(
-            allowed=programme.status in (Programme.Status.ADOPTED, Programme.Status.CLOSED),
+            allowed=state["status_allows"] and state["date_allows"],
+            status_allows=state["status_allows"],
+            opens_on=state["opens_on"],
             carried_over=list(services.programme_carry_over_preview(programme=programme)),
             next_programme=next_programme,
             next_year=programme.year + 1,
@@ -442,6 +572,11 @@ urlpatterns = [
         "programmes/<int:pk>/annee-suivante/",
         ProgrammePrepareNextYear.as_view(),
         name="programme_next_year",
+    ),
+    path(
+        "programmes/<int:pk>/approuver/",
+        ProgrammeApprove.as_view(),
+        name="programme_approve",
     ),
     # Joint actions
     path("actions/", ActionList.as_view(), name="action_list"),

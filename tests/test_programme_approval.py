@@ -1,0 +1,183 @@
+"""Adoption needs both sides: each party's coordinator approves the proposed programme."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from partnership import services
+from partnership.lifecycle import TransitionError
+from partnership.models import Action, Meeting, Programme, ProgrammeApproval
+from tests.conftest import _staff
+from tests.factories import ActionFactory, MeetingFactory, ProgrammeFactory, SignedAgreementFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def programme(agreement, anact, anact_coordinator):
+    programme = ProgrammeFactory(agreement=agreement, year=2026, title="Programme commun 2026")
+    ActionFactory(programme=programme, lead_organisation=anact, status=Action.Status.PLANNED)
+    return services.programme_propose(programme=programme, user=anact_coordinator)
+
+
+@pytest.fixture
+def committee(agreement):
+    return MeetingFactory(
+        agreement=agreement, title="Comité de pilotage", status=Meeting.Status.HELD
+    )
+
+
+def test_a_programme_approved_by_only_one_party_is_not_adopted(
+    programme, committee, anact, anact_coordinator
+):
+    approval = services.programme_approve(
+        programme=programme, user=anact_coordinator, meeting=committee
+    )
+    assert approval.organisation == anact
+    assert approval.approved_by == anact_coordinator
+    programme.refresh_from_db()
+    assert programme.status == Programme.Status.PROPOSED
+    assert programme.adopted_at is None
+    assert approval.history.get().history_user == anact_coordinator
+
+
+def test_the_second_party_approval_adopts_the_programme_at_the_meeting(
+    programme, committee, anact, inrs, anact_coordinator, inrs_coordinator
+):
+    services.programme_approve(programme=programme, user=anact_coordinator)
+    approval = services.programme_approve(
+        programme=programme, user=inrs_coordinator, meeting=committee
+    )
+    programme.refresh_from_db()
+    assert approval.programme.status == programme.status == Programme.Status.ADOPTED
+    assert programme.adopted_at == committee
+    assert programme.adopted_on == timezone.localdate(committee.starts_at)
+    assert programme.history.first().history_user == inrs_coordinator
+    assert [(a.organisation, a.approved_by) for a in programme.approvals.order_by("pk")] == [
+        (anact, anact_coordinator),
+        (inrs, inrs_coordinator),
+    ]
+
+
+def test_a_coordinator_cannot_approve_on_behalf_of_another_organisation(
+    programme, committee, inrs, anact_coordinator
+):
+    with pytest.raises(TransitionError, match="INRS|Institut"):
+        services.programme_approve(
+            programme=programme, user=anact_coordinator, meeting=committee, organisation=inrs
+        )
+    assert not ProgrammeApproval.objects.exists()
+
+
+def test_an_aract_coordinator_does_not_approve_for_the_anact_network(programme, aract, anact):
+    aract_coordinator = _staff("aract.coordinateur", aract, "coordinator")
+    with pytest.raises(TransitionError, match="Aract|party|partie"):
+        services.programme_approve(programme=programme, user=aract_coordinator)
+    with pytest.raises(TransitionError):
+        services.programme_approve(programme=programme, user=aract_coordinator, organisation=anact)
+    assert not ProgrammeApproval.objects.exists()
+    assert not aract_coordinator.has_perm("partnership.approve_programme", programme)
+
+
+@pytest.mark.parametrize("persona", ["anact_reader", "anact_contributor", "outsider"])
+def test_only_a_coordinator_of_a_party_approves(request, programme, persona):
+    user = request.getfixturevalue(persona)
+    with pytest.raises(TransitionError):
+        services.programme_approve(programme=programme, user=user)
+    assert not ProgrammeApproval.objects.exists()
+    assert not user.has_perm("partnership.approve_programme", programme)
+
+
+def test_a_party_approves_only_once(programme, anact_coordinator):
+    services.programme_approve(programme=programme, user=anact_coordinator)
+    second = _staff("anact.coordinateur2", anact_coordinator.profile.organisation, "coordinator")
+    with pytest.raises(TransitionError, match="already|déjà"):
+        services.programme_approve(programme=programme, user=second)
+    assert ProgrammeApproval.objects.count() == 1
+
+
+def test_the_last_approval_names_a_held_meeting_of_the_agreement(
+    programme, agreement, anact_coordinator, inrs_coordinator
+):
+    services.programme_approve(programme=programme, user=anact_coordinator)
+    planned = MeetingFactory(
+        agreement=agreement, starts_at=timezone.now() + datetime.timedelta(days=3)
+    )
+    elsewhere = MeetingFactory(agreement=SignedAgreementFactory(), status=Meeting.Status.HELD)
+    for meeting in (None, planned, elsewhere):
+        with pytest.raises(TransitionError):
+            services.programme_approve(programme=programme, user=inrs_coordinator, meeting=meeting)
+    # Nothing was half done: INRS has still to approve, the programme is still proposed.
+    programme.refresh_from_db()
+    assert programme.status == Programme.Status.PROPOSED
+    assert list(programme.approvals.values_list("organisation__acronym", flat=True)) == ["Anact"]
+
+
+def test_a_programme_in_preparation_is_not_approved(agreement, anact_coordinator):
+    programme = ProgrammeFactory(agreement=agreement, year=2027)
+    with pytest.raises(TransitionError):
+        services.programme_approve(programme=programme, user=anact_coordinator)
+    assert not ProgrammeApproval.objects.exists()
+
+
+def test_adoption_without_every_approval_is_refused(programme, committee, anact_coordinator):
+    services.programme_approve(programme=programme, user=anact_coordinator)
+    with pytest.raises(TransitionError, match="INRS"):
+        services.programme_adopt(programme=programme, user=anact_coordinator, meeting=committee)
+    programme.refresh_from_db()
+    assert programme.status == Programme.Status.PROPOSED
+
+
+def test_withdrawing_the_proposal_clears_the_approvals(
+    programme, anact_coordinator, inrs_coordinator
+):
+    approval = services.programme_approve(programme=programme, user=anact_coordinator)
+    services.programme_withdraw(programme=programme, user=inrs_coordinator)
+    assert not programme.approvals.exists()
+    # The approval's history keeps who gave it, and who withdrew the proposal.
+    entries = list(ProgrammeApproval.history.filter(id=approval.pk).order_by("history_date"))
+    assert [(e.history_type, e.history_user) for e in entries] == [
+        ("+", anact_coordinator),
+        ("-", inrs_coordinator),
+    ]
+    # Proposed again, it needs both approvals again.
+    services.programme_propose(programme=programme, user=anact_coordinator)
+    services.programme_approve(programme=programme, user=inrs_coordinator)
+    programme.refresh_from_db()
+    assert programme.status == Programme.Status.PROPOSED
+
+
+def test_an_administrator_records_the_approval_of_a_named_party(
+    programme, committee, anact, inrs, administrator
+):
+    with pytest.raises(TransitionError):
+        services.programme_approve(programme=programme, user=administrator)
+    assert services.programme_approval_organisations(programme=programme, user=administrator) == [
+        services.programme_parties(programme)[0],
+        services.programme_parties(programme)[1],
+    ]
+    for_inrs = services.programme_approve(
+        programme=programme, user=administrator, organisation=inrs
+    )
+    approval = services.programme_approve(
+        programme=programme, user=administrator, organisation=anact, meeting=committee
+    )
+    assert approval.programme.status == Programme.Status.ADOPTED
+    # The administrator (at Anact) approving for INRS is said so in the approval's history.
+    assert for_inrs.history.get().history_change_reason
+    assert for_inrs.approved_by == administrator
+    assert not approval.history.get().history_change_reason
+
+
+def test_the_parties_a_coordinator_may_approve_for(
+    programme, anact, anact_coordinator, inrs_coordinator, anact_reader
+):
+    assert services.programme_approval_organisations(
+        programme=programme, user=anact_coordinator
+    ) == [anact]
+    assert services.programme_approval_organisations(programme=programme, user=anact_reader) == []
+    services.programme_approve(programme=programme, user=anact_coordinator)
+    assert (
+        services.programme_approval_organisations(programme=programme, user=anact_coordinator) == []
+    )
