@@ -10,6 +10,9 @@ from experimentations.models import (
     Evaluation,
     Experimentation,
     ExperimentationPartner,
+    Indicator,
+    StageCriterion,
+    StageDecision,
     Territory,
 )
 from partnership.admin_utils import HistoryAdmin, ReasonActionForm, lifecycle_action
@@ -48,14 +51,32 @@ class EvaluationInline(admin.StackedInline):
     extra = 0
 
 
-def _advance(name):
-    return lifecycle_action(
-        Experimentation,
-        name,
-        lambda obj, user: services.experimentation_advance(
-            experimentation=obj, user=user, name=name
-        ),
-    )
+class StageCriterionInline(admin.TabularInline):
+    model = StageCriterion
+    fields = ["gate", "position", "text"]
+    extra = 0
+
+
+class StageDecisionInline(admin.TabularInline):
+    """Decisions are taken on the staff pages (each criterion assessed): shown here, read-only."""
+
+    model = StageDecision
+    fields = ["gate", "outcome", "decided_by", "decided_at", "comment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    fields = ["name", "unit", "baseline", "target", "position"]
+    extra = 0
 
 
 @admin.register(Experimentation)
@@ -95,10 +116,20 @@ class ExperimentationAdmin(HistoryAdmin):
         TerritoryInline,
         EnrolledCompanyInline,
         EvaluationInline,
+        StageCriterionInline,
+        IndicatorInline,
+        StageDecisionInline,
     ]
     action_form = ReasonActionForm
+    # Past the trial, the phases move by a stage decision, on the staff pages only.
     actions = [
-        *(_advance(name) for name in ("start_trial", "evaluate", "extend", "deploy")),
+        lifecycle_action(
+            Experimentation,
+            "start_trial",
+            lambda obj, user: services.experimentation_advance(
+                experimentation=obj, user=user, name="start_trial"
+            ),
+        ),
         lifecycle_action(
             Experimentation,
             "stop",

@@ -1,8 +1,14 @@
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from experimentations.models import Experimentation, Priority, Sector
+from experimentations.models import (
+    EnrolledCompany,
+    Experimentation,
+    Priority,
+    Sector,
+    Territory,
+)
 from partnership.models import Agreement, Organisation, Region
 from partnership.rules import visible
 
@@ -31,8 +37,9 @@ class ExperimentationFilter(django_filters.FilterSet):
         queryset=_partner_organisations,
         distinct=True,
     )
+    # A territory of the experimentation, or the region of one of its companies (the map).
     region = django_filters.ChoiceFilter(
-        label=_("region"), field_name="territories__region", choices=Region.choices, distinct=True
+        label=_("region"), choices=Region.choices, method="in_region"
     )
     agreement = django_filters.ModelChoiceFilter(
         label=_("framework agreement"), queryset=_agreements
@@ -46,6 +53,12 @@ class ExperimentationFilter(django_filters.FilterSet):
     class Meta:
         model = Experimentation
         fields = ["q", "priority", "sector", "phase", "partner", "region", "agreement"]
+
+    def in_region(self, queryset, name, value):
+        return queryset.filter(
+            Exists(Territory.objects.filter(experimentation=OuterRef("pk"), region=value))
+            | Exists(EnrolledCompany.objects.filter(experimentation=OuterRef("pk"), region=value))
+        )
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value))

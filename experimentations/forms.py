@@ -1,5 +1,6 @@
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Convention
@@ -8,6 +9,11 @@ from experimentations.models import (
     Evaluation,
     Experimentation,
     ExperimentationPartner,
+    Gate,
+    Indicator,
+    Measurement,
+    StageCriterion,
+    StageDecision,
     Territory,
 )
 from partnership.forms.common import DateInput, NoMarkupMixin, ReasonForm
@@ -178,3 +184,249 @@ class StopForm(NoMarkupMixin, ReasonForm):
         super().__init__(*args, **kwargs)
         self.fields["reason"].max_length = 2000
         self.fields["reason"].validators.append(MaxLengthValidator(2000))
+
+
+# Stage criteria, written gate by gate while designing ------------------------------------
+
+
+class StageCriterionForm(NoMarkupMixin, forms.ModelForm):
+    class Meta:
+        model = StageCriterion
+        fields = ["gate", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, decided_gates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # The criteria of a gate already decided are the record of that decision: frozen.
+        self.fields["gate"].choices = [("", "---------")] + [
+            (gate.value, gate.label) for gate in Gate if gate not in decided_gates
+        ]
+        self.fields["text"].max_length = 1000
+        self.fields["text"].validators.append(MaxLengthValidator(1000))
+
+
+class BaseStageCriterionFormSet(forms.BaseInlineFormSet):
+    def save_new(self, form, commit=True):
+        criterion = form.save(commit=False)
+        criterion.experimentation = self.instance
+        last = StageCriterion.objects.filter(
+            experimentation=self.instance, gate=criterion.gate
+        ).aggregate(last=Max("position"))["last"]
+        criterion.position = (last or 0) + 1
+        if commit:
+            criterion.save()
+        return criterion
+
+
+StageCriterionFormSet = forms.inlineformset_factory(
+    Experimentation,
+    StageCriterion,
+    form=StageCriterionForm,
+    formset=BaseStageCriterionFormSet,
+    extra=3,
+    can_delete=True,
+)
+
+
+# Evaluation indicators and their measurements -------------------------------------------
+
+
+class IndicatorForm(NoMarkupMixin, forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = ["name", "unit", "baseline", "target"]
+
+    def validate_constraints(self):
+        # Names are compared across the whole formset (BaseIndicatorFormSet), case aside.
+        exclude = self._get_validation_exclusions() | {"name"}
+        try:
+            self.instance.validate_constraints(exclude=exclude)
+        except forms.ValidationError as error:
+            self._update_errors(error)
+
+
+class BaseIndicatorFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        names = [row["name"].strip().casefold() for row in _kept(self)]
+        if len(names) != len(set(names)):
+            raise forms.ValidationError(_("Two indicators have the same name."), code="duplicate")
+        for form in self.forms:
+            if (
+                form.cleaned_data.get("DELETE")
+                and form.instance.pk
+                and form.instance.measurements.exists()
+            ):
+                raise forms.ValidationError(
+                    _(
+                        "The indicator “%(name)s” has measurements: delete them first on the "
+                        "evaluation page."
+                    )
+                    % {"name": form.instance.name},
+                    code="protected",
+                )
+        super().clean()
+
+
+IndicatorFormSet = forms.inlineformset_factory(
+    Experimentation,
+    Indicator,
+    form=IndicatorForm,
+    formset=BaseIndicatorFormSet,
+    extra=2,
+    can_delete=True,
+)
+
+
+class MeasurementForm(NoMarkupMixin, forms.ModelForm):
+    class Meta:
+        model = Measurement
+        fields = ["indicator", "company", "measured_on", "value", "comment"]
+        widgets = {"measured_on": DateInput}
+
+    def __init__(self, *args, experimentation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.experimentation = experimentation
+        self.fields["indicator"].queryset = Indicator.objects.filter(
+            experimentation=experimentation
+        ).order_by("position", "name")
+        self.fields["company"].queryset = EnrolledCompany.objects.filter(
+            experimentation=experimentation
+        ).order_by("name")
+        self.fields["company"].empty_label = _("The whole experimentation")
+
+    def validate_constraints(self):
+        try:
+            self.instance.validate_constraints(exclude=self._get_validation_exclusions())
+        except forms.ValidationError:
+            self.add_error(
+                "measured_on",
+                forms.ValidationError(
+                    _("A value of this indicator is already recorded on this day for it."),
+                    code="duplicate",
+                ),
+            )
+
+
+# The decision at a gate -----------------------------------------------------------------
+
+
+class DecisionForm(NoMarkupMixin, forms.Form):
+    """The decision with, for each criterion of the gate, met or not and the evidence.
+
+    The fields of a criterion are named after its id (``c12-met``...); the view builds the
+    form from the criteria of the current gate, never from what the browser sends.
+    """
+
+    MET_CHOICES = [("yes", _("met")), ("no", _("not met"))]
+
+    gate = forms.ChoiceField(choices=Gate.choices, widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        label=_("Decision"), choices=StageDecision.Outcome.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed to stop (the reason) or to go on although a criterion was not met."),
+    )
+
+    def __init__(self, *args, criteria=(), documents=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        documents = documents if documents is not None else Document.objects.none()
+        for criterion in self.criteria:
+            prefix = f"c{criterion.pk}"
+            self.fields[f"{prefix}-met"] = forms.ChoiceField(
+                label=_("Criterion met?"),
+                choices=self.MET_CHOICES,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"{prefix}-document"] = forms.ModelChoiceField(
+                label=_("Evidence: a document"), queryset=documents, required=False
+            )
+            self.fields[f"{prefix}-url"] = forms.URLField(
+                label=_("or a link"), required=False, max_length=500, assume_scheme="https"
+            )
+            self.fields[f"{prefix}-note"] = forms.CharField(
+                label=_("What was observed"),
+                required=False,
+                max_length=1000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def criterion_rows(self):
+        return [
+            {
+                "criterion": criterion,
+                "met": self[f"c{criterion.pk}-met"],
+                "document": self[f"c{criterion.pk}-document"],
+                "url": self[f"c{criterion.pk}-url"],
+                "note": self[f"c{criterion.pk}-note"],
+            }
+            for criterion in self.criteria
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        outcome = cleaned.get("outcome")
+        comment = (cleaned.get("comment") or "").strip()
+        if outcome == StageDecision.Outcome.GO:
+            unmet = False
+            for criterion in self.criteria:
+                prefix = f"c{criterion.pk}"
+                met = cleaned.get(f"{prefix}-met")
+                if not met:
+                    self.add_error(
+                        f"{prefix}-met", _("Say whether this criterion was met to go on.")
+                    )
+                evidence = cleaned.get(f"{prefix}-document") or cleaned.get(f"{prefix}-url")
+                if not evidence and f"{prefix}-url" not in self.errors:
+                    self.add_error(f"{prefix}-url", _("Give the evidence: a document or a link."))
+                unmet = unmet or met == "no"
+            if unmet and not comment:
+                self.add_error(
+                    "comment", _("A criterion was not met: say why the experimentation goes on.")
+                )
+        elif outcome == StageDecision.Outcome.STOP and not comment:
+            self.add_error("comment", _("Say why the experimentation is stopped."))
+        return cleaned
+
+    def assessments(self):
+        from experimentations.services import Assessment
+
+        result = {}
+        for criterion in self.criteria:
+            prefix = f"c{criterion.pk}"
+            met = self.cleaned_data.get(f"{prefix}-met")
+            document = self.cleaned_data.get(f"{prefix}-document")
+            url = self.cleaned_data.get(f"{prefix}-url") or ""
+            note = self.cleaned_data.get(f"{prefix}-note") or ""
+            if met or document or url or note:
+                result[criterion.pk] = Assessment(
+                    met={"yes": True, "no": False}.get(met),
+                    evidence_document=document,
+                    evidence_url=url,
+                    note=note,
+                )
+        return result
+
+
+# Importing companies from a spreadsheet -------------------------------------------------
+
+
+class CompanyImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File (CSV or XLSX)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def clean_file(self):
+        from experimentations import imports
+
+        upload = self.cleaned_data["file"]
+        self.table = imports.read_table(upload)
+        return upload

@@ -30,6 +30,20 @@ class Sector(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class ExperimentationQuerySet(models.QuerySet):
+    def awaiting_decision(self):
+        """In trial, evaluation or extension, with the criteria of the gate closing the phase
+        written, and so waiting for that decision (taking it moves the phase)."""
+        condition = Q()
+        for phase, gate in GATE_CLOSING.items():
+            condition |= Q(status=phase, criteria__gate=gate)
+        return (
+            self.filter(status__in=list(GATE_CLOSING))
+            .annotate(gate_criteria_count=models.Count("criteria", filter=condition))
+            .filter(gate_criteria_count__gt=0)
+        )
+
+
 class Experimentation(models.Model):
     class Phase(models.TextChoices):
         DESIGN = "design", _("design")
@@ -82,6 +96,8 @@ class Experimentation(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ExperimentationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("experimentation")
         verbose_name_plural = _("experimentations")
@@ -112,6 +128,10 @@ class Experimentation(models.Model):
     def current_gate(self):
         """The gate that closes the current phase (none in design, deployment or stopped)."""
         return GATE_CLOSING.get(self.status)
+
+    def get_current_gate_display(self):
+        gate = self.current_gate
+        return gate.label if gate else ""
 
     def clean(self):
         errors = {}

@@ -34,6 +34,26 @@ urlpatterns = [
         views.CompanyCreate.as_view(),
         name="company_create",
     ),
+    path(
+        "<int:experimentation_pk>/entreprises/importer/",
+        views.CompanyImport.as_view(),
+        name="company_import",
+    ),
+    path(
+        "<int:pk>/decision/", views.ExperimentationDecide.as_view(), name="experimentation_decide"
+    ),
+    path("<int:pk>/evaluation/", views.EvaluationSummary.as_view(), name="evaluation_summary"),
+    path(
+        "<int:experimentation_pk>/mesures/nouvelle/",
+        views.MeasurementCreate.as_view(),
+        name="measurement_create",
+    ),
+    path(
+        "mesures/<int:pk>/modifier/", views.MeasurementUpdate.as_view(), name="measurement_update"
+    ),
+    path(
+        "mesures/<int:pk>/supprimer/", views.MeasurementDelete.as_view(), name="measurement_delete"
+    ),
     path("entreprises/<int:pk>/modifier/", views.CompanyUpdate.as_view(), name="company_update"),
     path("entreprises/<int:pk>/supprimer/", views.CompanyDelete.as_view(), name="company_delete"),
 ]

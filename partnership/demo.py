@@ -37,10 +37,16 @@ from experimentations.models import (
     Evaluation,
     Experimentation,
     ExperimentationPartner,
+    Gate,
+    Indicator,
+    Measurement,
     Priority,
     Sector,
+    StageCriterion,
+    StageDecision,
     Territory,
 )
+from experimentations.services import Assessment
 from partnership import services
 from partnership.dates import add_months
 from partnership.models import (
@@ -1764,7 +1770,9 @@ class _Builder:
 
     # Experimentations -------------------------------------------------------------------
 
-    def experimentation(self, *, partners, territories, evaluation, **fields):
+    def experimentation(
+        self, *, partners, territories, evaluation, criteria=None, indicators=(), **fields
+    ):
         experimentation = _save(Experimentation(**fields))
         for key, level, is_lead in partners:
             _save(
@@ -1778,12 +1786,64 @@ class _Builder:
         for region in territories:
             _save(Territory(experimentation=experimentation, region=region))
         _save(Evaluation(experimentation=experimentation, **evaluation))
+        # The criteria of each stage decision, written while designing the experimentation.
+        for gate, texts in (criteria or {}).items():
+            for position, text in enumerate(texts, start=1):
+                _save(
+                    StageCriterion(
+                        experimentation=experimentation, gate=gate, text=text, position=position
+                    )
+                )
+        for position, (name, unit, baseline, target) in enumerate(indicators, start=1):
+            _save(
+                Indicator(
+                    experimentation=experimentation,
+                    name=name,
+                    unit=unit,
+                    baseline=Decimal(baseline),
+                    target=Decimal(target),
+                    position=position,
+                )
+            )
         return experimentation
 
     def advance(self, experimentation, name):
         return experimentation_services.experimentation_advance(
             experimentation=experimentation, user=self.admin, name=name
         )
+
+    def decide(self, experimentation, gate, assessments, *, decided_on, comment=""):
+        """The "go" decision at a gate: each criterion in order, (met, evidence link, note)."""
+        criteria = experimentation.criteria.filter(gate=gate).order_by("position")
+        decision = experimentation_services.experimentation_decide(
+            experimentation=experimentation,
+            user=self.admin,
+            gate=gate,
+            outcome=StageDecision.Outcome.GO,
+            assessments={
+                criterion.pk: Assessment(met=met, evidence_url=url, note=note)
+                for criterion, (met, url, note) in zip(criteria, assessments, strict=True)
+            },
+            comment=comment,
+        )
+        decided_at = self.at(self.past(decided_on), 11)
+        StageDecision.objects.filter(pk=decision.pk).update(decided_at=decided_at)
+        decision.history.update(decided_at=decided_at)
+        return decision.experimentation
+
+    def measure(self, experimentation, values):
+        """(indicator name, company name or None for the whole, day, value) measurements."""
+        indicators = {i.name: i for i in experimentation.indicators.all()}
+        companies = {c.name: c for c in experimentation.companies.all()}
+        for indicator, company, day, value in values:
+            _save(
+                Measurement(
+                    indicator=indicators[indicator],
+                    company=companies[company] if company else None,
+                    measured_on=self.past(day),
+                    value=Decimal(value),
+                )
+            )
 
     def companies(self, experimentation, companies):
         for (
@@ -1872,6 +1932,27 @@ class _Builder:
                     "l’accompagnement."
                 ),
             },
+            criteria={
+                Gate.EVALUATION: [
+                    "Au moins quatre structures accompagnées jusqu’au bout de l’essai.",
+                    "Baisse de la fréquence des accidents du travail dans au moins la moitié "
+                    "des structures accompagnées.",
+                    "Démarche reprise par l’encadrement à l’issue de l’accompagnement.",
+                ],
+                Gate.EXTENSION: [
+                    "Résultats confirmés par la comparaison avec les structures témoins.",
+                    "Outils transférables : guide de la démarche et module de formation des "
+                    "responsables de secteur.",
+                ],
+                Gate.DEPLOYMENT: [
+                    "Au moins dix structures accompagnées dans trois régions.",
+                    "Financement du déploiement décidé par la Cnav et la CNAMTS.",
+                ],
+            },
+            indicators=[
+                ("Fréquence des accidents du travail", "AT pour 1 000 salariés", "98", "70"),
+                ("Taux d’absentéisme", "%", "12.5", "9"),
+            ],
         )
         experimentation = self.advance(experimentation, "start_trial")
         Size = EnrolledCompany.SizeClass
@@ -1935,7 +2016,35 @@ class _Builder:
                 ),
             ],
         )
-        experimentation = self.advance(experimentation, "evaluate")
+        accidents, absence = "Fréquence des accidents du travail", "Taux d’absentéisme"
+        self.measure(
+            experimentation,
+            [
+                (accidents, "Association Aide et Domicile du Val de Loire", enrolled, "104"),
+                (accidents, "Association Aide et Domicile du Val de Loire", trial_end, "71"),
+                (accidents, "Domicile Services Atlantique", enrolled, "92"),
+                (accidents, "Domicile Services Atlantique", trial_end, "66"),
+                (accidents, "Les Aides du Périgord", enrolled, "110"),
+                (accidents, "Les Aides du Périgord", trial_end, "83"),
+                (accidents, "Solidarité Domicile Artois", enrolled, "95"),
+                (accidents, "Solidarité Domicile Artois", trial_end, "97"),
+                (accidents, None, trial_end, "79"),
+                (absence, "Association Aide et Domicile du Val de Loire", trial_end, "10.2"),
+                (absence, "Les Aides du Périgord", trial_end, "11.8"),
+                (absence, None, trial_end, "10.9"),
+            ],
+        )
+        evaluation_link = "https://www.anact.fr/"
+        experimentation = self.decide(
+            experimentation,
+            Gate.EVALUATION,
+            [
+                (True, evaluation_link, "Quatre structures sur cinq : une s’est retirée."),
+                (True, evaluation_link, "Baisse dans trois structures sur quatre."),
+                (True, evaluation_link, "Plans d’action repris par les responsables de secteur."),
+            ],
+            decided_on=add_months(trial_end, 1),
+        )
         evaluation = experimentation.evaluation
         evaluation.findings = (
             "Baisse de 30 % de la fréquence des accidents du travail dans trois structures sur "
@@ -1944,7 +2053,19 @@ class _Builder:
             "changement de direction."
         )
         _save(evaluation)
-        experimentation = self.advance(experimentation, "extend")
+        experimentation = self.decide(
+            experimentation,
+            Gate.EXTENSION,
+            [
+                (True, evaluation_link, "Écart confirmé avec les six structures témoins."),
+                (False, evaluation_link, "Le module de formation reste à finaliser."),
+            ],
+            decided_on=add_months(trial_end, 3),
+            comment=(
+                "Extension décidée : le module de formation sera finalisé pendant l’extension, "
+                "avec les premières structures rejointes."
+            ),
+        )
         extended = self.past(add_months(trial_end, 4))
         self.companies(
             experimentation,
@@ -1978,6 +2099,18 @@ class _Builder:
                     extended,
                     None,
                     Status.ENROLLED,
+                ),
+                *(
+                    (name, Sector.HOME_CARE, size, region, extension, extended, None, status)
+                    for name, size, region, status in [
+                        ("Aide à domicile du Pays nantais", Size.PME, Region.PDL, Status.ACTIVE),
+                        ("Vendée Services à la personne", Size.PME, Region.PDL, Status.ACTIVE),
+                        ("Sarthe Domicile Plus", Size.TPE, Region.PDL, Status.ENROLLED),
+                        ("Gironde Aide et Soins", Size.PME, Region.NAQ, Status.ACTIVE),
+                        ("Limousin Domicile", Size.TPE, Region.NAQ, Status.ENROLLED),
+                        ("Aide à domicile du Hainaut", Size.PME, Region.HDF, Status.ACTIVE),
+                        ("Picardie Services Domicile", Size.PME, Region.HDF, Status.ENROLLED),
+                    ]
                 ),
             ],
         )
@@ -2043,6 +2176,17 @@ class _Builder:
                     "d’horaires). Les PME ont besoin d’un relais extérieur durable."
                 ),
             },
+            criteria={
+                Gate.EVALUATION: [
+                    "Une démarche collective formalisée dans chaque entreprise.",
+                    "Des aménagements d’organisation décidés avec les salariés concernés.",
+                ],
+                Gate.EXTENSION: [
+                    "Maintien en emploi à douze mois d’au moins 80 % des salariés suivis.",
+                    "Un relais extérieur durable identifié pour chaque PME.",
+                ],
+            },
+            indicators=[("Salariés maintenus en emploi à 12 mois", "%", "62", "80")],
         )
         experimentation = self.advance(experimentation, "start_trial")
         Size = EnrolledCompany.SizeClass
@@ -2114,7 +2258,32 @@ class _Builder:
                 ),
             ],
         )
-        self.advance(experimentation, "evaluate")
+        kept = "Salariés maintenus en emploi à 12 mois"
+        self.measure(
+            experimentation,
+            [
+                (kept, "Conserverie de la baie d’Audierne", self.on(-1, 3, 15), "60"),
+                (kept, "Conserverie de la baie d’Audierne", self.on(-1, 11, 15), "75"),
+                (kept, "Centre hospitalier de Morlaix", self.on(-1, 3, 15), "70"),
+                (kept, "Centre hospitalier de Morlaix", self.on(-1, 11, 15), "82"),
+                (kept, "Mécanique de précision du Forez", self.on(-1, 11, 15), "58"),
+                (kept, None, self.on(-1, 11, 30), "71"),
+            ],
+        )
+        report_link = "https://www.anact.fr/"
+        self.decide(
+            experimentation,
+            Gate.EVALUATION,
+            [
+                (True, report_link, "Démarche formalisée dans les six entreprises."),
+                (False, report_link, "Aménagements décidés dans quatre entreprises sur six."),
+            ],
+            decided_on=self.on(-1, 12, 10),
+            comment=(
+                "Évaluation engagée : les deux entreprises sans aménagement décidé sont suivies "
+                "de près par leur Aract."
+            ),
+        )
 
     def create_wear_experimentation(self, agreement):
         trial_start = add_months(self.days(45).replace(day=1), 1)
@@ -2145,4 +2314,11 @@ class _Builder:
                 "criteria": "Au moins deux aménagements d’organisation décidés dans chaque "
                 "entreprise ; baisse des arrêts de longue durée à deux ans.",
             },
+            criteria={
+                Gate.EVALUATION: [
+                    "Au moins deux aménagements d’organisation décidés dans chaque entreprise.",
+                    "Situations usantes repérées avec les salariés dans chaque entreprise.",
+                ],
+            },
+            indicators=[("Arrêts de longue durée", "jours par salarié et par an", "6.2", "4.5")],
         )

@@ -12,8 +12,11 @@ from experimentations.models import (
     Evaluation,
     Experimentation,
     ExperimentationPartner,
+    Indicator,
+    Measurement,
     Priority,
     Sector,
+    StageCriterion,
     Territory,
 )
 from partnership.models import (
@@ -291,6 +294,37 @@ class EvaluationFactory(factory.django.DjangoModelFactory):
     experimentation = factory.SubFactory(ExperimentationFactory)
     method = "Entretiens et questionnaires avant/après."
     criteria = "Baisse de l’absentéisme observée dans au moins la moitié des structures."
+
+
+class StageCriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StageCriterion
+
+    experimentation = factory.SubFactory(ExperimentationFactory)
+    gate = "evaluation"
+    text = factory.Sequence(lambda n: f"Critère {n} : baisse de l’absentéisme observée.")
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Indicator
+
+    experimentation = factory.SubFactory(ExperimentationFactory)
+    name = factory.Sequence(lambda n: f"Indicateur {n}")
+    unit = "%"
+    baseline = 12
+    target = 8
+
+
+class MeasurementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measurement
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    company = None
+    measured_on = factory.Sequence(lambda n: datetime.date(2026, 1, 1) + datetime.timedelta(n))
+    value = 10
 
 
 class AmendmentFactory(factory.django.DjangoModelFactory):

@@ -426,9 +426,10 @@ def test_dashboard_query_count_does_not_grow(
     ProgrammeFactory(agreement=_signed_agreement(inrs, anact), year=timezone.localdate().year)
     client.force_login(anact_coordinator)
     # session, user, staff profile; this year's programmes with their actions counted by
-    # status; upcoming meetings; my open tasks; deliverables due; agreements then conventions
-    # nearing their end; recent changes (one UNION of five historical tables).
-    with django_assert_num_queries(10):
+    # status; upcoming meetings; my open tasks; deliverables due; experimentations awaiting a
+    # stage decision; agreements then conventions nearing their end; recent changes (one
+    # UNION of five historical tables).
+    with django_assert_num_queries(11):
         response = client.get(reverse("home"))
     assert response.status_code == 200
     assert len(response.context["meetings"]) == min(rows, 20)
@@ -440,7 +441,7 @@ def test_dashboard_query_count_for_the_administrator(
 ):
     client.force_login(administrator)
     # The same queries, but no staff profile: a superuser sees everything.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(reverse("home"))
     assert response.status_code == 200
     assert len(response.context["programmes"]) == 1

@@ -25,6 +25,7 @@ from tests.factories import (
     ExperimentationFactory,
     ExperimentationPartnerFactory,
     SignedAgreementFactory,
+    StageCriterionFactory,
     TerritoryFactory,
 )
 
@@ -49,6 +50,9 @@ def experimentation(agreement, anact, aract):
     )
     TerritoryFactory(experimentation=experimentation, region=Region.ARA)
     EvaluationFactory(experimentation=experimentation)
+    StageCriterionFactory(
+        experimentation=experimentation, text="Absentéisme en baisse dans la moitié des structures."
+    )
     EnrolledCompanyFactory(experimentation=experimentation, name="Domicile Services Lyon")
     return experimentation
 
@@ -109,6 +113,14 @@ def _create_data(**overrides):
         "evaluation-INITIAL_FORMS": "0",
         "evaluation-MIN_NUM_FORMS": "0",
         "evaluation-MAX_NUM_FORMS": "1",
+        "criteria-TOTAL_FORMS": "3",
+        "criteria-INITIAL_FORMS": "0",
+        "criteria-MIN_NUM_FORMS": "0",
+        "criteria-MAX_NUM_FORMS": "1000",
+        "indicators-TOTAL_FORMS": "2",
+        "indicators-INITIAL_FORMS": "0",
+        "indicators-MIN_NUM_FORMS": "0",
+        "indicators-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return data
@@ -328,12 +340,12 @@ def test_experimentation_list_query_count_does_not_grow(
 ):
     _populate(agreement, rows)
     client.force_login(anact_coordinator)
-    # session, user, staff profile, the count, the agreements offered for a new
-    # experimentation and the parties of the one offered (access rule), the partner
-    # organisations and the agreements of the filter, the page of experimentations (with
-    # agreement, convention, company count), their partners with organisations, their
-    # territories.
-    with django_assert_num_queries(11):
+    # session, user, staff profile, the count, the companies by region (the map), the
+    # agreements offered for a new experimentation and the parties of the one offered (access
+    # rule), the partner organisations and the agreements of the filter, the page of
+    # experimentations (with agreement, convention, company count), their partners with
+    # organisations, their territories.
+    with django_assert_num_queries(12):
         response = client.get(_url("experimentation_list"))
     assert response.status_code == 200
     assert len(response.context["object_list"]) == min(rows, 25)
@@ -353,8 +365,9 @@ def test_experimentation_detail_query_count_does_not_grow(
     client.force_login(anact_coordinator)
     # session, user, staff profile, the experimentation (with agreement, convention,
     # evaluation and report), the parties of the agreement (access rule), its partners
-    # with organisations, its territories, its companies, the history.
-    with django_assert_num_queries(9):
+    # with organisations, its territories, its companies, its criteria, its decisions (none
+    # here: their assessments are not asked for), its indicators, the history.
+    with django_assert_num_queries(12):
         response = client.get(experimentation.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["object"].companies.all()) == rows
@@ -596,11 +609,14 @@ def test_coordinator_walks_an_experimentation_from_design_to_evaluation(
                 "territories-0-region": Region.ARA,
                 "evaluation-0-method": "Entretiens avant et après.",
                 "evaluation-0-criteria": "Maintien en emploi de 80 % des salariés suivis.",
+                "criteria-0-gate": "evaluation",
+                "criteria-0-text": "Maintien en emploi de 80 % des salariés suivis.",
             }
         ),
     )
     experimentation = Experimentation.objects.get()
     detail = experimentation.get_absolute_url()
+    criterion = experimentation.criteria.get()
 
     start = _url("experimentation_transition", experimentation.pk, "start_trial")
     assert start in client.get(detail).text
@@ -610,9 +626,17 @@ def test_coordinator_walks_an_experimentation_from_design_to_evaluation(
     assert experimentation.status == Phase.TRIAL
 
     # Evaluating a trial without any company is refused, with the reason.
-    evaluate = _url("experimentation_transition", experimentation.pk, "evaluate")
-    response = client.post(evaluate, follow=True)
-    assert any("company" in m or "entreprise" in m for m in _messages(response))
+    decide = _url("experimentation_decide", experimentation.pk)
+    assert decide in client.get(detail).text
+    decision = {
+        "gate": "evaluation",
+        "outcome": "go",
+        f"c{criterion.pk}-met": "yes",
+        f"c{criterion.pk}-url": "https://www.anact.fr/bilan-essai",
+    }
+    response = client.post(decide, decision)
+    assert response.status_code == 200
+    assert [e.code for e in response.context["form"].non_field_errors().as_data()] == ["no_company"]
     experimentation.refresh_from_db()
     assert experimentation.status == Phase.TRIAL
 
@@ -622,8 +646,7 @@ def test_coordinator_walks_an_experimentation_from_design_to_evaluation(
     response = client.post(add_company, _company_data())
     assert response["Location"] == f"{detail}#companies"
 
-    assert evaluate in client.get(detail).text
-    client.post(evaluate)
+    assert client.post(decide, decision)["Location"] == f"{detail}#gates"
     experimentation.refresh_from_db()
     assert experimentation.status == Phase.EVALUATION
     response = client.get(detail)
@@ -642,24 +665,32 @@ def test_coordinator_walks_an_experimentation_from_design_to_evaluation(
 
 
 @pytest.mark.parametrize("name", ["evaluate", "extend", "deploy"])
-def test_skipping_a_phase_is_refused_with_its_reason(
+def test_phases_past_the_trial_have_no_transition_of_their_own(
     client, experimentation, anact_coordinator, name
 ):
     client.force_login(anact_coordinator)
     url = _url("experimentation_transition", experimentation.pk, name)
-    assert client.get(url).context["allowed"] is False
-    response = client.post(url, follow=True)
-    assert response.status_code == 200
-    assert any("not possible" in m or "pas possible" in m for m in _messages(response))
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
     experimentation.refresh_from_db()
     assert experimentation.status == Phase.DESIGN
+
+
+def test_no_stage_decision_in_design(client, experimentation, anact_coordinator):
+    client.force_login(anact_coordinator)
+    url = _url("experimentation_decide", experimentation.pk)
+    response = client.post(url, {"gate": "evaluation", "outcome": "go"}, follow=True)
+    assert response.redirect_chain[-1][0] == experimentation.get_absolute_url()
+    assert len(_messages(response)) == 1
+    experimentation.refresh_from_db()
+    assert experimentation.status == Phase.DESIGN
+    assert not experimentation.decisions.exists()
 
 
 def test_trial_without_criteria_is_refused_with_its_reason(
     client, experimentation, anact_coordinator
 ):
-    experimentation.evaluation.criteria = ""
-    experimentation.evaluation.save()
+    experimentation.criteria.all().delete()
     client.force_login(anact_coordinator)
     url = _url("experimentation_transition", experimentation.pk, "start_trial")
     response = client.post(url, follow=True)
@@ -727,11 +758,9 @@ def test_coordinator_edits_and_removes_a_company(client, experimentation, anact_
     company = experimentation.companies.get()
     client.force_login(anact_coordinator)
     url = _url("company_update", company.pk)
-    assert client.get(url).status_code == 200
-    response = client.post(
-        url,
-        _company_data(name=company.name, left_on="2026-05-01", status="withdrawn"),
-    )
+    data = _post_data_from(client.get(url))
+    data.update(left_on="2026-05-01", status="withdrawn")
+    response = client.post(url, data)
     assert response.status_code == 302
     company.refresh_from_db()
     assert company.status == EnrolledCompany.Status.WITHDRAWN

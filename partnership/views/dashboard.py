@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from conventions.models import Convention
+from experimentations.models import Experimentation
 from partnership.models import Action, Agreement, Deliverable, FollowUpTask, Meeting, Programme
 from partnership.rules import visible
 
@@ -256,6 +257,18 @@ def recent_changes(user, limit=RECENT_CHANGES):
     return changes
 
 
+# Experimentations awaiting a stage decision -------------------------------------------------
+
+
+def experimentations_awaiting_decision(user):
+    """In trial, evaluation or extension with the criteria of their next gate written."""
+    return _first(
+        visible(Experimentation.objects.awaiting_decision(), user)
+        .select_related("agreement")
+        .order_by(F("starts_on").asc(nulls_last=True), "title", "pk")
+    )
+
+
 @require_GET
 def dashboard(request):
     user = request.user
@@ -264,6 +277,7 @@ def dashboard(request):
     meetings, meeting_total = upcoming_meetings(user, now)
     tasks, task_total, overdue_task_total = my_open_tasks(user, today)
     deliverables, deliverable_total, overdue_total = deliverables_due(user, today)
+    awaiting, awaiting_total = experimentations_awaiting_decision(user)
     context = {
         "today": today,
         "programmes": current_programmes(user, today),
@@ -278,6 +292,8 @@ def dashboard(request):
         "overdue_deliverable_total": overdue_total,
         "ending": ending_soon(user, today),
         "changes": recent_changes(user),
+        "awaiting_decisions": awaiting,
+        "awaiting_decision_total": awaiting_total,
         "meeting_days": MEETING_DAYS,
         "deliverable_days": DELIVERABLE_DAYS,
         "ending_days": ENDING_DAYS,
