@@ -221,7 +221,9 @@ def programme_approve(
                 )
             )
         _check_adopting_meeting(programme, meeting)
-    approval = ProgrammeApproval(programme=programme, organisation=organisation, approved_by=user)
+    approval = ProgrammeApproval(
+        programme=programme, organisation=organisation, approved_by=user, approved_at=timezone.now()
+    )
     approval._history_user = user
     if is_administrator and (profile is None or profile.organisation_id != organisation.pk):
         approval._change_reason = _("Recorded by an administrator")

@@ -1,0 +1,277 @@
+"""The CSV and spreadsheet exports of the annual programme and of the action list."""
+
+import csv
+import datetime
+import io
+import shutil
+import subprocess
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from partnership.models import Action, Meeting
+from tests import clock
+from tests.factories import (
+    ActionFactory,
+    ActionResourceFactory,
+    AgreementPartyFactory,
+    DeliverableFactory,
+    MeetingFactory,
+    OrganisationFactory,
+    ProgrammeFactory,
+    SignedAgreementFactory,
+    ThemeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def today(monkeypatch):
+    clock.freeze(monkeypatch, datetime.date(2026, 11, 24))
+    return datetime.date(2026, 11, 24)
+
+
+@pytest.fixture
+def programme(today, agreement, anact, inrs):
+    programme = ProgrammeFactory(agreement=agreement, year=2026, title="Programme commun 2026")
+    tms = ThemeFactory(code="tms", name="Troubles musculo-squelettiques")
+    guide = ActionFactory(
+        programme=programme,
+        title="Guide TMS commun",
+        kind=Action.Kind.PUBLICATION,
+        theme=tms,
+        lead_organisation=anact,
+        status=Action.Status.IN_PROGRESS,
+        progress=40,
+        planned_start=datetime.date(2026, 1, 15),
+        planned_end=datetime.date(2026, 12, 15),
+    )
+    guide.partners.add(inrs)
+    ActionResourceFactory(action=guide, organisation=anact, person_days=Decimal("12.5"), budget=0)
+    ActionResourceFactory(action=guide, organisation=inrs, person_days=3, budget=Decimal("1500.50"))
+    DeliverableFactory(
+        action=guide,
+        title="Guide publié",
+        due_on=datetime.date(2026, 6, 1),
+        delivered_on=datetime.date(2026, 6, 20),
+    )
+    DeliverableFactory(action=guide, title="Fiche synthèse", due_on=datetime.date(2026, 10, 1))
+    ActionFactory(
+        programme=programme,
+        title="=SOMME(A1:A9)",  # typed by someone: must stay a text in a spreadsheet
+        kind=Action.Kind.CONFERENCE,
+        lead_organisation=inrs,
+        planned_start=None,
+        planned_end=None,
+    )
+    return programme
+
+
+def _csv(response):
+    content = response.content.decode("utf-8")
+    assert content.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(content[1:]), delimiter=";"))
+
+
+def _workbook(response):
+    return openpyxl.load_workbook(io.BytesIO(response.content))
+
+
+# The annual programme ----------------------------------------------------------------------
+
+
+def test_programme_csv_is_for_french_excel(client, programme, anact_reader):
+    client.force_login(anact_reader)
+    response = client.get(reverse("programme_report_csv", args=[programme.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="programme-ac-anact-inrs-2026.csv"'
+    )
+    rows = _csv(response)
+    header = rows[0]
+    # Headers from the model's French labels (already in the catalogue).
+    with translation.override("fr"):
+        for label in ("Titre", "Type", "Thème", "Organisme pilote", "Début prévu", "Fin prévue"):
+            assert label in header
+    record = dict(zip(header, rows[1], strict=True))  # by title: "=SOMME" sorts first
+    guide = dict(zip(header, rows[2], strict=True))
+    assert record[header[0]] == "'=SOMME(A1:A9)"
+    assert guide[header[0]] == "Guide TMS commun"
+    assert guide["Début prévu"] == "15/01/2026"
+    assert guide["Fin prévue"] == "15/12/2026"
+    values = rows[2]
+    assert "40" in values  # progress, a whole percentage
+    assert "15,5" in values  # person-days with a decimal comma
+    assert "1500,50" in values  # budget
+    assert record["Début prévu"] == ""
+    assert len(rows) == 3
+
+
+def test_programme_workbook_keeps_the_column_types(client, programme, anact_reader, today):
+    meeting = MeetingFactory(
+        agreement=programme.agreement,
+        title="Comité de pilotage",
+        status=Meeting.Status.HELD,
+        starts_at=datetime.datetime(2026, 3, 10, 9, 30, tzinfo=datetime.UTC),
+        ends_at=datetime.datetime(2026, 3, 10, 11, tzinfo=datetime.UTC),
+    )
+    client.force_login(anact_reader)
+    response = client.get(reverse("programme_report_xlsx", args=[programme.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert response["Content-Disposition"].endswith('programme-ac-anact-inrs-2026.xlsx"')
+    book = _workbook(response)
+    assert len(book.sheetnames) == 4
+    actions, summary, deliverables, meetings = (book[name] for name in book.sheetnames)
+
+    header = [cell.value for cell in actions[1]]
+    column = {name: index for index, name in enumerate(header)}
+    guide = list(actions[3])
+    assert guide[0].value == "Guide TMS commun"
+    start = guide[column["Début prévu"]]
+    assert start.value == datetime.datetime(2026, 1, 15)
+    assert start.number_format == "DD/MM/YYYY"
+    progress = guide[column["Avancement (%)"]]
+    assert progress.value == 0.4
+    assert progress.number_format == "0%"
+    numbers = [cell for cell in guide if cell.data_type == "n" and cell.value is not None]
+    assert 15.5 in [cell.value for cell in numbers]  # person-days, a number
+    budget = next(cell for cell in numbers if cell.value == 1500.5)
+    assert "€" in budget.number_format
+    formula_like = actions[2][0]
+    assert formula_like.value == "=SOMME(A1:A9)"
+    assert formula_like.data_type == "s"  # a text, never run as a formula
+    assert actions.freeze_panes == "A2"
+
+    shares = {(row[0].value, row[1].value): row[3] for row in summary.iter_rows(min_row=2)}
+    assert all(cell.number_format == "0%" for cell in shares.values())
+    assert sum(cell.value for (section, _), cell in shares.items() if section == "Statut") == 1
+
+    due = {row[1].value: row for row in deliverables.iter_rows(min_row=2)}
+    assert due["Guide publié"][3].value == datetime.datetime(2026, 6, 1)
+    assert due["Guide publié"][4].value == datetime.datetime(2026, 6, 20)
+    assert due["Fiche synthèse"][4].value is None
+
+    first = list(meetings[2])
+    assert first[0].value == datetime.datetime(2026, 3, 10, 10, 30)  # Paris time
+    assert first[0].number_format == "DD/MM/YYYY HH:MM"
+    assert first[1].value == meeting.title
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")
+def test_the_workbook_opens_in_libreoffice(client, programme, anact_reader, tmp_path):
+    client.force_login(anact_reader)
+    response = client.get(reverse("programme_report_xlsx", args=[programme.pk]))
+    path = tmp_path / "programme.xlsx"
+    path.write_bytes(response.content)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):59,34,76,1",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    text = (tmp_path / "programme.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][0] == "Titre"
+    guide = rows[2]
+    assert guide[0] == "Guide TMS commun"
+    assert "15/01/2026" in guide  # a date cell shown with its date format
+    assert "40%" in guide  # a percentage
+    assert rows[1][0] == "=SOMME(A1:A9)"  # a text, not the result of a formula
+
+
+@pytest.mark.parametrize("url_name", ["programme_report_csv", "programme_report_xlsx"])
+def test_outsider_gets_404_on_the_exports(client, programme, outsider, url_name):
+    client.force_login(outsider)
+    assert client.get(reverse(url_name, args=[programme.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("url_name", ["programme_report_csv", "programme_report_xlsx"])
+@pytest.mark.parametrize("rows", [1, 50])
+def test_programme_export_query_count_does_not_grow(
+    client, agreement, anact, inrs, anact_reader, django_assert_num_queries, url_name, rows
+):
+    programme = ProgrammeFactory(agreement=agreement, year=2026)
+    for _index in range(rows):
+        action = ActionFactory(programme=programme, lead_organisation=anact, theme=ThemeFactory())
+        action.partners.add(inrs)
+        ActionResourceFactory(action=action, organisation=inrs)
+        DeliverableFactory(action=action)
+        MeetingFactory(agreement=agreement, status=Meeting.Status.HELD)
+    client.force_login(anact_reader)
+    # session, user, staff profile, the programme, the agreement's parties (permission); the
+    # actions with their related records, their partners, resources and deliverables; for
+    # the workbook also the report: action values, deliverables, resources, meetings held.
+    expected = 9 if url_name.endswith("csv") else 13
+    with django_assert_num_queries(expected):
+        response = client.get(reverse(url_name, args=[programme.pk]))
+    assert response.status_code == 200
+
+
+# The action list ---------------------------------------------------------------------------
+
+
+def test_action_list_export_follows_the_filters_and_the_scope(
+    client, programme, anact_reader, outsider_organisation
+):
+    older = ProgrammeFactory(agreement=programme.agreement, year=2025)
+    ActionFactory(programme=older, title="Action de 2025")
+    elsewhere = SignedAgreementFactory()
+    AgreementPartyFactory(agreement=elsewhere, organisation=outsider_organisation)
+    ActionFactory(programme=ProgrammeFactory(agreement=elsewhere), title="Action d’un autre accord")
+    client.force_login(anact_reader)
+
+    rows = _csv(client.get(reverse("action_export_csv")))
+    titles = {row[2] for row in rows[1:]}
+    assert titles == {"Guide TMS commun", "'=SOMME(A1:A9)", "Action de 2025"}
+    assert rows[1][:2] == ["AC-ANACT-INRS", "2026"]
+
+    rows = _csv(client.get(reverse("action_export_csv"), {"year": 2025}))
+    assert [row[2] for row in rows[1:]] == ["Action de 2025"]
+
+    book = _workbook(client.get(reverse("action_export_xlsx"), {"status": "in_progress"}))
+    sheet = book.active
+    assert [row[2].value for row in sheet.iter_rows(min_row=2)] == ["Guide TMS commun"]
+    assert sheet.cell(row=2, column=2).value == 2026  # the year, a number
+
+
+def test_action_list_export_with_bad_filters_does_not_break(client, programme, anact_reader):
+    client.force_login(anact_reader)
+    response = client.get(reverse("action_export_csv"), {"year": "deux mille", "status": "<x>"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("url_name", ["action_export_csv", "action_export_xlsx"])
+@pytest.mark.parametrize("rows", [1, 50])
+def test_action_list_export_query_count_does_not_grow(
+    client, agreement, anact, inrs, anact_reader, django_assert_num_queries, url_name, rows
+):
+    programme = ProgrammeFactory(agreement=agreement, year=2026)
+    for _index in range(rows):
+        action = ActionFactory(programme=programme, lead_organisation=OrganisationFactory())
+        action.partners.add(inrs)
+        ActionResourceFactory(action=action, organisation=anact)
+        DeliverableFactory(action=action)
+    client.force_login(anact_reader)
+    # session, user, staff profile; the filter's choices are not rendered; the actions with
+    # their programme, agreement, lead, theme, convention and continued action; partners,
+    # resources, deliverables.
+    with django_assert_num_queries(7):
+        response = client.get(reverse(url_name))
+    assert response.status_code == 200
