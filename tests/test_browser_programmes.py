@@ -127,3 +127,26 @@ def test_report_and_calendar_render(page, live_server, programme, anact_reader, 
     assert page.locator("table.meeting-calendar").is_visible()
     assert page.locator(".calendar-meeting").count() == 1
     page.screenshot(path=str(SCREENSHOTS / "meeting-calendar.png"), full_page=True)
+
+
+def test_a_party_approves_the_proposed_programme_through_its_confirmation_page(
+    page, live_server, programme, anact_coordinator, inrs_coordinator, password
+):
+    from partnership import services
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    services.programme_propose(programme=programme, user=anact_coordinator)
+    services.programme_approve(programme=programme, user=anact_coordinator)
+    log_in(page, live_server, "inrs.coordinateur", password)
+    page.goto(f"{live_server.url}/programmes/{programme.pk}/")
+    approvals = page.locator(".programme-approvals")
+    assert approvals.locator("li").count() == 2
+    page.screenshot(path=str(SCREENSHOTS / "programme-approvals.png"), full_page=True)
+    page.locator(f'a[href="/programmes/{programme.pk}/approuver/"]').first.click()
+    page.wait_for_url(f"{live_server.url}/programmes/{programme.pk}/approuver/")
+    page.get_by_label("Adopté lors de la réunion").select_option(index=1)
+    page.screenshot(path=str(SCREENSHOTS / "programme-approve.png"), full_page=True)
+    page.locator("form button[type=submit].btn-primary").click()
+    page.wait_for_url(f"{live_server.url}/programmes/{programme.pk}/")
+    programme.refresh_from_db()
+    assert programme.status == "adopted"

@@ -275,3 +275,12 @@ def test_action_list_export_query_count_does_not_grow(
     with django_assert_num_queries(7):
         response = client.get(reverse(url_name))
     assert response.status_code == 200
+
+
+def test_the_action_list_offers_its_exports_with_the_current_filters(
+    client, programme, anact_reader
+):
+    client.force_login(anact_reader)
+    html = client.get(reverse("action_list"), {"year": 2026, "status": "in_progress"}).text
+    assert f"{reverse('action_export_xlsx')}?year=2026&amp;status=in_progress" in html
+    assert f"{reverse('action_export_csv')}?year=2026&amp;status=in_progress" in html
