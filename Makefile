@@ -6,7 +6,7 @@ PYTHON := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test uv lint format migrate demo serve browsers clean bench loadtest backup restore
+.PHONY: run test install install-test uv lint format migrate demo serve browsers pdf-libs clean bench loadtest backup restore
 
 uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -26,12 +26,18 @@ run: demo
 	@echo ""
 	DEBUG=true $(PYTHON) manage.py runserver $(HOST):$(PORT)
 
-install-test: install browsers
+install-test: install browsers pdf-libs
 
 browsers:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
+
+# WeasyPrint (the minutes as PDF) loads Pango from the system; without it the PDF button hides.
+pdf-libs:
+	@/sbin/ldconfig -p | grep -q libpangoft2-1.0.so.0 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; fi; }
 
 test: install-test
 	$(PYTHON) -m pytest $(PYTEST_ARGS)

@@ -96,6 +96,7 @@ RULES = {
     "meeting_prepare_agenda": (COORDINATE, COORDINATE, "meeting", ""),
     "meeting_minutes_print": (READ, EVERYONE_405, "meeting", ""),
     "meeting_calendar": (READ, EVERYONE_405, "meeting", ""),
+    "meeting_minutes_pdf": (READ, EVERYONE_405, "meeting", ""),
     "agendaitem_create": (COORDINATE, COORDINATE, "meeting", ""),
     "agendaitem_up": (EVERYONE_405, COORDINATE, "agenda_item", ""),
     "agendaitem_down": (EVERYONE_405, COORDINATE, "agenda_item", ""),

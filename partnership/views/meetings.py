@@ -12,15 +12,19 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
-from partnership import calendar, crud, services
+from partnership import calendar, crud, pdf, services
+from partnership.calendar import PARIS
 from partnership.filters.meetings import DecisionFilter, MeetingFilter
 from partnership.forms.common import ReasonForm
 from partnership.forms.meetings import (
@@ -534,7 +538,32 @@ class MeetingMinutesPrint(MeetingMixin, crud.StaffDetailView):
         form = MinutesSectionsForm(self.request.GET or None)
         context.update(minutes_context(self.object, form.chosen_sections()))
         context["sections_form"] = form
+        context["pdf_available"] = pdf.available()
         return context
+
+
+class MeetingMinutesPdf(MeetingMinutesPrint):
+    """The same document as a PDF file (WeasyPrint); without it, back to the print page."""
+
+    template_name = "partnership/meetings/minutes_pdf.html"
+
+    def render_to_response(self, context, **response_kwargs):
+        meeting = self.object
+        query = self.request.GET.urlencode()
+        if not pdf.available():
+            messages.error(
+                self.request,
+                _("PDF files cannot be made on this server: print the page from your browser."),
+            )
+            return HttpResponseRedirect(
+                reverse("meeting_minutes_print", args=[meeting.pk]) + (f"?{query}" if query else "")
+            )
+        html = render_to_string(self.template_name, context, request=self.request)
+        response = HttpResponse(pdf.render_pdf(html), content_type="application/pdf")
+        day = timezone.localtime(meeting.starts_at, PARIS).date()
+        name = f"compte-rendu-{day:%Y-%m-%d}-{slugify(meeting.title)[:60]}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
 # iCalendar -----------------------------------------------------------------------------
@@ -651,6 +680,11 @@ urlpatterns = [
         "rendez-vous/<int:pk>/compte-rendu/",
         MeetingMinutesPrint.as_view(),
         name="meeting_minutes_print",
+    ),
+    path(
+        "rendez-vous/<int:pk>/compte-rendu.pdf",
+        MeetingMinutesPdf.as_view(),
+        name="meeting_minutes_pdf",
     ),
     path("rendez-vous/<int:pk>/calendrier.ics", MeetingCalendar.as_view(), name="meeting_calendar"),
     path(
