@@ -370,3 +370,8 @@ def test_calendar_query_count_does_not_grow(
     with django_assert_num_queries(4):
         response = client.get(reverse("meeting_month_calendar"), {"mois": "2026-11"})
     assert response.context["meeting_count"] == rows
+
+
+def test_the_meeting_list_leads_to_the_calendar(client, anact_reader):
+    client.force_login(anact_reader)
+    assert reverse("meeting_month_calendar") in client.get(reverse("meeting_list")).text
