@@ -190,11 +190,13 @@ def test_coordinator_arranges_the_agenda_without_javascript(
     live_server,
     meeting,
     anact_coordinator,
+    tmp_path,
 ):
     Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.PLANNED)
     page = _open_as(chromium, live_server, anact_coordinator, javascript=False)
     try:
         page.goto(live_server.url + meeting.get_absolute_url())
+        page.locator("#agenda").screenshot(path=tmp_path / "agenda.png")
         last = meeting.agenda_items.order_by("position").last()
         page.locator(f"form[action='{reverse('agendaitem_up', args=[last.pk])}'] button").click()
         page.wait_for_url("**#agenda")

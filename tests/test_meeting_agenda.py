@@ -384,3 +384,19 @@ def test_prepare_page_query_count_does_not_grow(
         response = client.get(reverse("meeting_prepare_agenda", args=[meeting.pk]))
     assert response.status_code == 200
     assert len(response.context["candidates"].groups[0][1]) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_add_item_page_query_count_does_not_grow(
+    client, meeting, programme, agreement, anact, anact_coordinator, django_assert_num_queries, rows
+):
+    for i in range(rows):
+        _action(programme, anact, f"Chantier {i}")
+        ConventionFactory(agreement=agreement)
+    client.force_login(anact_coordinator)
+    # session, user, staff profile, the meeting, its agreement and the agreement's parties
+    # (permission), then each select's choices once: actions with their programmes,
+    # conventions, programmes.
+    with django_assert_num_queries(9):
+        response = client.get(reverse("agendaitem_create", args=[meeting.pk]))
+    assert response.status_code == 200
