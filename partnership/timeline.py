@@ -12,12 +12,12 @@ import calendar
 import datetime
 from dataclasses import dataclass, field
 
-from django.utils.dates import MONTHS_3
+from django.utils.dates import MONTHS_AP
 from django.utils.text import Truncator, capfirst
 
 WIDTH = 1200  # the viewBox width; the SVG scales to the width of the page
 LABEL_WIDTH = 330  # the column of the action titles
-RIGHT_MARGIN = 12
+RIGHT_MARGIN = 14
 HEADER_HEIGHT = 34
 GROUP_HEIGHT = 26
 ROW_HEIGHT = 26
@@ -49,6 +49,7 @@ class Row:
     progress_width: str | None
     starts_before: bool
     ends_after: bool
+    arrows: list = field(default_factory=list)  # the bar goes on before or after the year
     milestones: list = field(default_factory=list)
 
 
@@ -113,7 +114,7 @@ def build(programme, actions, today: datetime.date) -> Timeline:
         left, right = scale.x(first), scale.x(last, end_of_day=True)
         months.append(
             {
-                "label": capfirst(str(MONTHS_3[month])),
+                "label": capfirst(str(MONTHS_AP[month])),
                 "x": _n(left),
                 "width": _n(right - left),
                 "text_x": _n((left + right) / 2),
@@ -164,6 +165,7 @@ def _row(action, y, scale, today) -> Row:
     bar = None
     progress_width = None
     starts_before = ends_after = False
+    arrows = []
     planned = action.planned_start or action.planned_end
     if planned and end >= scale.start and start <= scale.end:
         left = scale.x(start)
@@ -178,6 +180,13 @@ def _row(action, y, scale, today) -> Row:
             progress_width = _n((right - left) * action.progress / 100)
         starts_before = start < scale.start
         ends_after = end > scale.end
+        top, bottom = middle - BAR_HEIGHT / 2 - 2, middle + BAR_HEIGHT / 2 + 2
+        if starts_before:
+            tip = left - 8
+            arrows.append(f"{_n(left)},{_n(top)} {_n(tip)},{_n(middle)} {_n(left)},{_n(bottom)}")
+        if ends_after:
+            tip = right + 8
+            arrows.append(f"{_n(right)},{_n(top)} {_n(tip)},{_n(middle)} {_n(right)},{_n(bottom)}")
     milestones = []
     for deliverable in action.deliverables.all():
         day = deliverable.delivered_on or deliverable.due_on
@@ -212,5 +221,6 @@ def _row(action, y, scale, today) -> Row:
         progress_width=progress_width,
         starts_before=starts_before,
         ends_after=ends_after,
+        arrows=arrows,
         milestones=milestones,
     )

@@ -260,7 +260,9 @@ def test_coordinator_edits_the_programme(client, programme, anact_coordinator):
     client.force_login(anact_coordinator)
     url = reverse("programme_update", args=[programme.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, _form_data(year="2026", title="Programme 2026 révisé"))
+    response = client.post(
+        url, _form_data(year="2026", title="Programme 2026 révisé", version=programme.version)
+    )
     assert response.status_code == 302
     programme.refresh_from_db()
     assert programme.title == "Programme 2026 révisé"
@@ -306,7 +308,7 @@ def test_year_of_an_adopted_programme_cannot_be_changed(client, programme, anact
     )
     client.force_login(anact_coordinator)
     url = reverse("programme_update", args=[programme.pk])
-    client.post(url, _form_data(year="2030", title="Toujours 2026"))
+    client.post(url, _form_data(year="2030", title="Toujours 2026", version=programme.version))
     programme.refresh_from_db()
     assert (programme.year, programme.title) == (2026, "Toujours 2026")
 
@@ -491,6 +493,22 @@ def test_approval_page_of_a_programme_in_preparation_explains_why_not(
     assert page.context["allowed"] is False
     response = client.post(url, follow=True)
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert not programme.approvals.exists()
+
+
+@pytest.mark.parametrize("organisation", ["", "999999", "outsider"])
+def test_administrator_naming_no_party_is_refused_next_to_the_field(
+    client, programme, actions, outsider_organisation, administrator, organisation
+):
+    Programme.objects.filter(pk=programme.pk).update(status=Programme.Status.PROPOSED)
+    if organisation == "outsider":
+        organisation = outsider_organisation.pk
+    client.force_login(administrator)
+    response = client.post(
+        reverse("programme_approve", args=[programme.pk]), {"organisation": organisation}
+    )
+    assert response.status_code == 200
+    assert "organisation" in response.context["form"].errors
     assert not programme.approvals.exists()
 
 
