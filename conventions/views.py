@@ -129,8 +129,8 @@ class ConventionFormsMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["agreement"] = self.get_agreement()
-        context["formsets_have_errors"] = self.request.method == "POST" and any(
-            not formset.is_valid() for formset in context["formsets"].values()
+        context["formsets_have_errors"] = any(
+            formset.is_bound and not formset.is_valid() for formset in context["formsets"].values()
         )
         return context
 

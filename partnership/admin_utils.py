@@ -1,7 +1,10 @@
 """What the admin pages of the three apps share.
 
 - ``HistoryAdmin``: the base of every model admin (change history from django-simple-history,
-  author stamped on records created through inlines).
+  author stamped on records created through inlines). Its change form carries the version
+  of the record, and each inline row the version of the row: saving over a newer version
+  is refused with the other person's changes (partnership.concurrency), where Django's
+  admin would overwrite them.
 - ``transition_action``: a lifecycle service offered as an admin action, on the change list
   and on the change page; each selected record goes through the service on its own, and the
   page says which ones moved and why the others were refused.
@@ -15,12 +18,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from partnership import concurrency
 from partnership.forms.documents import CurrentFileWidget, UploadMixin
 from partnership.models import Document
 from partnership.rules import is_administrator
@@ -46,6 +51,34 @@ class HistoryAdmin(SimpleHistoryAdmin):
     """
 
     list_per_page = 50
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form = concurrency.versioned_admin_form(self.form)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The version is a field of the form, not of the model form's fields.
+        if kwargs.get("fields", ()) is not None:
+            fields = kwargs.get("fields") or flatten_fieldsets(self.get_fieldsets(request, obj))
+            kwargs["fields"] = [name for name in fields if name != concurrency.VERSION_FIELD]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        """The change form's first fieldset ends with the version (hidden); an add form has
+        no version."""
+        version = concurrency.VERSION_FIELD
+        fieldsets = [
+            (name, {**options, "fields": [f for f in options["fields"] if f != version]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+        if obj is not None:
+            (name, options), *others = fieldsets
+            fieldsets = [(name, {**options, "fields": [*options["fields"], version]}), *others]
+        return fieldsets
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            yield concurrency.versioned_formset(formset), inline
 
     def has_module_permission(self, request):
         return is_administrator.test(request.user)

@@ -3,7 +3,10 @@
 A record out of the person's scope answers 404 (its existence is not leaked); a record
 they see but may not change answers 403. Lists filter (django-filter, in the URL),
 sort and paginate. Forms that belong together are saved together with their formsets,
-in one transaction. Lifecycle transitions ask for confirmation, then call the service.
+in one transaction; an edit form carries the version of the record (and each row of its
+formsets the version of the row) it was loaded from, and saving over a newer version is
+refused with the others' changes shown and the person's input kept (partnership.concurrency).
+Lifecycle transitions ask for confirmation, then call the service.
 """
 
 from django.contrib import messages
@@ -13,11 +16,14 @@ from django.db.models import ProtectedError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.generic import DeleteView, DetailView, FormView, UpdateView
 from django.views.generic.edit import CreateView
 from django_filters.views import FilterView
 
+from partnership import concurrency
 from partnership.lifecycle import TransitionError
 from partnership.rules import visible
 
@@ -78,6 +84,21 @@ class ParentMixin:
         return context
 
 
+def tidy_filter_form(form):
+    """Filter labels as titles ("Statut", not "statut"), and "All" rather than "---------"."""
+    for field in form.fields.values():
+        if field.label:
+            field.label = capfirst(field.label)
+        if getattr(field, "empty_label", None) is not None:
+            field.empty_label = pgettext("filter choice", "All")
+            if hasattr(field.widget, "choices"):
+                field.widget.choices = field.choices
+        if getattr(field, "empty_label", None) is None and hasattr(field, "choices"):
+            choices = list(field.choices)
+            if choices and choices[0][0] == "":
+                field.choices = [("", pgettext("filter choice", "All")), *choices[1:]]
+
+
 class StaffListView(ScopedMixin, FilterView):
     paginate_by = 25
     template_name_suffix = "_list"
@@ -85,6 +106,11 @@ class StaffListView(ScopedMixin, FilterView):
     def get_queryset(self):
         # A stable default order (the model's, then pk) that the list's sort filter overrides.
         return super().get_queryset().order_by(*self.model._meta.ordering, "pk")
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        tidy_filter_form(filterset.form)
+        return filterset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -100,23 +126,45 @@ class StaffDetailView(ScopedMixin, DetailView):
 
 
 class FormsetsMixin:
-    """Save the main form and its inline formsets together, all or nothing."""
+    """Save the main form and its inline formsets together, all or nothing.
+
+    Editing an existing record, the form and the rows carry their versions: a save over a
+    newer version is refused (``conflict_response``).
+    """
 
     formset_classes: dict = {}
     success_message = ""
+    merge = None  # after a refused save: what the re-displayed forms show (concurrency.Merge)
 
     def get_formset_kwargs(self, name):
         return {}
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        concurrency.add_version_field(form)
+        return form
+
     def get_formsets(self, instance):
-        data = self.request.POST if self.request.method == "POST" else None
-        files = self.request.FILES if self.request.method == "POST" else None
-        return {
-            name: formset_class(
-                data, files, instance=instance, prefix=name, **self.get_formset_kwargs(name)
+        bound = self.request.method == "POST" and self.merge is None
+        formsets = {}
+        for name, formset_class in self.formset_classes.items():
+            kwargs = self.get_formset_kwargs(name)
+            extra_rows = self.merge.row_extra.get(name) if self.merge else None
+            if extra_rows:
+                kwargs["initial"] = extra_rows
+            formset = concurrency.versioned_formset(formset_class)(
+                self.request.POST if bound else None,
+                self.request.FILES if bound else None,
+                instance=instance,
+                prefix=name,
+                **kwargs,
             )
-            for name, formset_class in self.formset_classes.items()
-        }
+            if self.merge is not None:
+                formset.row_initial = self.merge.row_initial.get(name, {})
+                if extra_rows:
+                    formset.extra = max(formset.extra, len(extra_rows) + 1)
+            formsets[name] = formset
+        return formsets
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -135,8 +183,6 @@ class FormsetsMixin:
     def form_valid(self, form):
         instance = form.save(commit=False)
         formsets = self.get_formsets(instance)
-        if not all(formset.is_valid() for formset in formsets.values()):
-            return self.render_to_response(self.get_context_data(form=form, formsets=formsets))
         unsaved = [
             obj
             for obj in [form.instance, *(f.instance for fs in formsets.values() for f in fs)]
@@ -144,11 +190,22 @@ class FormsetsMixin:
         ]
         try:
             with transaction.atomic():
+                # The versions first, on locked rows: a row deleted meanwhile is a conflict
+                # to explain, not a formset error.
+                conflict = concurrency.check_versions(form, formsets)
+                if conflict is not None:
+                    raise conflict
+                if not all(formset.is_valid() for formset in formsets.values()):
+                    return self.render_to_response(
+                        self.get_context_data(form=form, formsets=formsets)
+                    )
                 self.object = self.save_form(form)
                 for formset in formsets.values():
                     formset.instance = self.object
                     formset.save()
                 self.after_save(form, formsets)
+        except concurrency.Conflict as conflict:
+            return self.conflict_response(form, formsets, conflict)
         except ValidationError as error:
             # The transaction was rolled back: what it created does not exist any more.
             for obj in unsaved:
@@ -161,6 +218,31 @@ class FormsetsMixin:
         if self.success_message:
             messages.success(self.request, self.success_message % {"object": self.object})
         return HttpResponseRedirect(self.get_success_url())
+
+    def conflict_response(self, form, formsets, conflict):
+        """Someone saved the record (or some of its rows) since this form was loaded.
+
+        Nothing is saved. The page comes back with the record as it is now, what the person
+        typed merged into it, the others' changes and the fields both changed.
+        """
+        if conflict.deleted:
+            form.add_error(None, _("Someone else deleted this record while you were editing it."))
+            return self.render_to_response(self.get_context_data(form=form, formsets=formsets))
+        current = self.get_object()
+        self.merge = concurrency.Merge.build(form, formsets, current, conflict)
+        self.object = current
+        kwargs = self.get_form_kwargs()
+        kwargs.pop("data", None)
+        kwargs.pop("files", None)
+        kwargs["instance"] = current
+        kwargs["initial"] = {**kwargs.get("initial", {}), **self.merge.form_initial}
+        merged_form = self.get_form_class()(**kwargs)
+        concurrency.add_version_field(merged_form)
+        return self.render_to_response(
+            self.get_context_data(
+                form=merged_form, formsets=self.get_formsets(current), conflict=self.merge
+            )
+        )
 
     def save_form(self, form):
         instance = form.save(commit=False)

@@ -80,6 +80,7 @@ def apply_transition(instance, name: str, *, user, update_fields=(), reason: str
         "new": instance.get_status_display(),
     }
     instance._change_reason = (f"{line} ({reason})" if reason else line)[:100]
-    instance.save(update_fields=["status", *update_fields])
+    # The version is raised too: an edit form opened before the transition is out of date.
+    instance.save(update_fields=["status", "version", *update_fields])
     del instance._change_reason  # the line belongs to this save only
     return instance

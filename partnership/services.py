@@ -479,7 +479,7 @@ def action_review_record(
     if update_fields:
         action._history_user = user
         action._change_reason = reason[:100]
-        action.save(update_fields=[*update_fields, "updated_at"])
+        action.save(update_fields=[*update_fields, "updated_at", "version"])
     return review
 
 
@@ -492,7 +492,7 @@ def followup_task_set_done(*, task: FollowUpTask, user, done: bool = True) -> Fo
     task.done = done
     task.done_on = _today() if done else None
     task._history_user = user
-    task.save(update_fields=["done", "done_on"])
+    task.save(update_fields=["done", "done_on", "version"])
     return task
 
 

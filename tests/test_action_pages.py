@@ -80,7 +80,7 @@ def _edit_data(action, **overrides):
         planned_start=action.planned_start.isoformat() if action.planned_start else "",
         planned_end=action.planned_end.isoformat() if action.planned_end else "",
         progress=str(action.progress),
-        version=action.updated_at.isoformat(),
+        version=str(action.version),
     )
     data.update(overrides)
     return data
@@ -599,7 +599,7 @@ def test_second_save_of_the_same_action_is_refused(
     client.force_login(anact_coordinator)
     response = client.post(url, {**opened, "title": "Titre de l’Anact"})
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors()
+    assert response.context["conflict"]
     assert "Titre de l’Anact" in response.text
     anact_action.refresh_from_db()
     assert anact_action.title == "Titre de l’INRS"
@@ -654,7 +654,9 @@ def test_contributor_edits_a_deliverable_but_only_a_coordinator_deletes_it(
     client.force_login(anact_contributor)
     url = reverse("deliverable_update", args=[deliverable.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, _deliverable_data(delivered_on="2026-11-02"))
+    response = client.post(
+        url, _deliverable_data(delivered_on="2026-11-02", version=deliverable.version)
+    )
     assert response.status_code == 302
     deliverable.refresh_from_db()
     assert deliverable.delivered_on == datetime.date(2026, 11, 2)

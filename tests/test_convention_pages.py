@@ -108,13 +108,20 @@ def _update_data(convention, **overrides):
         starts_on=convention.starts_on.isoformat(),
         ends_on=convention.ends_on.isoformat(),
         theme=convention.theme_id,
+        version=str(convention.version),
         parties=[
-            {"id": party.pk, "convention": convention.pk, "organisation": party.organisation_id}
+            {
+                "id": party.pk,
+                "version": party.version,
+                "convention": convention.pk,
+                "organisation": party.organisation_id,
+            }
             for party in parties
         ],
         commitments=[
             {
                 "id": commitment.pk,
+                "version": commitment.version,
                 "convention": convention.pk,
                 "organisation": commitment.organisation_id,
                 "description": commitment.description,
@@ -749,7 +756,10 @@ def test_coordinator_corrects_then_deletes_an_amendment(
     client.force_login(anact_coordinator)
     url = reverse("conventions:amendment_update", args=[amendment.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"signed_on": "2024-07-14", "summary": "Résumé corrigé."})
+    response = client.post(
+        url,
+        {"signed_on": "2024-07-14", "summary": "Résumé corrigé.", "version": amendment.version},
+    )
     assert response.status_code == 302
     amendment.refresh_from_db()
     assert (amendment.number, amendment.signed_on, amendment.summary) == (

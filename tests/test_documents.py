@@ -438,7 +438,7 @@ def test_replacing_keeps_the_previous_file_in_the_history(
 
     response = client.post(
         reverse("document_replace", args=[document.pk]),
-        {"file": upload("Accord corrigé.png", PNG_BYTES)},
+        {"file": upload("Accord corrigé.png", PNG_BYTES), "version": document.version},
     )
 
     assert response.status_code == 302

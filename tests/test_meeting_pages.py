@@ -516,6 +516,7 @@ def _edit_data(meeting, **overrides):
         starts_at="2025-06-10T10:00",
         ends_at="2025-06-10T13:00",
         place=meeting.place,
+        version=meeting.version,
         **_management("participants", len(participants), len(participants)),
         **_management("agenda", len(items), len(items)),
     )
@@ -523,6 +524,7 @@ def _edit_data(meeting, **overrides):
         data.update(
             {
                 f"participants-{i}-id": participant.pk,
+                f"participants-{i}-version": participant.version,
                 f"participants-{i}-user": participant.user_id or "",
                 f"participants-{i}-contact": participant.contact_id or "",
                 f"participants-{i}-role": participant.role,
@@ -533,6 +535,7 @@ def _edit_data(meeting, **overrides):
         data.update(
             {
                 f"agenda-{i}-id": item.pk,
+                f"agenda-{i}-version": item.version,
                 f"agenda-{i}-position": item.position,
                 f"agenda-{i}-title": item.title,
                 f"agenda-{i}-action": item.action_id or "",
@@ -776,7 +779,10 @@ def test_contributor_ticks_a_task_of_a_meeting_whose_minutes_are_approved(
     _approved(meeting, anact_coordinator)
     client.force_login(anact_contributor)
     url = reverse("followuptask_update", args=[task.pk])
-    response = client.post(url, {"title": "Autre titre", "due_on": "2027-01-01", "done": "on"})
+    response = client.post(
+        url,
+        {"title": "Autre titre", "due_on": "2027-01-01", "done": "on", "version": task.version},
+    )
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.done and task.title == "Envoyer le calendrier"  # what was decided stays
@@ -785,7 +791,10 @@ def test_contributor_ticks_a_task_of_a_meeting_whose_minutes_are_approved(
 def test_contributor_edits_their_task(client, task, anact_contributor):
     client.force_login(anact_contributor)
     url = reverse("followuptask_update", args=[task.pk])
-    response = client.post(url, {"title": "Envoyer le calendrier révisé", "due_on": "2026-10-01"})
+    response = client.post(
+        url,
+        {"title": "Envoyer le calendrier révisé", "due_on": "2026-10-01", "version": task.version},
+    )
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.title == "Envoyer le calendrier révisé"

@@ -155,7 +155,6 @@ class ActionForm(NoMarkupMixin, forms.ModelForm):
         initial=0,
         help_text=_("A percentage between 0 and 100."),
     )
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Action
@@ -186,8 +185,6 @@ class ActionForm(NoMarkupMixin, forms.ModelForm):
         self.user = user
         self.programme = programme
         self.instance.programme = programme
-        if self.instance.pk and self.instance.updated_at:
-            self.fields["version"].initial = self.instance.updated_at.isoformat()
         self.fields["lead_organisation"].queryset = Organisation.objects.all()
         self.fields["partners"].queryset = Organisation.objects.all()
         self.fields["partners"].help_text = _("Hold Ctrl (or Cmd) to choose several.")
@@ -235,21 +232,6 @@ class ActionForm(NoMarkupMixin, forms.ModelForm):
                     _("Your organisation must lead the action or be one of its partners."),
                 )
         return cleaned
-
-    def is_stale(self):
-        """Someone else saved the action since this form was opened."""
-        if not self.instance.pk:
-            return False
-        sent = self.cleaned_data.get("version")
-        if not sent:
-            return False
-        current = (
-            Action.objects.select_for_update()
-            .filter(pk=self.instance.pk)
-            .values_list("updated_at", flat=True)
-            .first()
-        )
-        return current is not None and current.isoformat() != sent
 
 
 class ActionResourceForm(forms.ModelForm):

@@ -1,7 +1,6 @@
 """Staff pages: annual joint work programmes, their joint actions (chantiers) and deliverables."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.urls import path
@@ -448,16 +447,6 @@ class ActionFormMixin:
         kwargs = super().get_form_kwargs()
         kwargs.update(user=self.request.user, programme=self.get_programme())
         return kwargs
-
-    def save_form(self, form):
-        if form.is_stale():
-            raise ValidationError(
-                _(
-                    "Someone else saved this action while you were editing it: nothing was "
-                    "saved. Open the action again to see their changes, then make yours."
-                )
-            )
-        return super().save_form(form)
 
 
 class ActionCreate(ActionMixin, ActionFormMixin, crud.ParentMixin, crud.StaffCreateView):
