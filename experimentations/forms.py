@@ -177,6 +177,29 @@ class EnrolledCompanyForm(NoMarkupMixin, forms.ModelForm):
         return name
 
 
+class CompanyRowForm(EnrolledCompanyForm):
+    """A row of an imported file: the one-by-one form's rules, without a query per row.
+
+    The names already enrolled are read once for the whole file; the dates' order, a
+    database constraint, is also checked by the model's ``clean()``.
+    """
+
+    def __init__(self, *args, enrolled_names=frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enrolled_names = enrolled_names
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if name.casefold() in self.enrolled_names:
+            raise forms.ValidationError(
+                _("This company is already enrolled in the experimentation."), code="duplicate"
+            )
+        return name
+
+    def validate_constraints(self):
+        pass
+
+
 class StopForm(NoMarkupMixin, ReasonForm):
     """Why the experimentation stops: plain text, kept on the record and in its history."""
 
@@ -235,6 +258,7 @@ class IndicatorForm(NoMarkupMixin, forms.ModelForm):
     class Meta:
         model = Indicator
         fields = ["name", "unit", "baseline", "target"]
+        localized_fields = ["baseline", "target"]  # "12,5" as French people write it
 
     def validate_constraints(self):
         # Names are compared across the whole formset (BaseIndicatorFormSet), case aside.
@@ -284,6 +308,7 @@ class MeasurementForm(NoMarkupMixin, forms.ModelForm):
         model = Measurement
         fields = ["indicator", "company", "measured_on", "value", "comment"]
         widgets = {"measured_on": DateInput}
+        localized_fields = ["value"]
 
     def __init__(self, *args, experimentation=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -333,10 +358,12 @@ class DecisionForm(NoMarkupMixin, forms.Form):
         help_text=_("Needed to stop (the reason) or to go on although a criterion was not met."),
     )
 
-    def __init__(self, *args, criteria=(), documents=None, **kwargs):
+    def __init__(self, *args, experimentation=None, criteria=(), documents=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.experimentation = experimentation
         self.criteria = list(criteria)
         documents = documents if documents is not None else Document.objects.none()
+        document_choices = None
         for criterion in self.criteria:
             prefix = f"c{criterion.pk}"
             self.fields[f"{prefix}-met"] = forms.ChoiceField(
@@ -345,9 +372,14 @@ class DecisionForm(NoMarkupMixin, forms.Form):
                 required=False,
                 widget=forms.RadioSelect,
             )
-            self.fields[f"{prefix}-document"] = forms.ModelChoiceField(
+            document = forms.ModelChoiceField(
                 label=_("Evidence: a document"), queryset=documents, required=False
             )
+            # The documents are read once for all the criteria, not once per criterion.
+            if document_choices is None:
+                document_choices = list(iter(document.choices))  # iter(): no COUNT query
+            document.choices = document_choices
+            self.fields[f"{prefix}-document"] = document
             self.fields[f"{prefix}-url"] = forms.URLField(
                 label=_("or a link"), required=False, max_length=500, assume_scheme="https"
             )
@@ -371,7 +403,12 @@ class DecisionForm(NoMarkupMixin, forms.Form):
         ]
 
     def clean(self):
+        from experimentations.services import check_gate
+
         cleaned = super().clean()
+        if self.experimentation is not None and cleaned.get("gate"):
+            # A page loaded before someone else decided, or a forged gate: say so, first.
+            check_gate(self.experimentation, cleaned["gate"])
         outcome = cleaned.get("outcome")
         comment = (cleaned.get("comment") or "").strip()
         if outcome == StageDecision.Outcome.GO:

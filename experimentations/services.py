@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from experimentations.models import (
     GATE_CLOSING,
@@ -106,7 +107,7 @@ def experimentation_advance(*, experimentation: Experimentation, user, name: str
     return apply_transition(experimentation, name, user=user)
 
 
-def _check_gate(experimentation: Experimentation, gate: str, outcome: str) -> None:
+def check_gate(experimentation: Experimentation, gate: str) -> None:
     """The decision expected now is the one closing the current phase: none may be skipped."""
     if gate not in Gate.values:
         raise TransitionError(_("Unknown stage decision."), code="unknown_gate")
@@ -175,7 +176,7 @@ def experimentation_decide(
         raise TransitionError(
             _("Choose whether the experimentation goes on or stops."), code="no_outcome"
         )
-    _check_gate(experimentation, gate, outcome)
+    check_gate(experimentation, gate)
     comment = comment.strip()
     criteria = list(experimentation.criteria.filter(gate=gate).order_by("position", "pk"))
     if not criteria and outcome == Outcome.GO:
@@ -287,13 +288,35 @@ def experimentation_stop(*, experimentation: Experimentation, user, reason: str)
     )
 
 
+class ImportRefused(Exception):
+    """A row of the import is no longer valid (a company enrolled meanwhile...)."""
+
+    def __init__(self, rows):
+        super().__init__("import refused")
+        self.rows = rows
+
+
 @transaction.atomic
-def companies_import(*, experimentation: Experimentation, user, rows: list[dict]) -> int:
-    """Enrol the companies of an import, all or none; ``rows`` are validated form data."""
+def companies_import(*, experimentation: Experimentation, user, rows: list) -> int:
+    """Enrol the companies of an import, all or none.
+
+    ``rows`` are ``(line, values)`` as checked at the preview; they are checked again here,
+    the experimentation locked, so that two imports at once cannot enrol the same company
+    twice. Any wrong row refuses the whole import (``ImportRefused`` with every row checked).
+    """
+    from experimentations import imports
+
     experimentation = lock(experimentation)
-    for values in rows:
-        company = EnrolledCompany(experimentation=experimentation, **values)
-        company.full_clean()
-        company._history_user = user
-        company.save()
-    return len(rows)
+    checked = imports.validate_rows(
+        experimentation, [(line, values, False) for line, values in rows]
+    )
+    if not all(row.ok for row in checked):
+        raise ImportRefused(checked)
+    companies = [EnrolledCompany(experimentation=experimentation, **row.cleaned) for row in checked]
+    bulk_create_with_history(
+        companies,
+        EnrolledCompany,
+        default_user=user,
+        default_change_reason=_("Imported from a file"),
+    )
+    return len(companies)

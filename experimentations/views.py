@@ -359,6 +359,7 @@ class ExperimentationDecide(ExperimentationMixin, crud.ScopedMixin, FormView):
     def get_form(self, form_class=None):
         return DecisionForm(
             **self.get_form_kwargs(),
+            experimentation=self.object,
             criteria=self.criteria,
             documents=_evidence_documents(self.object, self.request.user),
         )
@@ -533,26 +534,24 @@ class CompanyImport(crud.ParentMixin, TemplateView):
             return HttpResponseRedirect(
                 reverse("experimentations:company_import", args=[self.parent.pk])
             )
-        table = [
-            (line, dict(zip(imports.FIELDS, values, strict=True)), False)
+        rows = [
+            (line, dict(zip(imports.FIELDS, values, strict=True)))
             for line, *values in pending["rows"]
         ]
-        rows = imports.validate_rows(self.parent, table)
-        if not all(row.ok for row in rows):
+        try:
+            count = services.companies_import(
+                experimentation=self.parent, user=self.request.user, rows=rows
+            )
+        except services.ImportRefused as refused:
             # Something changed since the preview (a company enrolled meanwhile): nothing done.
             return self.render_to_response(
                 self.get_context_data(
-                    rows=rows,
-                    error_count=sum(1 for row in rows if not row.ok),
+                    rows=refused.rows,
+                    error_count=sum(1 for row in refused.rows if not row.ok),
                     token="",
                     file_name=pending["file"],
                 )
             )
-        count = services.companies_import(
-            experimentation=self.parent,
-            user=self.request.user,
-            rows=[row.cleaned for row in rows],
-        )
         messages.success(
             self.request,
             gettext("%(count)s companies imported from “%(file)s”.")

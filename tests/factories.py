@@ -17,6 +17,7 @@ from experimentations.models import (
     Priority,
     Sector,
     StageCriterion,
+    StageDecision,
     Territory,
 )
 from partnership.models import (
@@ -304,6 +305,16 @@ class StageCriterionFactory(factory.django.DjangoModelFactory):
     gate = "evaluation"
     text = factory.Sequence(lambda n: f"Critère {n} : baisse de l’absentéisme observée.")
     position = factory.Sequence(lambda n: n + 1)
+
+
+class StageDecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StageDecision
+
+    experimentation = factory.SubFactory(ExperimentationFactory)
+    gate = "evaluation"
+    outcome = "go"
+    decided_by = factory.SubFactory(UserFactory)
 
 
 class IndicatorFactory(factory.django.DjangoModelFactory):
