@@ -421,10 +421,12 @@ class CriterionAssessment(models.Model):
         on_delete=models.CASCADE,
         related_name="assessments",
     )
+    # A criterion assessed cannot be deleted alone (RESTRICT), but goes with its whole
+    # experimentation, whose decisions and their assessments are deleted too.
     criterion = models.ForeignKey(
         StageCriterion,
         verbose_name=_("criterion"),
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="assessments",
     )
     met = models.BooleanField(_("met"))

@@ -391,3 +391,27 @@ def test_convention_must_be_annexed_to_the_same_agreement():
 
 def test_size_classes_follow_the_french_categories():
     assert [c for c, _ in EnrolledCompany.SizeClass.choices] == ["tpe", "pme", "eti", "large"]
+
+
+def test_a_decided_experimentation_can_still_be_deleted_with_its_decisions(user, in_trial):
+    decide(in_trial, user, Gate.EVALUATION)
+    in_trial.delete()
+    assert not StageDecision.objects.exists()
+    assert not CriterionAssessment.objects.exists()
+
+
+def test_an_assessed_criterion_or_an_evidence_document_cannot_be_deleted_alone(user, in_trial):
+    from django.db.models import ProtectedError, RestrictedError
+
+    document = DocumentFactory(agreement=in_trial.agreement)
+    assessments = {
+        criterion.pk: Assessment(met=True, evidence_document=document)
+        for criterion in in_trial.criteria.filter(gate=Gate.EVALUATION)
+    }
+    decision = decide(in_trial, user, Gate.EVALUATION, assessments=assessments)
+    criterion = decision.assessments.first().criterion
+    with pytest.raises(RestrictedError), transaction.atomic():
+        criterion.delete()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        document.delete()
+    assert decision.assessments.count() == 2
