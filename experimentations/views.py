@@ -173,6 +173,8 @@ def gate_sections(experimentation):
             state = decision.outcome
         elif gate == current:
             state = "awaiting"
+        elif experimentation.status == Experimentation.Phase.STOPPED:
+            state = "unreached"
         else:
             state = "todo"
         sections.append(
@@ -252,10 +254,9 @@ class ExperimentationFormMixin(ExperimentationMixin):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         decided = self.decided_gates()
-        context["frozen_criteria"] = (
-            self.object.criteria.filter(gate__in=decided).order_by("position", "pk")
-            if decided
-            else []
+        frozen = self.object.criteria.filter(gate__in=decided) if decided else []
+        context["frozen_criteria"] = sorted(
+            frozen, key=lambda c: (GATE_ORDER.index(c.gate), c.position, c.pk)
         )
         return context
 

@@ -116,6 +116,7 @@ def test_experimentation_pages_fit_the_screen(page, live_server, demo_data, widt
         ("evaluation", f"{home_care.get_absolute_url()}evaluation/"),
         ("decision", f"{home_care.get_absolute_url()}decision/"),
         ("import", f"{home_care.get_absolute_url()}entreprises/importer/"),
+        ("edit", f"{home_care.get_absolute_url()}modifier/"),
     ]:
         page.goto(f"{live_server.url}{url}")
         assert page.locator("h1").is_visible(), name

@@ -311,7 +311,7 @@ def test_stop_from_the_transition_page_is_the_stop_decision_of_the_gate(
     decision = experimentation.decisions.get()
     assert (decision.gate, decision.outcome) == (Gate.EVALUATION, "stop")
     page = client.get(experimentation.get_absolute_url())
-    assert [g["state"] for g in page.context["gates"]] == ["stop", "todo", "todo"]
+    assert [g["state"] for g in page.context["gates"]] == ["stop", "unreached", "unreached"]
 
 
 # Who may decide ------------------------------------------------------------------------
