@@ -205,7 +205,8 @@ class Result:
 
 
 def clean_query(text) -> str:
-    return " ".join((text or "").split())[:MAX_QUERY_LENGTH]
+    # No null character: PostgreSQL refuses them in a query's parameters.
+    return " ".join((text or "").replace("\x00", " ").split())[:MAX_QUERY_LENGTH]
 
 
 def _words(query):

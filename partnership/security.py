@@ -7,6 +7,9 @@
 - ``lockout_response``: the login page's answer to a locked-out username from that address.
 - ``SessionActivityMiddleware``: a session expires after ``SESSION_COOKIE_AGE`` seconds
   without activity; an active person's session is kept alive.
+- ``IntegerFieldIn``: out-of-range numbers in ``__in`` lookups match nothing, as Django already
+  does for ``=``, ``<`` and ``>`` (a huge number posted to a multiple choice field was a
+  server error on SQLite).
 - ``RefusedAccessLogMiddleware`` and the signal receivers below: every login, failed login,
   lock-out and refused access (403, 404) is logged to the ``partnership.security`` logger
   with the username and the address; never a password, a session key or a query string.
@@ -21,6 +24,8 @@ from axes.helpers import get_cool_off, get_lockout_message
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models import IntegerField
+from django.db.models.lookups import In
 from django.dispatch import receiver
 from django.shortcuts import render
 
@@ -96,6 +101,33 @@ def lockout_response(request, original_response=None, credentials=None):
         {"lockout_message": get_lockout_message(), "cool_off_minutes": minutes},
         status=settings.AXES_HTTP_RESPONSE_CODE,
     )
+
+
+# Hostile input ------------------------------------------------------------------------
+
+
+@IntegerField.register_lookup
+class IntegerFieldIn(In):
+    """``pk__in=[...]`` without the numbers no integer column can hold.
+
+    Django drops out-of-range values from ``=``, ``<`` and ``>`` lookups on integer fields
+    but not from ``__in``: SQLite then raises OverflowError while binding the parameter, so a
+    number like -99999999999999999999 posted to a multiple choice field (ModelMultipleChoiceField
+    filters ``pk__in``) was a server error instead of "select a valid choice".
+    """
+
+    def process_rhs(self, compiler, connection):
+        if self.rhs_is_direct_value():
+            low, high = connection.ops.integer_field_range(
+                self.lhs.output_field.get_internal_type()
+            )
+            self.rhs = [
+                value
+                for value in self.rhs
+                if not isinstance(value, int)
+                or ((low is None or value >= low) and (high is None or value <= high))
+            ]
+        return super().process_rhs(compiler, connection)
 
 
 # Sessions -------------------------------------------------------------------------------
