@@ -435,6 +435,8 @@ def test_replacing_keeps_the_previous_file_in_the_history(
     document = DocumentFactory(agreement=agreement)
     first_file = document.file.name
     client.force_login(anact_coordinator)
+    page = client.get(document.get_absolute_url())
+    assert 'name="version"' in page.text  # the inline form carries the version it replaces
 
     response = client.post(
         reverse("document_replace", args=[document.pk]),
@@ -466,8 +468,10 @@ def test_a_replacement_needs_an_accepted_file(client, agreement, anact_coordinat
     client.force_login(anact_coordinator)
     url = reverse("document_replace", args=[document.pk])
 
-    missing = client.post(url, {})
-    renamed = client.post(url, {"file": upload("accord.pdf", EXE_BYTES)})
+    missing = client.post(url, {"version": document.version})
+    renamed = client.post(
+        url, {"file": upload("accord.pdf", EXE_BYTES), "version": document.version}
+    )
 
     assert missing.context["form"].has_error("file", "required")
     assert renamed.context["form"].has_error("file", "file_type_refused")

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from conventions.models import Amendment, Convention
-from partnership import crud
+from partnership import concurrency, crud
 from partnership.forms.documents import DocumentReplaceForm, DocumentUploadForm
 from partnership.models import Agreement, Deliverable, Document, Meeting
 from partnership.rules import visible
@@ -125,9 +125,15 @@ class DocumentDetail(DocumentMixin, crud.StaffDetailView):
             attached_to=document.attached_to,
             can_change=self.request.user.has_perm("partnership.change_document", document),
             can_delete=self.request.user.has_perm("partnership.delete_document", document),
-            replace_form=DocumentReplaceForm(instance=document),
+            replace_form=self.replace_form(document),
         )
         return context
+
+    @staticmethod
+    def replace_form(document):
+        form = DocumentReplaceForm(instance=document)
+        concurrency.add_version_field(form)  # as the replace page's own form carries it
+        return form
 
 
 class DocumentReplace(DocumentMixin, crud.StaffUpdateView):
