@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from conventions.models import Amendment, Convention
 from partnership.lifecycle import TransitionError, apply_transition, lock
 from partnership.models import Agreement
+from partnership.services import restore_version
 
 ATTEMPTS = 3
 
@@ -141,3 +142,31 @@ def amendment_create(
             if attempt == ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+# Restoring an earlier version ------------------------------------------------------------
+
+CONVENTION_RESTORED_FIELDS = (
+    "theme",
+    "title",
+    "purpose",
+    "starts_on",
+    "ends_on",
+    "financial_terms",
+    "intellectual_property",
+    "confidentiality",
+    "follow_up_arrangements",
+)
+
+
+@transaction.atomic
+def convention_restore(*, convention: Convention, user, history_id: int, version: int):
+    """Bring back the text of an earlier version of a convention: its theme, title, purpose,
+    dates and conditions (its status, number and parties stay as they are)."""
+    return restore_version(
+        instance=convention,
+        history_id=history_id,
+        version=version,
+        fields=CONVENTION_RESTORED_FIELDS,
+        user=user,
+    )

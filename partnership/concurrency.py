@@ -595,7 +595,8 @@ def describe_note(note: RowNote) -> str:
         "when": note.when,
     }
     details = "; ".join(
-        f"{change['label']} : {change['old']} → {change['new']}" for change in note.changes
+        f"{capfirst(change['label'])} : {change['old']} → {change['new']}"
+        for change in note.changes
     )
     return f"{text} {details}".strip()
 
@@ -745,7 +746,8 @@ def conflict_messages(entries, conflicts) -> list[str]:
     for entry in entries:
         record = entry["record"]
         details = "; ".join(
-            f"{change['label']} : {change['old']} → {change['new']}" for change in entry["changes"]
+            f"{capfirst(change['label'])} : {change['old']} → {change['new']}"
+            for change in entry["changes"]
         )
         lines.append(
             _("%(author)s on %(when)s: %(changes)s")

@@ -11,8 +11,9 @@ Lifecycle transitions ask for confirmation, then call the service.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import ProtectedError
+from django.db import router, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.db.models.deletion import Collector
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -23,7 +24,7 @@ from django.views.generic import DeleteView, DetailView, FormView, UpdateView
 from django.views.generic.edit import CreateView
 from django_filters.views import FilterView
 
-from partnership import concurrency
+from partnership import concurrency, history
 from partnership.lifecycle import TransitionError
 from partnership.rules import visible
 
@@ -282,7 +283,44 @@ class StaffUpdateView(ScopedMixin, FormsetsMixin, UpdateView):
     template_name_suffix = "_form"
 
 
+def describe_records(objects, per_kind=5) -> str:
+    """Records by kind, counted and named: "2 programmes (2025, 2026), 1 convention (…)"."""
+    kinds = {}
+    for obj in sorted(objects, key=str):
+        kinds.setdefault(obj._meta.model, []).append(obj)
+    parts = []
+    for model, records in kinds.items():
+        meta = model._meta
+        kind = meta.verbose_name if len(records) == 1 else meta.verbose_name_plural
+        names = ", ".join(f"« {record} »" for record in records[:per_kind])
+        more = "…" if len(records) > per_kind else ""
+        parts.append(f"{len(records)} {kind} ({names}{more})")
+    return " ; ".join(parts)
+
+
+def deletion_plan(obj):
+    """What deleting a record would do: the records that refuse it (PROTECT), described,
+    or the kinds and numbers of records deleted with it."""
+    collector = Collector(using=router.db_for_write(type(obj)), origin=obj)
+    try:
+        collector.collect([obj])
+    except ProtectedError as error:
+        return describe_records(error.protected_objects), []
+    except RestrictedError as error:
+        return describe_records(error.restricted_objects), []
+    counts = {}
+    for model, instances in collector.data.items():
+        number = sum(1 for instance in instances if not (model is type(obj) and instance == obj))
+        if number:
+            counts[str(model._meta.verbose_name_plural).capitalize()] = number
+    return "", sorted(counts.items())
+
+
 class StaffDeleteView(ScopedMixin, DeleteView):
+    """Delete after confirmation. The confirmation page says what goes with the record, or
+    which records refuse its deletion (a record others depend on is never orphaned); each
+    deletion is recorded in the history, where an administrator can restore it."""
+
     permission_action = "delete"
     template_name = "includes/confirm_delete.html"
     success_url_name = None
@@ -291,19 +329,32 @@ class StaffDeleteView(ScopedMixin, DeleteView):
     def get_success_url(self):
         return reverse(self.success_url_name)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        blockers, deleted_with = deletion_plan(self.object)
+        context.update(
+            blockers=blockers,
+            deleted_with=deleted_with,
+            protected_message=self.protected_message,
+        )
+        return context
+
+    def refusal(self, label, error):
+        intro = self.protected_message or _(
+            "“%(object)s” cannot be deleted: other records depend on it."
+        ) % {"object": label}
+        blockers = describe_records(
+            getattr(error, "protected_objects", None) or getattr(error, "restricted_objects", ())
+        )
+        return f"{intro} {_('Depending on it: %(records)s.') % {'records': blockers}}"
+
     def form_valid(self, form):
-        self.object._history_user = self.request.user
         label = str(self.object)
         try:
             with transaction.atomic():
-                self.object.delete()
-        except ProtectedError:
-            messages.error(
-                self.request,
-                self.protected_message
-                or _("“%(object)s” cannot be deleted: other records depend on it.")
-                % {"object": label},
-            )
+                history.delete_with_history(self.object, self.request.user)
+        except (ProtectedError, RestrictedError) as error:
+            messages.error(self.request, self.refusal(label, error))
             return HttpResponseRedirect(self.object.get_absolute_url())
         messages.success(self.request, _("“%(object)s” was deleted.") % {"object": label})
         return HttpResponseRedirect(self.get_success_url())

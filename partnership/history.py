@@ -113,6 +113,14 @@ def _related_name(related, related_id):
     return str(related)
 
 
+def author_name(record) -> str:
+    """Who made a historical record: their name, or "the system" for a command."""
+    user = record.history_user if record is not None else None
+    if user is None:
+        return _("the system")
+    return user.get_full_name() or user.get_username()
+
+
 def display(field, value) -> str:
     """A field's value as a person reads it (choices by label, dates in French...)."""
     if value is None or value == "":
@@ -158,7 +166,7 @@ def changes_between(record, previous, m2m=None) -> list[dict]:
             changes.append(
                 {
                     "name": field.name,
-                    "label": capfirst(field.verbose_name),
+                    "label": field.verbose_name,
                     "old": record_value(previous, field),
                     "new": record_value(record, field),
                 }
@@ -170,7 +178,7 @@ def changes_between(record, previous, m2m=None) -> list[dict]:
             changes.append(
                 {
                     "name": field.name,
-                    "label": capfirst(field.verbose_name),
+                    "label": field.verbose_name,
                     "old": display_related_set(old),
                     "new": display_related_set(new),
                 }
@@ -284,3 +292,147 @@ def model_field(model, name):
         return model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
+
+
+# Restoring ---------------------------------------------------------------------------------
+
+
+def version_values(record, fields) -> dict:
+    """The values of some fields in a historical record: a foreign key by its id, a
+    many-to-many field by the set of related ids."""
+    model = record.instance_type
+    values = {}
+    for name in fields:
+        field = model._meta.get_field(name)
+        if field.many_to_many:
+            through = getattr(record, name)
+            values[name] = frozenset(through.values_list(field.m2m_reverse_field_name(), flat=True))
+        else:
+            values[name] = getattr(record, field.attname)
+    return values
+
+
+def current_values(instance, fields) -> dict:
+    values = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        if field.many_to_many:
+            values[name] = frozenset(getattr(instance, name).values_list("pk", flat=True))
+        else:
+            values[name] = getattr(instance, field.attname)
+    return values
+
+
+def _shown_value(field, value, names):
+    if field.many_to_many:
+        return ", ".join(sorted(names.get((field.name, pk), str(pk)) for pk in value)) or EMPTY
+    if field.many_to_one:
+        return EMPTY if value is None else names.get((field.name, value), str(value))
+    return display(field, value)
+
+
+def restore_changes(instance, record, fields) -> list[dict]:
+    """What restoring ``record`` would change in ``instance``: label, now, restored."""
+    model = type(instance)
+    now, then = current_values(instance, fields), version_values(record, fields)
+    wanted = {}
+    for name in fields:
+        field = model._meta.get_field(name)
+        if (field.many_to_one or field.many_to_many) and now[name] != then[name]:
+            ids = set()
+            for value in (now[name], then[name]):
+                if field.many_to_many:
+                    ids |= set(value)
+                elif value is not None:
+                    ids.add(value)
+            wanted[name] = (field.related_model, ids)
+    names = {}
+    for name, (related_model, ids) in wanted.items():
+        for obj in related_model._default_manager.filter(pk__in=ids):
+            names[(name, obj.pk)] = _related_name(obj, obj.pk)
+        for pk in ids:
+            names.setdefault((name, pk), _related_name(None, pk))
+    changes = []
+    for name in fields:
+        if now[name] == then[name]:
+            continue
+        field = model._meta.get_field(name)
+        changes.append(
+            {
+                "name": name,
+                "label": capfirst(field.verbose_name),
+                "now": _shown_value(field, now[name], names),
+                "restored": _shown_value(field, then[name], names),
+            }
+        )
+    return changes
+
+
+def missing_related(model, values) -> list[str]:
+    """The labels of the fields whose related records no longer exist."""
+    missing = []
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        if not (field.many_to_one or field.many_to_many) or value in (None, frozenset()):
+            continue
+        ids = set(value) if field.many_to_many else {value}
+        found = set(
+            field.related_model._base_manager.filter(pk__in=ids).values_list("pk", flat=True)
+        )
+        if ids - found:
+            missing.append(capfirst(field.verbose_name))
+    return missing
+
+
+# Deleting and bringing back -----------------------------------------------------------------
+
+
+def delete_with_history(obj, user):
+    """Delete a record and what goes with it, each deletion recorded with its author (the rows
+    deleted with the record say so in their history)."""
+    from django.db import router
+    from django.db.models.deletion import Collector
+
+    collector = Collector(using=router.db_for_write(type(obj)), origin=obj)
+    collector.collect([obj])
+    reason = (
+        _("Deleted with %(record)s “%(name)s”")
+        % {"record": obj._meta.verbose_name, "name": str(obj)[:60]}
+    )[:100]
+    for model, instances in collector.data.items():
+        for instance in instances:
+            instance._history_user = user
+            if not (model is type(obj) and instance.pk == obj.pk):
+                instance._change_reason = reason
+    obj._history_user = user
+    return collector.delete()
+
+
+# The deletion of a record and of its rows happen within one request: the rows' deletions
+# are recorded just before the record's, by the same person.
+CASCADE_WINDOW = datetime.timedelta(minutes=2)
+
+
+def deleted_with(record) -> list:
+    """The "-" records of the rows deleted with a deleted record (recursively), each with
+    the rows deleted with it, as (record, children) pairs."""
+    model = record.instance_type
+    found = []
+    for fk in row_relations(model):
+        row_model = fk.model
+        # Without the related records joined: filtering on the deleted parent's key would
+        # turn the join into an inner one, and the parent is gone.
+        candidates = (
+            history_manager(row_model)
+            .filter(
+                **{fk.attname: record.id},
+                history_type="-",
+                history_user_id=record.history_user_id,
+                history_date__lte=record.history_date,
+                history_date__gte=record.history_date - CASCADE_WINDOW,
+            )
+            .order_by("history_id")
+        )
+        for candidate in candidates:
+            found.append((candidate, deleted_with(candidate)))
+    return found

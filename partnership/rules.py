@@ -294,6 +294,12 @@ for action in ("add", "change", "delete"):
 for model in ("accessattempt", "accesslog", "accessfailurelog"):
     PERMISSIONS[f"axes.view_{model}"] = is_administrator
     PERMISSIONS[f"axes.delete_{model}"] = is_administrator
+# Bringing back an earlier version of an action, a convention or a meeting's minutes (object:
+# the record), and a deleted record from its history (administrators).
+PERMISSIONS["partnership.restore_action"] = can_coordinate
+PERMISSIONS["partnership.restore_meeting"] = can_coordinate
+PERMISSIONS["conventions.restore_convention"] = can_coordinate
+PERMISSIONS["partnership.restore_deleted"] = is_administrator
 
 for name, predicate in PERMISSIONS.items():
     rules.add_perm(name, predicate)

@@ -14,6 +14,7 @@ from partnership.views import (
     meetings,
     programmes,
     reports,
+    restore,
     search,
 )
 
@@ -36,4 +37,6 @@ urlpatterns = [
     *documents.urlpatterns,
     path("conventions/", include("conventions.urls")),
     path("experimentations/", include("experimentations.urls")),
+    # Full histories, restoring an earlier version or a deleted record.
+    *restore.urlpatterns,
 ]

@@ -25,7 +25,11 @@ class _FormParser(HTMLParser):
         if tag == "form":
             self.fields = []
             self.forms.append(
-                {"method": (attributes.get("method") or "get").lower(), "fields": self.fields}
+                {
+                    "method": (attributes.get("method") or "get").lower(),
+                    "action": attributes.get("action") or "",
+                    "fields": self.fields,
+                }
             )
             return
         if self.fields is None:
@@ -81,13 +85,20 @@ class _FormParser(HTMLParser):
 def form_data(response, submit=None) -> dict:
     """The page's main POST form as the browser would send it back: {name: value or [values]}.
 
-    ``submit``: the name of the submit button clicked, when the page has several (the
-    admin's "_save").
+    The main form posts to the page itself (not the menu's logout or language forms); if
+    several do, the one with the most fields. ``submit``: the name of the submit button
+    clicked, when the page has several (the admin's "_save").
     """
     parser = _FormParser()
     parser.feed(response.content.decode())
-    forms = [form for form in parser.forms if form["method"] == "post"]
-    assert forms, "no POST form on the page"
+    path = response.wsgi_request.path
+    forms = [
+        form
+        for form in parser.forms
+        if form["method"] == "post"
+        and form["action"] in ("", path, response.wsgi_request.get_full_path())
+    ]
+    assert forms, "no POST form posting to the page"
     fields = max(forms, key=lambda form: len(form["fields"]))["fields"]
     data = {}
     for name, value in fields:

@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from partnership.models import Action
+from partnership.models import Action, Contact
 from tests.factories import (
     AgendaItemFactory,
     AmendmentFactory,
@@ -185,6 +185,24 @@ RULES = {
     "document_create_amendment": (COORDINATE, COORDINATE, ("parent_pk", "amendment"), ""),
     "document_create_meeting": (COORDINATE, COORDINATE, ("parent_pk", "meeting"), ""),
     "document_create_deliverable": (CONTRIBUTE, CONTRIBUTE, ("parent_pk", "deliverable"), ""),
+    "agreement_history": (READ, EVERYONE_405, "agreement", ""),
+    "programme_history": (READ, EVERYONE_405, "programme", ""),
+    "action_history": (READ, EVERYONE_405, "action", ""),
+    "meeting_history": (READ, EVERYONE_405, "meeting", ""),
+    "convention_history": (READ, EVERYONE_405, "convention", ""),
+    "experimentation_history": (READ, EVERYONE_405, "experimentation", ""),
+    "organisation_history": (LIST, EVERYONE_405, "organisation", ""),
+    "contact_history": (LIST, EVERYONE_405, "contact", ""),
+    "action_restore": (COORDINATE, COORDINATE, "action_version", ""),
+    "convention_restore": (COORDINATE, COORDINATE, "convention_version", ""),
+    "meeting_minutes_restore": (COORDINATE, COORDINATE, "meeting_version", ""),
+    "deleted_records": (ADMINISTRATOR, {**ADMINISTRATOR, "administrator": NOT_ALLOWED}, None, ""),
+    "deleted_record_restore": (
+        ADMINISTRATOR,
+        ADMINISTRATOR,
+        None,
+        "?modele=partnership.contact&version={deleted_contact}",
+    ),
 }
 # Not staff pages: the public ones are covered by tests/test_login_required.py.
 # calendar_feed is reached without a login through its secret key (tests/test_calendar.py).
@@ -238,6 +256,9 @@ def world(agreement, anact, inrs, anact_contributor):
         ConventionPartyFactory(convention=signed, organisation=organisation)
     experimentation = ExperimentationFactory(agreement=agreement)
     document = DocumentFactory(agreement=agreement)
+    gone = ContactFactory(last_name="Supprimé")
+    gone_pk = gone.pk
+    gone.delete()
     return {
         "agreement": agreement,
         "programme": programme,
@@ -256,6 +277,10 @@ def world(agreement, anact, inrs, anact_contributor):
         "measurement": MeasurementFactory(indicator__experimentation=experimentation),
         "document": document,
         "document_version": document.history.get(),
+        "action_version": action.history.earliest("history_date"),
+        "convention_version": convention.history.get(),
+        "meeting_version": meeting.history.get(),
+        "deleted_contact": Contact.history.get(id=gone_pk, history_type="-"),
     }
 
 

@@ -1,7 +1,6 @@
 from django import template
-from django.db import models
-from django.utils.translation import gettext as _
 
+from partnership import history
 from partnership.crud import permission_name
 
 register = template.Library()
@@ -9,68 +8,18 @@ register = template.Library()
 HISTORY_LIMIT = 20
 
 
-def _display(record, field, value):
-    if value in (None, ""):
-        return "—"
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(field, models.BooleanField):
-        return _("yes") if value else _("no")
-    return str(value)
+@register.inclusion_tag("includes/history.html", takes_context=True)
+def history_for(context, obj, limit=HISTORY_LIMIT):
+    """Who changed what and when, newest first, field by field with their French labels,
+    related records by their names (partnership.history); a coordinator's "restore this
+    version" links; the full history page with the record's rows."""
+    from partnership.views.restore import add_restore_links, history_url
 
-
-@register.inclusion_tag("includes/history.html")
-def history_for(obj, limit=HISTORY_LIMIT):
-    """Who changed what and when, newest first, field by field with their French labels."""
-    history = obj.history.select_related("history_user").order_by("-history_date")
-    records = list(history[: limit + 1])
-    m2m_fields = list(getattr(obj.history.model, "_history_m2m_fields", []))
-    m2m_values = _m2m_values(records, m2m_fields)
-    entries = []
-    for record, previous in zip(records, [*records[1:], None], strict=False):
-        changes = []
-        if previous is not None and record.history_type == "~":
-            # Many-to-many fields are compared from one query per field (m2m_values): the
-            # library's own diff would ask two queries per entry.
-            delta = record.diff_against(
-                previous,
-                foreign_keys_are_objs=False,
-                excluded_fields=[field.name for field in m2m_fields],
-            )
-            for field in m2m_fields:
-                values = m2m_values[field.name]
-                if values.get(record.pk, set()) != values.get(previous.pk, set()):
-                    changes.append({"label": field.verbose_name, "old": None, "new": None})
-            for change in delta.changes:
-                field = obj._meta.get_field(change.field)
-                if isinstance(field, models.ForeignKey | models.ManyToManyField):
-                    changes.append({"label": field.verbose_name, "old": None, "new": None})
-                else:
-                    changes.append(
-                        {
-                            "label": field.verbose_name,
-                            "old": _display(record, field, change.old),
-                            "new": _display(record, field, change.new),
-                        }
-                    )
-        entries.append({"record": record, "changes": changes})
-    return {"entries": entries[:limit], "truncated": len(records) > limit}
-
-
-def _m2m_values(records, m2m_fields):
-    """For each many-to-many field, the related ids of each historical record, in one query."""
-    values = {}
-    for field in m2m_fields:
-        values[field.name] = {}
-        if not records:
-            continue
-        through = getattr(records[0], field.name).model  # the historical through model
-        rows = through._default_manager.filter(
-            history__in=[record.pk for record in records]
-        ).values_list("history_id", field.m2m_reverse_field_name())
-        for history_id, related_id in rows:
-            values[field.name].setdefault(history_id, set()).add(related_id)
-    return values
+    entries, truncated = history.own_history(obj, limit)
+    request = context.get("request")
+    if request is not None:
+        add_restore_links(obj, request.user, entries)
+    return {"entries": entries, "truncated": truncated, "full_history_url": history_url(obj)}
 
 
 @register.simple_tag(takes_context=True)
