@@ -374,6 +374,8 @@ def merge_fields(form, values, current, base, m2m, entries=()):
         if model_field is None or not (model_field.concrete or model_field.many_to_many):
             keep[name] = mine
             continue
+        if isinstance(model_field, models.FileField):
+            continue  # a file input cannot be filled in again: the file is chosen anew
         theirs_value = _record_value(current, model_field)
         theirs, base_value = comparable(theirs_value), _base_value(base, model_field, m2m)
         mine_c = comparable(mine)

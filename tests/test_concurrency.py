@@ -425,3 +425,65 @@ def test_an_admin_row_changed_on_a_staff_page_is_not_overwritten(
     assert form_data(staff.get(reverse("conventions:convention_update", args=[convention.pk])))[
         "version"
     ] == str(Convention.objects.get(pk=convention.pk).version)
+
+
+# Other cases --------------------------------------------------------------------------------
+
+
+def test_two_replacements_of_a_document_at_once(agreement, anact_coordinator, inrs_coordinator):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import PDF_BYTES, DocumentFactory
+
+    document = DocumentFactory(agreement=agreement)
+    url = reverse("document_replace", args=[document.pk])
+    first, second = _client(anact_coordinator), _client(inrs_coordinator)
+    first_data, second_data = form_data(first.get(url)), form_data(second.get(url))
+    first_data["file"] = SimpleUploadedFile("version-a.pdf", PDF_BYTES, "application/pdf")
+    assert first.post(url, first_data).status_code == 302
+    second_data["file"] = SimpleUploadedFile("version-b.pdf", PDF_BYTES, "application/pdf")
+    refused = second.post(url, second_data)
+    assert refused.status_code == 200
+    assert refused.context["conflict"]
+    document.refresh_from_db()
+    assert document.original_name == "version-a.pdf"
+
+
+def test_saving_a_record_deleted_meanwhile_answers_404_and_brings_nothing_back(
+    anact, anact_coordinator
+):
+    from partnership.models import Contact
+    from tests.factories import ContactFactory
+
+    contact = ContactFactory(organisation=anact, last_name="Martin")
+    url = reverse("contact_update", args=[contact.pk])
+    client = _client(anact_coordinator)
+    data = form_data(client.get(url))
+    contact.delete()
+    data["last_name"] = "Martin-Durand"
+    assert client.post(url, data).status_code == 404
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize("changes", [1, 20])
+def test_history_names_related_records_in_constant_queries(
+    action, anact, inrs, anact_reader, django_assert_num_queries, changes
+):
+    themes = [ThemeFactory() for _ in range(3)]
+    for index in range(changes):
+        action.lead_organisation = (anact, inrs)[index % 2]
+        action.theme = themes[index % 3]
+        action.save()
+    client = _client(anact_reader)
+    # session, user, staff profile, the action, partners, contacts, resources, deliverables,
+    # reviews, the agreement's parties, the history with its authors and related records
+    # joined, the partners of its entries.
+    with django_assert_num_queries(12):
+        response = client.get(action.get_absolute_url())
+    names = {
+        change["new"]
+        for entry in response.context["entries"]
+        for change in entry["changes"]
+        if change["name"] == "theme"
+    }
+    assert names <= {theme.name for theme in themes} and names
