@@ -216,7 +216,8 @@ def test_the_key_is_long_random_and_kept_out_of_the_history(client, anact_reader
     client.post(reverse("calendar_feed_settings"), {"action": "renew"})
     profile = StaffProfile.objects.get(user=anact_reader)
     assert len(profile.calendar_token) >= 43
-    assert not profile.history.filter(calendar_token=profile.calendar_token).exists()
+    historical_fields = {field.name for field in profile.history.model._meta.get_fields()}
+    assert "calendar_token" not in historical_fields
 
 
 def test_feed_of_a_deactivated_account_gives_404(client, meeting, anact_reader):

@@ -101,7 +101,8 @@ class StaffProfile(models.Model):
     )
 
     version = VersionField()
-    history = HistoricalRecords()
+    # The calendar key is a secret: not copied into the history.
+    history = HistoricalRecords(excluded_fields=["calendar_token"])
 
     class Meta:
         verbose_name = _("staff member")
