@@ -421,3 +421,39 @@ def test_deleted_records_query_count_does_not_grow(
         response = client.get(reverse("deleted_records"))
     assert len(response.context["rows"]) == 2 * rows
     assert Commitment.objects.count() == 0
+
+
+@pytest.mark.parametrize("version", ["", "abc", "-1", "99999", "1<script>"])
+def test_a_restore_with_a_garbled_version_is_refused(action, anact_coordinator, version):
+    coordinator = _client(anact_coordinator)
+    _edit(coordinator, reverse("action_update", args=[action.pk]), description="Deuxième jet.")
+    first = action.history.earliest("history_date")
+    restore = reverse("action_restore", args=[first.history_id])
+    response = coordinator.post(restore, {"version": version}, follow=True)
+    assert response.status_code == 200
+    assert [m.level_tag for m in response.context["messages"]][-1] == "error"
+    action.refresh_from_db()
+    assert action.description == "Deuxième jet."
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?modele=partnership.contact",
+        "?modele=auth.user&version=1",
+        "?modele=partnership.contact&version=abc",
+        "?modele=partnership.contact&version=999999",
+    ],
+)
+def test_a_garbled_deleted_record_address_answers_404(administrator, query):
+    client = _client(administrator)
+    assert client.get(reverse("deleted_record_restore") + query).status_code == 404
+    assert client.post(reverse("deleted_record_restore") + query).status_code == 404
+
+
+def test_a_version_of_another_kind_of_record_is_not_found(action, meeting, anact_coordinator):
+    meeting_version = meeting.history.get()
+    client = _client(anact_coordinator)
+    response = client.get(reverse("action_restore", args=[meeting_version.history_id + 1000]))
+    assert response.status_code == 404
