@@ -43,7 +43,7 @@ from experimentations.models import (
 from partnership import crud
 from partnership.lifecycle import TransitionError
 from partnership.models import Agreement, Document
-from partnership.rules import visible
+from partnership.rules import prefetch_party_ids, visible
 
 # The phases in their order, "stopped" last: sorting the list "by phase" follows the workflow.
 PHASE_RANK = Case(
@@ -124,7 +124,9 @@ class ExperimentationList(ExperimentationMixin, crud.StaffListView):
         if context["can_add"]:
             context["agreements_for_new"] = [
                 agreement
-                for agreement in visible(Agreement.objects.all(), user).order_by("reference")
+                for agreement in prefetch_party_ids(
+                    visible(Agreement.objects.all(), user).order_by("reference")
+                )
                 if user.has_perm("experimentations.add_experimentation", agreement)
             ]
         return context

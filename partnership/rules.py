@@ -142,6 +142,19 @@ def agreement_of(obj):
     return target
 
 
+def prefetch_party_ids(agreements):
+    """Load the parties of many agreements in one query, for permission checks in a loop."""
+    agreements = list(agreements)
+    party_ids = {agreement.pk: set() for agreement in agreements}
+    for agreement_id, organisation_id in AgreementParty.objects.filter(
+        agreement__in=agreements
+    ).values_list("agreement_id", "organisation_id"):
+        party_ids[agreement_id].add(organisation_id)
+    for agreement in agreements:
+        agreement._party_ids = party_ids[agreement.pk]
+    return agreements
+
+
 def _party_ids(agreement) -> set[int]:
     """The organisations party to the agreement, fetched once per agreement object."""
     if not hasattr(agreement, "_party_ids"):

@@ -32,7 +32,7 @@ from partnership.models import (
     Programme,
     ProgrammeApproval,
 )
-from partnership.rules import Role, has_role, profile_of, visible
+from partnership.rules import Role, has_role, prefetch_party_ids, profile_of, visible
 
 # Programmes ---------------------------------------------------------------------------
 
@@ -126,7 +126,7 @@ class ProgrammeList(ProgrammeMixin, crud.StaffListView):
             )
             addable = [
                 agreement
-                for agreement in agreements.order_by("reference")
+                for agreement in prefetch_party_ids(agreements.order_by("reference"))
                 if user.has_perm("partnership.add_programme", agreement)
             ]
         context.update(can_add=bool(addable), addable_agreements=addable)
