@@ -67,8 +67,6 @@ FORM_PAGES = {
     "experimentations:company_update": {},
     "experimentations:measurement_create": {"measured_on": "2024-06-30", "value": "12,5"},
     "experimentations:measurement_update": {},
-    "experimentations:measurement_create": {},
-    "experimentations:measurement_update": {},
     "document_create_agreement": {"title": "Pièce"},
     "document_create_convention": {"title": "Pièce"},
     "document_create_amendment": {"title": "Pièce"},
