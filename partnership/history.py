@@ -242,10 +242,12 @@ def record_history(obj, limit=500) -> list[dict]:
     entries = [dict(entry, row=None) for entry in own_history(obj)[0]]
     for fk in row_relations(type(obj)):
         model = fk.model
+        # The newest records of these rows: enough for the newest ``limit`` entries and,
+        # mostly, the records they are compared with.
         records = list(
             history_queryset(model)
             .filter(**{fk.attname: obj.pk})
-            .order_by(model._meta.pk.attname, "-history_date", "-history_id")[: limit * 4]
+            .order_by("-history_date", "-history_id")[: limit * 2]
         )
         m2m = m2m_values(records, m2m_fields(model))
         by_row = {}
