@@ -180,7 +180,8 @@ class VersionedFormSetMixin:
             return rows
         pk_name = self.model._meta.pk.name
         try:
-            count = self.initial_form_count()
+            # Bounded by the formset's own maximum: a tampered INITIAL_FORMS costs nothing.
+            count = min(self.initial_form_count(), self.total_form_count())
         except ValidationError:  # a garbled management form: the formset refuses it
             return rows
         for index in range(count):

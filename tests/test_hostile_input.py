@@ -328,10 +328,6 @@ def test_a_number_no_column_can_hold_is_an_invalid_choice(client, page):
     assert "partners" in response.context["form"].errors
 
 
-@pytest.mark.skip(
-    reason="hangs: partnership.concurrency submitted_rows() iterates over the posted "
-    "INITIAL_FORMS without bound (reported to the concurrency work); unskip once fixed"
-)
 def test_a_tampered_initial_form_count_is_refused_at_once(client, page):
     url, data, _names = page("action_update")
     data["contacts-INITIAL_FORMS"] = str(10**15)
