@@ -192,7 +192,7 @@ def test_hub_offers_the_coordinator_to_add_under_the_agreement(
 def test_edit_page_names_each_formset(client, agreement, anact_coordinator):
     client.force_login(anact_coordinator)
     response = client.get(reverse("agreement_update", args=[agreement.pk]))
-    assert "<legend class=\"h6\">Parties à l’accord-cadre</legend>" in response.text
+    assert '<legend class="h6">Parties à l’accord-cadre</legend>' in response.text
 
 
 def test_expiry_is_offered_only_once_the_end_date_has_passed(client, agreement, anact_coordinator):
