@@ -390,7 +390,8 @@ def generate(*, seed=2026, scale=Scale(), author=None, stdout=None):
 
     # Participants, agenda, reviews, decisions and follow-ups of the meetings.
     staff_by_organisation = {}
-    for profile in StaffProfile.objects.filter(user__in=users).only("user_id", "organisation_id"):
+    profiles = StaffProfile.objects.filter(user__in=users).order_by("user_id")
+    for profile in profiles.only("user_id", "organisation_id"):
         staff_by_organisation.setdefault(profile.organisation_id, []).append(profile.user_id)
     actions_by_programme = {}
     for action in actions:

@@ -32,9 +32,9 @@ def _generated(seed):
     with transaction.atomic():
         scale.generate(seed=seed, scale=scale.Scale.small())
         data = list(
-            Action.objects.order_by("programme__year", "title").values_list(
-                "title", "status", "progress", "lead_organisation__name"
-            )
+            Action.objects.order_by(
+                "programme__agreement__reference", "programme__year", "title"
+            ).values_list("title", "status", "progress", "lead_organisation__name")
         )
         transaction.set_rollback(True)
     return data
