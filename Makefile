@@ -68,3 +68,6 @@ bench: install
 		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null; \
 		else sudo apt-get install -y -qq wrk >/dev/null; fi; }
 	$(PYTHON) benchmarks/bench.py
+
+loadtest: install
+	$(PYTHON) benchmarks/loadtest.py

@@ -1,7 +1,6 @@
 -- wrk script: the request from the environment, and a JSON line of figures at the end.
 wrk.method = os.getenv("BENCH_METHOD") or "GET"
 wrk.headers["Cookie"] = os.getenv("BENCH_COOKIE")
-wrk.headers["X-Forwarded-Proto"] = "https"
 local body = os.getenv("BENCH_BODY")
 if body and body ~= "" then
   wrk.body = body
