@@ -6,6 +6,7 @@ message naming the variable. Development defaults are safe only with DEBUG on.
 """
 
 import os
+import secrets
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -57,10 +58,14 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 TESTING = "pytest" in sys.modules or env_bool("TESTING")
 DEBUG = env_bool("DEBUG", default=False)
 
+# Commands that only read or write source files sign nothing: they run without a secret.
+OFFLINE_COMMANDS = {"makemigrations", "makemessages", "compilemessages"}
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if DEBUG or TESTING:
         SECRET_KEY = "django-insecure-development-key-never-use-in-production"
+    elif len(sys.argv) > 1 and sys.argv[1] in OFFLINE_COMMANDS:
+        SECRET_KEY = secrets.token_urlsafe(50)
     else:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "

@@ -77,6 +77,13 @@ def test_start_up_without_secret_key_stops_with_a_clear_message(debug):
     assert "SECRET_KEY is not set. Set the SECRET_KEY environment variable" in result.stderr
 
 
+def test_offline_commands_run_without_a_secret_key():
+    result = run_manage("makemigrations", "--check", "--dry-run", env=base_env())
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
 def database_url(settings_dict):
     """The URL of the database the tests run on, for a server in another process."""
     engine = settings_dict["ENGINE"]
