@@ -13,6 +13,7 @@ from partnership.lifecycle import Lifecycle, Transition
 from .agreements import Agreement
 from .fields import VersionField
 from .organisations import Contact
+from .people import check_one_person, one_person_constraint, person_fields, person_name
 from .programmes import Action, Programme
 
 
@@ -147,22 +148,7 @@ class Participant(models.Model):
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="participants"
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff member"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="meeting_participations",
-    )
-    contact = models.ForeignKey(
-        Contact,
-        verbose_name=_("contact"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="meeting_participations",
-    )
+    user, contact = person_fields("meeting_participations")
     role = models.CharField(
         _("role"), max_length=20, choices=Role.choices, default=Role.PARTICIPANT
     )
@@ -178,11 +164,7 @@ class Participant(models.Model):
         verbose_name_plural = _("participants")
         ordering = ["meeting", "role", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(user__isnull=False, contact__isnull=True)
-                | Q(user__isnull=True, contact__isnull=False),
-                name="partnership_participant_one_person",
-            ),
+            one_person_constraint("partnership_participant_one_person"),
             models.UniqueConstraint(
                 fields=["meeting", "user"], name="partnership_participant_unique_user"
             ),
@@ -196,15 +178,10 @@ class Participant(models.Model):
 
     @property
     def person_name(self):
-        if self.user_id:
-            return self.user.get_full_name() or self.user.get_username()
-        return str(self.contact)
+        return person_name(self)
 
     def clean(self):
-        if bool(self.user_id) == bool(self.contact_id):
-            raise ValidationError(
-                {"user": _("Choose either a staff member or a contact, not both and not neither.")}
-            )
+        check_one_person(self)
 
 
 class AgendaItem(models.Model):

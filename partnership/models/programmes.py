@@ -13,7 +13,8 @@ from partnership.lifecycle import Lifecycle, Transition
 
 from .agreements import Agreement
 from .fields import VersionField
-from .organisations import Contact, Organisation, Theme
+from .organisations import Organisation, Theme
+from .people import check_one_person, one_person_constraint, person_fields, person_name
 
 
 class Programme(models.Model):
@@ -306,22 +307,7 @@ class ActionContact(models.Model):
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff member"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="action_roles",
-    )
-    contact = models.ForeignKey(
-        Contact,
-        verbose_name=_("contact"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="action_roles",
-    )
+    user, contact = person_fields("action_roles")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CONTACT)
 
     version = VersionField()
@@ -332,22 +318,14 @@ class ActionContact(models.Model):
         verbose_name_plural = _("action contacts")
         ordering = ["action", "organisation__name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(user__isnull=False, contact__isnull=True)
-                | Q(user__isnull=True, contact__isnull=False),
-                name="partnership_actioncontact_one_person",
-            ),
+            one_person_constraint("partnership_actioncontact_one_person"),
         ]
 
     def __str__(self):
-        person = self.user.get_full_name() if self.user_id else str(self.contact)
-        return f"{person} ({self.organisation})"
+        return f"{person_name(self)} ({self.organisation})"
 
     def clean(self):
-        if bool(self.user_id) == bool(self.contact_id):
-            raise ValidationError(
-                {"user": _("Choose either a staff member or a contact, not both and not neither.")}
-            )
+        check_one_person(self)
 
 
 class ActionResource(models.Model):
