@@ -267,6 +267,55 @@ def _matches(kind, query, words, postgresql):
     return queryset.order_by("-search_in_headline", "-search_rank", *ordering)
 
 
+def _index_statements(kind, schema_editor):
+    """CREATE INDEX for the two searched expressions of a kind, compiled from the same code
+    as the search itself so that PostgreSQL recognises them: the French full-text vector and
+    the folded text (trigrams, for "every word is found somewhere")."""
+    from django.contrib.postgres.search import SearchVector
+    from django.db.models.sql import Query
+
+    model = kind.model
+    query = Query(model, alias_cols=False)
+    compiler = query.get_compiler(connection=schema_editor.connection)
+    statements = []
+    for suffix, expression, opclass in (
+        ("fts", SearchVector(*kind.fields, config="french"), ""),
+        ("fold", _haystack(kind.fields), " gin_trgm_ops"),
+    ):
+        sql, params = compiler.compile(expression.resolve_expression(query))
+        sql %= tuple(schema_editor.quote_value(param) for param in params)
+        name = schema_editor.quote_name(f"search_{kind.key}_{suffix}")
+        table = schema_editor.quote_name(model._meta.db_table)
+        statements.append(
+            (
+                f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin (({sql}){opclass})",
+                f"DROP INDEX IF EXISTS {name}",
+            )
+        )
+    return statements
+
+
+def search_indexes_operation(*keys):
+    """A migration operation creating (and dropping, backwards) the search indexes of the
+    given kinds on PostgreSQL; nothing on SQLite, where the tables stay small."""
+    from django.db.migrations import RunPython
+
+    kinds = [kind for kind in KINDS if kind.key in keys]
+
+    def run(schema_editor, forwards):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for kind in kinds:
+            for create, drop in _index_statements(kind, schema_editor):
+                schema_editor.execute(create if forwards else drop)
+
+    return RunPython(
+        lambda apps, schema_editor: run(schema_editor, True),
+        lambda apps, schema_editor: run(schema_editor, False),
+        elidable=False,
+    )
+
+
 def search(text, user, per_kind=RESULTS_PER_KIND):
     """The results the person may see, kind by kind: one query per kind."""
     query = clean_query(text)

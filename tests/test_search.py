@@ -310,3 +310,25 @@ def test_search_query_count_does_not_grow(
 
 def test_fold_removes_accents_and_capitals():
     assert fold("Évaluation ÉLÈVE Noël œuvre") == "evaluation eleve noel œuvre"
+
+
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ["actions", "meetings", "conventions"])
+def test_the_search_of_the_big_tables_uses_their_indexes_on_postgresql(key):
+    """The migrations' indexes match the search's own expressions: PostgreSQL can use them
+    (without them every search computes the full-text vector of every row)."""
+    from partnership.search import KINDS, _matches, _words
+
+    kind = next(kind for kind in KINDS if kind.key == key)
+    matches = _matches(kind, "prévention", _words("prévention"), True)
+    sql, params = matches.select_related(None).order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Small test tables: forbid reading them whole, so that the plan shows whether
+        # the indexes can answer the search's conditions.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert f"search_{key}_fts" in plan
+    assert f"search_{key}_fold" in plan
