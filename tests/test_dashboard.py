@@ -457,3 +457,22 @@ def test_the_statuses_of_the_bar_follow_the_action_statuses(client, programme, a
     [shown] = _dashboard(client, anact_reader).context["programmes"]
     assert [segment["status"] for segment in shown.segments] == list(Action.Status.values)
     assert shown.segments[3]["width"] == "100.00"
+
+
+def test_recent_changes_are_the_latest_of_all_kinds_when_each_kind_has_many(
+    client, agreement, programme, anact_reader
+):
+    """Each kind's branch reads only its latest entries: the merge must still be the
+    latest fifteen of all (here actions and meetings interleave, 20 of each)."""
+    for number in range(20):
+        ActionFactory(programme=programme, title=f"Action {number}")
+        _meeting(agreement, number + 1, title=f"Réunion {number}")
+    entries = []
+    for model in (Agreement, Action, Meeting):
+        for entry in model.history.all():
+            entries.append((entry.history_date, model, entry.id))
+    entries.sort(key=lambda entry: entry[0], reverse=True)
+    changes = _dashboard(client, anact_reader).context["changes"]
+    assert [(type(c["record"]), c["record"].pk) for c in changes] == [
+        (model, pk) for _, model, pk in entries[:15]
+    ]
