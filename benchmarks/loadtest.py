@@ -1,21 +1,50 @@
-"""`make loadtest`: 50 logged-in clients for 60 seconds on gunicorn + PostgreSQL.
+"""`make loadtest`: 50 logged-in clients for 60 seconds on gunicorn, and the database restarted
+in the middle of it (the fault test).
 
-The clients mix reads (dashboard, lists, action and meeting pages) and writes (editing an
-action, adding a follow-up task to a meeting, recording an action review, adding a contact),
-each write with a unique marker. Afterwards the database is checked: every write acknowledged
-by a redirect (success) must be there — in the record or in its history — and no request may
-have answered 5xx. Refused concurrent edits (the page comes back with the conflict) are counted
-apart: they are the application protecting a person's work, not a loss.
+1. A throw-away PostgreSQL 15 cluster: initdb in a temporary folder, a free port, listening on
+   127.0.0.1 only, started with PostgreSQL's own pg_ctl (as the ``postgres`` system user when
+   run as root: PostgreSQL refuses to run as root). Restarting it harms nothing else; it is
+   stopped and deleted at the end whatever happens. The database is prepared there as for
+   the benchmark (migrate, demo data, scale data).
+2. gunicorn started from gunicorn.conf.py on 127.0.0.1, as in production.
+3. The clients mix reads (dashboard, lists, action and meeting pages) and writes (editing an
+   action, adding a follow-up task to a meeting, recording an action review, adding a
+   contact), each write with a unique marker; after an error a client waits a second, as a
+   person reading the error page would. A probe reads a page that needs the database (the
+   About page: its session and its person) every 100 ms.
+4. At a third of the run the database is restarted: ``pg_ctl stop -m fast``, a few seconds
+   down, ``pg_ctl start``. The outage runs from the stop being issued to the server
+   accepting connections again (pg_isready).
+5. Afterwards, the verdict. Every write acknowledged by a redirect must be in the database,
+   in the record or in its history. No server error (5xx, or no answer at all) from a
+   request that did not overlap the outage. Every error during the outage must be the
+   French 503 page with Retry-After, not a traceback. The application must answer again,
+   with gunicorn never restarted, within RECOVERY_LIMIT seconds of the database coming
+   back: the recovery time is from then to the first successful answer (2xx or 3xx, each
+   needs the database) to a request sent after the stop.
 
-Reports throughput, latency (median, 95th percentile), errors, and the result of the check.
+Refused concurrent edits (the page comes back with the conflict) are counted apart: they are
+the application protecting a person's work, not a loss. Everything targets 127.0.0.1, and is
+bounded in time (LOADTEST_SECONDS, a 60 s timeout per request) and in count.
+
+Prints the report and writes benchmarks/results/loadtest.json; exits 1 when a check fails.
 """
 
+import collections
+import contextlib
 import http.client
 import json
+import logging
 import os
+import platform
 import random
+import re
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -28,31 +57,137 @@ from benchmarks import bench  # noqa: E402
 
 CLIENTS = int(os.environ.get("LOADTEST_CLIENTS", "50"))
 SECONDS = int(os.environ.get("LOADTEST_SECONDS", "60"))
+RESTART_AT = float(os.environ.get("LOADTEST_RESTART_AT", SECONDS / 3))
+DOWN_SECONDS = float(os.environ.get("LOADTEST_DOWN_SECONDS", "3"))
+POSTGRES_BIN = Path(os.environ.get("LOADTEST_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
+RECOVERY_LIMIT = 30  # seconds from the database accepting connections to a page served
+REQUEST_TIMEOUT = 60
+MAX_OPERATIONS_PER_CLIENT = 5000
+ERROR_PAUSE = 1.0  # a person reads the error page before trying again
+PROBE_INTERVAL = 0.1
+PROBE_PATH = "/a-propos/"
+DATABASE_NAME = "partnership_loadtest"
 CSRF = "loadtestcsrf0123456789abcdefghij"  # a 32-character CSRF secret
 ACCOUNTS = ["anact.coordinateur", "inrs.coordinateur"]
+# What the 503 page says in French (templates/503.html, locale/fr).
+UNAVAILABLE_TEXT = "Service momentanément indisponible"
+
+
+class ThrowAwayPostgres:
+    """A PostgreSQL cluster of our own in a temporary folder, on a free port of 127.0.0.1."""
+
+    def __init__(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="loadtest-postgres-"))
+        self.data = self.folder / "data"
+        self.sockets = self.folder / "sockets"
+        self.log = self.folder / "postgres.log"
+        self.port = bench.free_port()
+        self.as_postgres_user = os.geteuid() == 0
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/{DATABASE_NAME}"
+
+    def command(self, program, *args):
+        argv = [str(POSTGRES_BIN / program), *map(str, args)]
+        if self.as_postgres_user:
+            argv = ["runuser", "-u", "postgres", "--", *argv]
+        # -l sends the server's own output to its log: nothing holds these pipes open.
+        result = subprocess.run(argv, cwd=self.folder, capture_output=True, text=True)
+        if result.returncode:
+            raise RuntimeError(f"{program} failed:\n{result.stdout}{result.stderr}")
+
+    def create(self):
+        self.sockets.mkdir()
+        if self.as_postgres_user:
+            for path in (self.folder, self.sockets):
+                shutil.chown(path, "postgres", "postgres")
+        self.command(
+            "initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+            "--locale=C.UTF-8", "--no-sync",
+        )  # fmt: skip
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(
+                f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
+                f"unix_socket_directories = '{self.sockets}'\n"
+            )
+        self.start()
+
+    def start(self):
+        self.command("pg_ctl", "start", "-D", self.data, "-l", self.log, "-w", "-t", "60")
+        for _ in range(300):
+            ready = subprocess.run(
+                [str(POSTGRES_BIN / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)]
+            )
+            if ready.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"PostgreSQL does not accept connections:\n{self.log.read_text()}")
+
+    def stop(self, mode="fast"):
+        self.command("pg_ctl", "stop", "-D", self.data, "-m", mode, "-w", "-t", "60")
+
+    def destroy(self):
+        if (self.data / "postmaster.pid").exists():
+            with contextlib.suppress(RuntimeError):
+                self.stop("immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Answer:
+    __slots__ = ("operation", "method", "path", "status", "started", "ended", "error", "page")
+
+    def __init__(self, operation, method, path, status, started, ended, error=None, page=None):
+        self.operation, self.method, self.path = operation, method, path
+        self.status, self.started, self.ended = status, started, ended
+        self.error = error  # the exception's class when no answer came
+        self.page = page  # for a server error: was it the French 503 with Retry-After?
+
+    @property
+    def failed(self):
+        return self.status == 0 or self.status >= 500
+
+    @property
+    def succeeded(self):
+        return 200 <= self.status < 400
 
 
 class Client:
-    def __init__(self, host, port, session):
-        self.connection = http.client.HTTPConnection(host, port, timeout=60)
+    """One person's browser: a session cookie, a new connection to 127.0.0.1 per request."""
+
+    def __init__(self, run, port, session):
+        self.run = run
+        self.port = port
         self.headers = {"Cookie": f"sessionid={session}; csrftoken={CSRF}"}
 
-    def request(self, method, path, fields=None):
+    def request(self, operation, method, path, fields=None):
         headers = dict(self.headers)
         body = None
         if fields is not None:
             body = urllib.parse.urlencode(fields, doseq=True)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["X-CSRFToken"] = CSRF
-        started = time.perf_counter()
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
+        started = self.run.clock()
         try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
             text = response.read().decode("utf-8", "replace")
-        except (OSError, http.client.HTTPException):
-            self.connection.close()
-            return 0, "", time.perf_counter() - started
-        return response.status, text, time.perf_counter() - started
+        except (OSError, http.client.HTTPException) as error:
+            answer = Answer(operation, method, path, 0, started, self.run.clock(), type(error))
+            text = ""
+        else:
+            answer = Answer(operation, method, path, response.status, started, self.run.clock())
+            if answer.failed:
+                answer.page = (
+                    response.status == 503
+                    and response.getheader("Retry-After") is not None
+                    and UNAVAILABLE_TEXT in text
+                    and "Traceback" not in text
+                )
+        finally:
+            connection.close()
+        self.run.record(answer)
+        if answer.failed and operation != "probe":
+            time.sleep(ERROR_PAUSE)
+        return answer.status, text
 
 
 def main_form(html, path):
@@ -78,26 +213,33 @@ class Run:
     def __init__(self, targets):
         self.targets = targets
         self.lock = threading.Lock()
-        self.latencies = []
-        self.statuses = {}
+        self.answers = []
         self.acknowledged = []  # (kind, marker, detail)
         self.conflicts = 0
+        self.stopping = threading.Event()
+        self.origin = time.perf_counter()
+        self.outage = None  # (stop issued, accepting connections again), in clock seconds
+        self.fault_error = None
 
-    def record(self, status, seconds):
+    def clock(self):
+        return time.perf_counter() - self.origin
+
+    def record(self, answer):
         with self.lock:
-            self.latencies.append(seconds)
-            self.statuses[status] = self.statuses.get(status, 0) + 1
+            self.answers.append(answer)
+
+    def go_on(self, deadline):
+        return self.clock() < deadline and not self.stopping.is_set()
 
     def client(self, number, client, deadline):
         rng = random.Random(number)
-        count = 0
-        while time.perf_counter() < deadline:
-            count += 1
+        for count in range(1, MAX_OPERATIONS_PER_CLIENT + 1):
+            if not self.go_on(deadline):
+                return
             marker = f"charge-{number}-{count}"
             choice = rng.random()
             if choice < 0.6:
-                status, _, seconds = client.request("GET", rng.choice(self.targets["reads"]))
-                self.record(status, seconds)
+                client.request("read", "GET", rng.choice(self.targets["reads"]))
             elif choice < 0.75:
                 self.edit_action(client, rng, marker)
             elif choice < 0.85:
@@ -107,21 +249,45 @@ class Run:
             else:
                 self.add_contact(client, marker)
 
-    def post_form(self, client, path, change):
-        status, html, seconds = client.request("GET", path)
-        self.record(status, seconds)
-        if status != 200:
-            return None
-        data = main_form(html, path)
+    def probe(self, client, deadline):
+        """A page that needs the database, every PROBE_INTERVAL: when it answers again."""
+        while self.go_on(deadline):
+            client.request("probe", "GET", PROBE_PATH)
+            time.sleep(PROBE_INTERVAL)
+
+    def restart_database(self, postgres, at):
+        """Stop the database at ``at`` seconds, keep it down DOWN_SECONDS, start it again."""
+        while self.clock() < at:
+            if self.stopping.wait(0.05):
+                return
+        try:
+            stopped = self.clock()
+            postgres.stop("fast")
+            time.sleep(DOWN_SECONDS)
+            if self.stopping.is_set():
+                return
+            postgres.start()
+            self.outage = (stopped, self.clock())
+        except Exception as error:  # reported, and fails the run
+            self.fault_error = f"{type(error).__name__}: {error}"
+
+    def post_form(self, client, operation, path, change, post_path=None):
+        status, html = client.request(operation, "GET", path)
+        post_path = post_path or path
+        data = main_form(html, post_path) if status == 200 else None
         if data is None:
             return None
         change(data)
-        status, html, seconds = client.request("POST", path, data)
-        self.record(status, seconds)
+        status, html = client.request(operation, "POST", post_path, data)
         if status == 200 and ("conflict" in html or "conflit" in html):
             with self.lock:
                 self.conflicts += 1
         return status
+
+    def acknowledge(self, status, *write):
+        if status == 302:
+            with self.lock:
+                self.acknowledged.append(write)
 
     def edit_action(self, client, rng, marker):
         pk = rng.choice(self.targets["actions"])
@@ -129,25 +295,29 @@ class Run:
         def change(data):
             data["description"] = f"Point d’étape {marker}"
 
-        if self.post_form(client, f"/actions/{pk}/modifier/", change) == 302:
-            with self.lock:
-                self.acknowledged.append(("action", marker, pk))
+        status = self.post_form(client, "edit_action", f"/actions/{pk}/modifier/", change)
+        self.acknowledge(status, "action", marker, pk)
 
     def add_follow_up(self, client, marker):
         path = f"/rendez-vous/{self.targets['meeting']}/decisions-et-suites/"
 
         def change(data):
+            # As a person does: type the title in the first empty row the page offers (the
+            # formset's extra rows), or in one more row if none is left.
             total = int(data.get("follow_ups-TOTAL_FORMS", 0))
-            data[f"follow_ups-{total}-title"] = f"Relancer {marker}"
-            data["follow_ups-TOTAL_FORMS"] = str(total + 1)
+            row = next(
+                (n for n in range(total) if not data.get(f"follow_ups-{n}-id")),
+                total,
+            )
+            data[f"follow_ups-{row}-title"] = f"Relancer {marker}"
+            data["follow_ups-TOTAL_FORMS"] = str(max(total, row + 1))
 
-        if self.post_form(client, path, change) == 302:
-            with self.lock:
-                self.acknowledged.append(("follow_up", marker, None))
+        status = self.post_form(client, "add_follow_up", path, change)
+        self.acknowledge(status, "follow_up", marker, None)
 
     def record_review(self, client, rng, marker):
         pk = rng.choice(self.targets["reviewed_actions"])
-        path = f"/rendez-vous/{self.targets['meeting']}/revue/?action={pk}"
+        path = f"/rendez-vous/{self.targets['meeting']}/revue/"
 
         def change(data):
             data["action"] = str(pk)
@@ -155,26 +325,16 @@ class Run:
             data["progress"] = str(rng.randint(10, 90))
             data["comment"] = f"Avancement {marker}"
 
-        status, html, seconds = client.request("GET", path)
-        self.record(status, seconds)
-        data = main_form(html, path.split("?")[0]) if status == 200 else None
-        if data is None:
-            return
-        change(data)
-        status, html, seconds = client.request("POST", path.split("?")[0], data)
-        self.record(status, seconds)
-        if status == 302:
-            with self.lock:
-                self.acknowledged.append(("review", marker, pk))
+        status = self.post_form(client, "record_review", f"{path}?action={pk}", change, path)
+        self.acknowledge(status, "review", marker, pk)
 
     def add_contact(self, client, marker):
         def change(data):
             data.update(first_name="Camille", last_name=marker, email=f"{marker}@charge.example")
             data["organisation"] = str(self.targets["organisation"])
 
-        if self.post_form(client, "/contacts/nouveau/", change) == 302:
-            with self.lock:
-                self.acknowledged.append(("contact", marker, None))
+        status = self.post_form(client, "add_contact", "/contacts/nouveau/", change)
+        self.acknowledge(status, "contact", marker, None)
 
 
 def targets():
@@ -227,84 +387,250 @@ def check(run):
     return missing
 
 
-def main():
-    os.environ.update(bench.ENVIRONMENT)
-    python = str(ROOT / ".venv/bin/python")
-    print(f"Preparing {bench.DATABASE_URL} (migrate, demo data, scale data)...", flush=True)
-    bench.prepare_database(python)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partnership.settings")
-    import django
+def start_gunicorn(static_root, log_path):
+    """gunicorn as in production; its log goes to a file (errors are many during the outage:
+    a pipe nobody reads would fill up and stall the workers)."""
+    port = bench.free_port()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py"]
+            + ["--bind", f"127.0.0.1:{port}", "partnership.wsgi"],
+            cwd=ROOT,
+            env={**os.environ, "STATIC_ROOT": static_root},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    for _ in range(150):
+        with contextlib.suppress(OSError):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return process, port
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not start:\n" + log_path.read_text())
 
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.test import Client as DjangoClient
 
-    sessions = []
-    for number in range(CLIENTS):
-        client = DjangoClient()
-        client.force_login(get_user_model().objects.get(username=ACCOUNTS[number % 2]))
-        sessions.append(client.cookies["sessionid"].value)
-    run = Run(targets())
+def stop_gunicorn(process):
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
-    import tempfile
 
-    static_root = tempfile.mkdtemp(prefix="loadtest-static-")
-    bench.run(
-        python,
-        "manage.py",
-        "collectstatic",
-        "--noinput",
-        "-v0",
-        env={**os.environ, "STATIC_ROOT": static_root},
-    )
-    process, base = bench.start_gunicorn(static_root)
-    host, port = base.removeprefix("http://").split(":")
-    print(f"{CLIENTS} clients for {SECONDS} s against {base}...", flush=True)
-    try:
-        deadline = time.perf_counter() + SECONDS
-        threads = [
-            threading.Thread(
-                target=run.client, args=(n, Client(host, int(port), sessions[n]), deadline)
-            )
-            for n in range(CLIENTS)
-        ]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
+def percentile(values, share):
+    return values[max(0, int(len(values) * share) - 1)]
 
-    missing = check(run)
-    latencies = sorted(run.latencies)
-    server_errors = sum(n for status, n in run.statuses.items() if status >= 500 or status == 0)
-    report = {
+
+def by_status(answers):
+    counts = collections.Counter(answer.status for answer in answers)
+    return {str(status): counts[status] for status in sorted(counts)}
+
+
+def gunicorn_log_summary(text):
+    """Workers started and timed out, and the log lines of errors by logger and message."""
+    lines = collections.Counter()
+    for match in re.finditer(r"^\S+ \S+ (WARNING|ERROR) (\S+) (.*)$", text, re.MULTILINE):
+        level, logger, message = match.groups()
+        message = re.sub(r"/\S*", "<path>", message)
+        message = re.sub(r"\d+", "N", message)
+        lines[f"{level} {logger} {message[:120]}"] += 1
+    return {
+        "workers_booted": text.count("Booting worker"),
+        "worker_timeouts": text.count("WORKER TIMEOUT"),
+        "lines": dict(lines.most_common(12)),
+    }
+
+
+def report(run, missing, elapsed, gunicorn_restarted, log_text):
+    clients = [a for a in run.answers if a.operation != "probe"]
+    probe = [a for a in run.answers if a.operation == "probe"]
+    latencies = sorted(a.ended - a.started for a in clients)
+    operations = collections.defaultdict(list)
+    for answer in run.answers:
+        operations[f"{answer.operation} {answer.method}"].append(answer)
+
+    outage = run.outage
+    if outage is not None:
+        stopped, back = outage
+        during = [a for a in run.answers if a.started < back and a.ended > stopped]
+        outside = [a for a in run.answers if not (a.started < back and a.ended > stopped)]
+        # Sent after the stop and answered after the database came back.
+        after = [a for a in run.answers if a.started >= stopped and a.ended >= back]
+        first = min((a.ended for a in after if a.succeeded), default=None)
+        probe_after = [a for a in after if a.operation == "probe"]
+        first_probe = min((a.ended for a in probe_after if a.succeeded), default=None)
+        late = [a.ended for a in run.answers if a.failed and a.ended > back]
+        last_failure = max(late, default=None)
+    else:
+        stopped = back = first = first_probe = last_failure = None
+        during, outside = [], run.answers
+    failed_during = [a for a in during if a.failed]
+    wrong_pages = [a for a in failed_during if not a.page]
+    outside_errors = [a for a in outside if a.failed]
+
+    def since_back(moment):
+        return round(moment - back, 2) if moment is not None else None
+
+    figures = {
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        ),
         "clients": CLIENTS,
         "seconds": round(elapsed, 1),
-        "requests": len(latencies),
-        "requests_per_second": round(len(latencies) / elapsed, 1),
+        "requests": len(clients),
+        "requests_per_second": round(len(clients) / elapsed, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
-        "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 1) if latencies else None,
-        "statuses": {str(k): v for k, v in sorted(run.statuses.items())},
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
+        "statuses": by_status(clients),
+        "statuses_by_operation": {name: by_status(a) for name, a in sorted(operations.items())},
         "writes_acknowledged": len(run.acknowledged),
         "edits_refused_as_conflicts": run.conflicts,
         "acknowledged_writes_missing": len(missing),
-        "missing_by_kind": {
-            kind: sum(1 for k, _ in missing if k == kind) for kind in {k for k, _ in missing}
+        "missing_by_kind": dict(collections.Counter(kind for kind, _ in missing)),
+        "database_restart": {
+            "stop_issued_at_s": round(stopped, 2) if stopped is not None else None,
+            "accepting_again_at_s": round(back, 2) if back is not None else None,
+            "outage_s": round(back - stopped, 2) if outage else None,
+            "error": run.fault_error,
         },
-        "server_errors": server_errors,
+        "requests_overlapping_outage": len([a for a in during if a.operation != "probe"]),
+        "failed_requests_during_outage": len([a for a in failed_during if a.operation != "probe"]),
+        "probe_failures_during_outage": len([a for a in failed_during if a.operation == "probe"]),
+        "failed_during_outage_by_status": by_status(failed_during),
+        "error_pages_not_the_french_503": len(wrong_pages),
+        "server_errors_outside_outage": len(outside_errors),
+        "server_errors_outside_outage_by_status": by_status(outside_errors),
+        "no_answer": dict(
+            collections.Counter(a.error.__name__ for a in run.answers if a.error is not None)
+        ),
+        "recovery_s": since_back(first),
+        "probe_recovery_s": since_back(first_probe),
+        "last_failure_after_database_back_s": since_back(last_failure),
+        "probe_requests": len(probe),
+        "gunicorn": {"restarted": gunicorn_restarted, **gunicorn_log_summary(log_text)},
     }
+    failures = []
+    if missing:
+        failures.append(f"{len(missing)} acknowledged writes missing")
+    if outside_errors:
+        failures.append(f"{len(outside_errors)} server errors outside the database outage")
+    if wrong_pages:
+        failures.append(f"{len(wrong_pages)} errors during the outage were not the French 503")
+    if outage is None:
+        failures.append(f"the database was not restarted ({run.fault_error or 'run too short'})")
+    elif first is None or first - back > RECOVERY_LIMIT:
+        failures.append(f"no page served within {RECOVERY_LIMIT} s of the database coming back")
+    if gunicorn_restarted:
+        failures.append("gunicorn stopped during the run")
+    return figures, failures
+
+
+def main():
+    # SIGTERM ends the run as Ctrl-C does: through the finally blocks that clean up.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    python = str(ROOT / ".venv/bin/python")
+    postgres = ThrowAwayPostgres()
+    work = Path(tempfile.mkdtemp(prefix="loadtest-"))
+    process = None
+    try:
+        print(f"Throw-away PostgreSQL in {postgres.folder}, port {postgres.port}...", flush=True)
+        postgres.create()
+        os.environ.update({**bench.ENVIRONMENT, "DATABASE_URL": postgres.url})
+        bench.DATABASE_URL = postgres.url  # prepare_database creates the database it names
+        print(f"Preparing {postgres.url} (migrate, demo data, scale data)...", flush=True)
+        bench.prepare_database(python)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partnership.settings")
+        import django
+
+        django.setup()
+        logging.getLogger("partnership.security").setLevel(logging.WARNING)  # 51 logins
+        from django.contrib.auth import get_user_model
+        from django.db import connections
+        from django.test import Client as DjangoClient
+
+        sessions = []
+        for number in range(CLIENTS + 1):  # the last one is the probe's
+            browser = DjangoClient()
+            browser.force_login(get_user_model().objects.get(username=ACCOUNTS[number % 2]))
+            sessions.append(browser.cookies["sessionid"].value)
+        run = Run(targets())
+        connections.close_all()  # the restart breaks them; the check opens a new one
+
+        static_root = str(work / "static")
+        bench.run(
+            python, "manage.py", "collectstatic", "--noinput", "-v0",
+            env={**os.environ, "STATIC_ROOT": static_root},
+        )  # fmt: skip
+        log_path = work / "gunicorn.log"
+        process, port = start_gunicorn(static_root, log_path)
+        print(
+            f"{CLIENTS} clients for {SECONDS} s against http://127.0.0.1:{port}, the database "
+            f"restarted at {RESTART_AT:.0f} s ({DOWN_SECONDS:.0f} s down)...",
+            flush=True,
+        )
+        run.origin = time.perf_counter()
+        deadline = SECONDS
+        threads = [
+            threading.Thread(
+                target=run.client, args=(n, Client(run, port, sessions[n]), deadline), daemon=True
+            )
+            for n in range(CLIENTS)
+        ]
+        threads.append(
+            threading.Thread(
+                target=run.probe, args=(Client(run, port, sessions[CLIENTS]), deadline), daemon=True
+            )
+        )
+        fault = threading.Thread(target=run.restart_database, args=(postgres, RESTART_AT))
+        try:
+            for thread in [*threads, fault]:
+                thread.start()
+            for thread in [*threads, fault]:
+                thread.join()
+        finally:
+            run.stopping.set()
+            fault.join(timeout=120)
+        elapsed = run.clock()
+        gunicorn_restarted = process.poll() is not None
+        stop_gunicorn(process)
+        missing = check(run)
+        connections.close_all()
+        figures, failures = report(run, missing, elapsed, gunicorn_restarted, log_path.read_text())
+        if failures:
+            kept = Path(tempfile.mkstemp(prefix="loadtest-gunicorn-", suffix=".log")[1])
+            shutil.copyfile(log_path, kept)
+            failures.append(f"gunicorn's log is kept in {kept}")
+    finally:
+        if process is not None:
+            stop_gunicorn(process)
+        postgres.destroy()
+        shutil.rmtree(work, ignore_errors=True)
+
     (ROOT / "benchmarks/results").mkdir(exist_ok=True)
-    (ROOT / "benchmarks/results/loadtest.json").write_text(json.dumps(report, indent=2))
-    print(json.dumps(report, indent=2))
-    if missing or server_errors:
-        print(f"FAILED: {len(missing)} acknowledged writes missing, {server_errors} 5xx")
+    (ROOT / "benchmarks/results/loadtest.json").write_text(
+        json.dumps(figures, indent=2, ensure_ascii=False) + "\n"
+    )
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+    if failures:
+        print("FAILED: " + "; ".join(failures))
         raise SystemExit(1)
-    print("Nothing lost, no server error.")
+    print(
+        f"Nothing lost ({figures['writes_acknowledged']} acknowledged writes, 0 missing); "
+        f"0 server errors outside the database outage ({figures['database_restart']['outage_s']} s,"
+        f" {figures['failed_requests_during_outage']} requests failed during it, each with the "
+        f"French 503 page); recovered {figures['recovery_s']} s after the database came back."
+    )
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        raise SystemExit("Interrupted: gunicorn and the throw-away database are stopped.") from None

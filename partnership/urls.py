@@ -40,3 +40,6 @@ urlpatterns = [
     # Full histories, restoring an earlier version or a deleted record.
     *restore.urlpatterns,
 ]
+
+# Uncaught errors; a database that does not answer is a 503 (partnership/views/errors.py).
+handler500 = "partnership.views.errors.server_error"

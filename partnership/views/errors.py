@@ -1,0 +1,34 @@
+"""The answer to an error nobody caught: 503 while the database is unreachable, else 500.
+
+Django sends every uncaught exception, whether raised in a view or in a middleware, to the
+root URLconf's ``handler500``, from inside the ``except`` block that caught it. A middleware
+could not do this job: Django turns an exception raised in a middleware into a response at
+that middleware's own layer, so the session and authentication middlewares, which are the
+first to query the database, would never let an outer middleware see it.
+
+While the database is down or restarting, every page fails the same way; the person gets a
+page saying so in their language, with ``Retry-After``, rendered with no context: no
+context processor, no user, no session, nothing that needs the database. Django has already
+logged the error with its traceback (the ``django.request`` logger, ERROR); the workers stay
+up, and ``CONN_HEALTH_CHECKS`` replaces their broken connections once the database is back.
+"""
+
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template import loader
+from django.views import defaults
+
+# OperationalError: the server refused or dropped the connection, is starting up or shutting
+# down, a lock or statement timed out; InterfaceError: the connection is already closed.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 10
+
+
+def server_error(request):
+    if isinstance(sys.exception(), DATABASE_UNAVAILABLE):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return defaults.server_error(request)
