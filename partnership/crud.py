@@ -9,6 +9,7 @@ refused with the others' changes shown and the person's input kept (partnership.
 Lifecycle transitions ask for confirmation, then call the service.
 """
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
@@ -126,6 +127,38 @@ class StaffDetailView(ScopedMixin, DetailView):
     pass
 
 
+def share_choices(forms):
+    """Read each list of options once for the whole page.
+
+    Every row of a formset has its own copy of its fields, and a model select reads its
+    options from the database when it is drawn: three rows choosing an organisation were
+    three identical queries (and the main form's organisation fields more). The fields
+    whose options come from the same query, drawn the same way, get the options read by
+    the first. Only the drawing is concerned: checking a submitted value still asks the
+    database.
+    """
+    read = {}
+    for form in forms:
+        for field in form.fields.values():
+            if (
+                not isinstance(field, django_forms.ModelChoiceField)
+                or not isinstance(field.widget, django_forms.Select)  # not a row's hidden id
+                or hasattr(field, "_choices")
+            ):
+                continue
+            label = field.label_from_instance
+            key = (
+                getattr(label, "__func__", label),
+                field.to_field_name,
+                str(field.queryset.query),
+            )
+            empty = [] if field.empty_label is None else [("", field.empty_label)]
+            if key not in read:
+                # iter(): list() would first ask the database for the number of options.
+                read[key] = list(iter(field.choices))[len(empty) :]
+            field.choices = empty + read[key]
+
+
 class FormsetsMixin:
     """Save the main form and its inline formsets together, all or nothing.
 
@@ -175,6 +208,12 @@ class FormsetsMixin:
             (formset, formset.model._meta.verbose_name_plural)
             for formset in context["formsets"].values()
         ]
+        share_choices(
+            [
+                *([context["form"]] if context.get("form") is not None else []),
+                *(form for formset in context["formsets"].values() for form in formset),
+            ]
+        )
         context["formsets_have_errors"] = any(
             formset.is_bound and formset.total_error_count()
             for formset in context["formsets"].values()

@@ -780,3 +780,68 @@ def test_action_history_shows_partner_changes_in_constant_queries(
         change["label"] for entry in response.context["entries"] for change in entry["changes"]
     ]
     assert partners_label in labels
+
+
+def _options(response, name):
+    """The values offered by a select of the page (the empty choice left out)."""
+    field = response.context["form"].fields.get(name)
+    if field is None:  # a formset row's field: "contacts-0-user"
+        prefix, index, field_name = name.split("-")
+        form = response.context["formsets"][prefix].forms[int(index)]
+        field = form.fields[field_name]
+    return {str(value) for value, _ in field.widget.choices if value != ""}
+
+
+def test_an_action_continues_one_of_last_years_actions_not_continued_yet(
+    client, programme, anact_action, anact_coordinator
+):
+    last_year = ProgrammeFactory(agreement=programme.agreement, year=2025)
+    free = ActionFactory(programme=last_year, title="Libre")
+    taken = ActionFactory(programme=last_year, title="Déjà poursuivie")
+    ActionFactory(programme=programme, title="Suite", continues=taken)
+    older = ActionFactory(
+        programme=ProgrammeFactory(agreement=programme.agreement, year=2024), title="Ancienne"
+    )
+    client.force_login(anact_coordinator)
+    url = reverse("action_update", args=[anact_action.pk])
+    assert _options(client.get(url), "continues") == {str(free.pk)}
+
+    # The action chosen already stays offered, whatever its year.
+    Action.objects.filter(pk=anact_action.pk).update(continues=older)
+    assert _options(client.get(url), "continues") == {str(free.pk), str(older.pk)}
+
+
+def test_action_contacts_are_chosen_among_the_staff_of_the_agreements_parties(
+    client, programme, anact_action, anact_coordinator, inrs_reader, outsider
+):
+    client.force_login(anact_coordinator)
+    url = reverse("action_update", args=[anact_action.pk])
+    offered = _options(client.get(url), "contacts-0-user")
+    assert {str(anact_coordinator.pk), str(inrs_reader.pk)} <= offered
+    assert str(outsider.pk) not in offered
+
+    # Someone chosen before their organisation left stays offered on every row.
+    ActionContact.objects.create(
+        action=anact_action, user=outsider, organisation=outsider.profile.organisation
+    )
+    response = client.get(url)
+    assert str(outsider.pk) in _options(response, "contacts-0-user")
+    assert str(outsider.pk) in _options(response, "contacts-1-user")
+
+
+def test_the_rows_of_the_action_form_share_their_options(
+    client, programme, anact_action, anact, inrs, anact_coordinator, django_assert_max_num_queries
+):
+    """Three resource rows and a contact row: the organisation options are read once."""
+    for organisation in (anact, inrs, OrganisationFactory()):
+        ActionResourceFactory(action=anact_action, organisation=organisation)
+    client.force_login(anact_coordinator)
+    url = reverse("action_update", args=[anact_action.pk])
+    client.get(url)
+    with django_assert_max_num_queries(15):
+        response = client.get(url)
+    rows = response.context["formsets"]["resources"].forms
+    assert len(rows) == 4
+    offered = _options(response, "lead_organisation")
+    assert all(_options(response, f"resources-{i}-organisation") == offered for i in range(4))
+    assert str(inrs.pk) in offered

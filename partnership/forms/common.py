@@ -1,6 +1,8 @@
 """Form building blocks shared by the staff pages."""
 
 from django import forms
+from django.forms import renderers
+from django.template import TemplateDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 
@@ -44,3 +46,18 @@ class TransitionDateForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class FormRenderer(renderers.BaseRenderer):
+    """Widgets drawn with Django's own Jinja2 widget templates (the same HTML, three to four
+    times faster for the hundreds of <option>s of an edit page); the widgets that exist only
+    in the template language (the admin's) drawn with it."""
+
+    jinja2 = renderers.Jinja2()
+    django = renderers.DjangoTemplates()
+
+    def get_template(self, template_name):
+        try:
+            return self.jinja2.get_template(template_name)
+        except TemplateDoesNotExist:
+            return self.django.get_template(template_name)

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -195,12 +196,20 @@ class ActionForm(NoMarkupMixin, forms.ModelForm):
         self.fields["convention"].queryset = Convention.objects.filter(
             agreement_id=programme.agreement_id
         ).order_by("annex_number")
+        # The action it continues from last year: one of last year's actions that no other
+        # action continues yet (and the one chosen already, whatever its year).
         continues = Action.objects.filter(
-            programme__agreement_id=programme.agreement_id, programme__year__lt=programme.year
-        ).select_related("programme")
+            programme__agreement_id=programme.agreement_id,
+            programme__year=programme.year - 1,
+            continuation__isnull=True,
+        )
+        if self.instance.continues_id:
+            continues |= Action.objects.filter(pk=self.instance.continues_id)
         if self.instance.pk:
             continues = continues.exclude(pk=self.instance.pk)
-        self.fields["continues"].queryset = continues.order_by("-programme__year", "title")
+        self.fields["continues"].queryset = continues.select_related("programme").order_by(
+            "-programme__year", "title"
+        )
         self.fields["continues"].label_from_instance = lambda a: f"{a.programme.year} – {a.title}"
         if self.is_contributor_only:
             self.fields["lead_organisation"].help_text = _(
@@ -263,8 +272,15 @@ class ActionContactForm(forms.ModelForm):
         model = ActionContact
         fields = ["organisation", "user", "contact", "role"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, agreement=None, action=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if agreement is not None:
+            # The staff of the agreement's parties, and the people chosen already for the
+            # action: the same options on every row.
+            staff = Q(profile__organisation__agreement_parties__agreement=agreement)
+            if action is not None:
+                staff |= Q(pk__in=ActionContact.objects.filter(action=action).values("user"))
+            self.fields["user"].queryset = self.fields["user"].queryset.filter(staff).distinct()
         self.fields["contact"].queryset = Contact.objects.order_by("last_name", "first_name")
 
 

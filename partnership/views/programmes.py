@@ -448,6 +448,15 @@ class ActionFormMixin:
         kwargs.update(user=self.request.user, programme=self.get_programme())
         return kwargs
 
+    def get_formset_kwargs(self, name):
+        kwargs = super().get_formset_kwargs(name)
+        if name == "contacts":
+            kwargs["form_kwargs"] = {
+                "agreement": self.get_programme().agreement_id,
+                "action": self.object.pk if self.object else None,
+            }
+        return kwargs
+
 
 class ActionCreate(ActionMixin, ActionFormMixin, crud.ParentMixin, crud.StaffCreateView):
     parent_model = Programme
