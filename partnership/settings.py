@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "partnership.security.RefusedAccessLogMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "partnership.pagecache.PageCacheMiddleware",
     # Last, as django-axes requires: turns a locked-out login into its own answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -155,6 +156,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
 
+# The main pages kept ready until anything changes (partnership/pagecache.py): files shared by
+# the workers of one server. 0 turns it off (the tests, several application servers).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if TESTING else 60)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("PAGE_CACHE_DIR", str(BASE_DIR / ".cache" / "pages")),
+        "TIMEOUT": PAGE_CACHE_SECONDS or None,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -194,6 +208,16 @@ STORAGES = {
     },
 }
 DOCUMENT_MAX_SIZE = env_int("DOCUMENT_MAX_SIZE", 20 * 1024 * 1024)
+
+# Fields a post may carry (Django's default, 1,000, refused a meeting's decisions page past
+# about 120 follow-up tasks). An edit page posts its form and up to 10 fields per row of
+# its lists (the row's id, version and parent, its fields, "delete"), and each list takes
+# at most its realistic maximum of rows (partnership/forms/common.py's inline_formset).
+# The largest page, a meeting with 300 participants x 8 fields and 500 agenda items x 10,
+# posts 7,418 fields; the decisions page, 300 decisions x 6 and 500 tasks x 10, 6,810.
+# 10,000 leaves room for the multiple selects and still bounds what one request costs.
+# Beyond it, the French 400 page (templates/400.html) says that nothing was saved.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # E-mail, through Django 6.1's MAILERS. EMAIL_BACKEND=console prints mails (development).
 EMAIL_BACKEND_NAME = env_str("EMAIL_BACKEND", "console" if DEBUG else "smtp")

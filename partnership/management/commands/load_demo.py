@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from partnership import demo
+from partnership import demo, pagecache
 
 
 class Command(BaseCommand):
@@ -17,6 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, quiet=False, verbosity=1, **options):
         result = demo.load()
+        pagecache.new_generation()
         if quiet or verbosity < 1:
             return
         if result.loaded:
