@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Amendment, Commitment, Convention, ConventionParty
-from partnership.forms.common import DateInput, NoMarkupMixin
+from partnership.forms.common import BaseInlineFormSet, DateInput, NoMarkupMixin, inline_formset
 from partnership.models import Organisation, Theme
 
 
@@ -83,7 +83,7 @@ class ConventionPartyForm(OrganisationRowMixin, NoMarkupMixin, forms.ModelForm):
         return super().has_changed()
 
 
-class BaseConventionPartyFormSet(forms.BaseInlineFormSet):
+class BaseConventionPartyFormSet(BaseInlineFormSet):
     def kept_organisations(self):
         return [
             form.cleaned_data["organisation"]
@@ -106,13 +106,14 @@ class BaseConventionPartyFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(_("A signed convention keeps at least two parties."))
 
 
-ConventionPartyFormSet = forms.inlineformset_factory(
+ConventionPartyFormSet = inline_formset(
     Convention,
     ConventionParty,
     form=ConventionPartyForm,
     formset=BaseConventionPartyFormSet,
     extra=2,
     can_delete=True,
+    max_rows=100,
 )
 
 
@@ -123,7 +124,7 @@ class CommitmentForm(OrganisationRowMixin, NoMarkupMixin, forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
-class BaseCommitmentFormSet(forms.BaseInlineFormSet):
+class BaseCommitmentFormSet(BaseInlineFormSet):
     """Each commitment is a party's: checked against the parties edited on the same page."""
 
     parties_formset = None
@@ -154,13 +155,14 @@ class BaseCommitmentFormSet(forms.BaseInlineFormSet):
             )
 
 
-CommitmentFormSet = forms.inlineformset_factory(
+CommitmentFormSet = inline_formset(
     Convention,
     Commitment,
     form=CommitmentForm,
     formset=BaseCommitmentFormSet,
     extra=1,
     can_delete=True,
+    max_rows=200,
 )
 
 

@@ -16,8 +16,14 @@ from experimentations.models import (
     StageDecision,
     Territory,
 )
-from partnership.forms.common import DateInput, NoMarkupMixin, ReasonForm
-from partnership.models import Document
+from partnership.forms.common import (
+    BaseInlineFormSet,
+    DateInput,
+    NoMarkupMixin,
+    ReasonForm,
+    inline_formset,
+)
+from partnership.models import Document, Region
 
 
 class ExperimentationForm(NoMarkupMixin, forms.ModelForm):
@@ -64,7 +70,7 @@ def _kept(formset):
     ]
 
 
-class BasePartnerFormSet(forms.BaseInlineFormSet):
+class BasePartnerFormSet(BaseInlineFormSet):
     def clean(self):
         if any(self.errors):
             return
@@ -88,7 +94,7 @@ class TerritoryForm(forms.ModelForm):
         fields = ["region"]
 
 
-class BaseTerritoryFormSet(forms.BaseInlineFormSet):
+class BaseTerritoryFormSet(BaseInlineFormSet):
     def clean(self):
         if any(self.errors):
             return
@@ -119,32 +125,33 @@ class EvaluationForm(NoMarkupMixin, forms.ModelForm):
         )
 
 
-PartnerFormSet = forms.inlineformset_factory(
+PartnerFormSet = inline_formset(
     Experimentation,
     ExperimentationPartner,
     form=PartnerForm,
     formset=BasePartnerFormSet,
     extra=2,
     can_delete=True,
+    max_rows=200,
 )
 
-TerritoryFormSet = forms.inlineformset_factory(
+TerritoryFormSet = inline_formset(
     Experimentation,
     Territory,
     form=TerritoryForm,
     formset=BaseTerritoryFormSet,
     extra=2,
     can_delete=True,
+    max_rows=len(Region.choices),  # each region once
 )
 
-EvaluationFormSet = forms.inlineformset_factory(
+EvaluationFormSet = inline_formset(
     Experimentation,
     Evaluation,
     form=EvaluationForm,
     extra=1,
-    max_num=1,
-    validate_max=True,
     can_delete=False,
+    max_rows=1,
 )
 
 
@@ -228,7 +235,7 @@ class StageCriterionForm(NoMarkupMixin, forms.ModelForm):
         self.fields["text"].validators.append(MaxLengthValidator(1000))
 
 
-class BaseStageCriterionFormSet(forms.BaseInlineFormSet):
+class BaseStageCriterionFormSet(BaseInlineFormSet):
     def save_new(self, form, commit=True):
         criterion = form.save(commit=False)
         criterion.experimentation = self.instance
@@ -241,13 +248,14 @@ class BaseStageCriterionFormSet(forms.BaseInlineFormSet):
         return criterion
 
 
-StageCriterionFormSet = forms.inlineformset_factory(
+StageCriterionFormSet = inline_formset(
     Experimentation,
     StageCriterion,
     form=StageCriterionForm,
     formset=BaseStageCriterionFormSet,
     extra=3,
     can_delete=True,
+    max_rows=200,
 )
 
 
@@ -269,7 +277,7 @@ class IndicatorForm(NoMarkupMixin, forms.ModelForm):
             self._update_errors(error)
 
 
-class BaseIndicatorFormSet(forms.BaseInlineFormSet):
+class BaseIndicatorFormSet(BaseInlineFormSet):
     def clean(self):
         if any(self.errors):
             return
@@ -293,13 +301,14 @@ class BaseIndicatorFormSet(forms.BaseInlineFormSet):
         super().clean()
 
 
-IndicatorFormSet = forms.inlineformset_factory(
+IndicatorFormSet = inline_formset(
     Experimentation,
     Indicator,
     form=IndicatorForm,
     formset=BaseIndicatorFormSet,
     extra=2,
     can_delete=True,
+    max_rows=200,
 )
 
 

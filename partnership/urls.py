@@ -41,5 +41,7 @@ urlpatterns = [
     *restore.urlpatterns,
 ]
 
-# Uncaught errors; a database that does not answer is a 503 (partnership/views/errors.py).
+# A request that cannot be read is a French 400; uncaught errors a 500, a database that does
+# not answer a 503 (partnership/views/errors.py).
+handler400 = "partnership.views.errors.bad_request"
 handler500 = "partnership.views.errors.server_error"

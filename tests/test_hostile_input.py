@@ -199,9 +199,9 @@ def submission(context, overrides):
 
 
 def bounded(name, value):
-    """A huge form count makes Django build and render up to 2,000 forms of the formset (half
-    a minute on the action page: reported, the formsets need a lower absolute_max); capped
-    here so that the examples stay fast."""
+    """A form count up to a list's maximum (up to 500 rows) makes Django build and render
+    that many forms; capped here so that the examples stay fast. A count beyond the maximum
+    is refused before any form is built (tests/test_large_forms.py)."""
     if name.endswith("-TOTAL_FORMS") and value.strip().isdecimal() and int(value) > 100:
         return "101"
     return value

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from partnership.forms.common import DateInput, NoMarkupMixin
+from partnership.forms.common import BaseInlineFormSet, DateInput, NoMarkupMixin, inline_formset
 from partnership.models import Agreement, AgreementParty
 
 
@@ -36,7 +36,7 @@ class AgreementPartyForm(NoMarkupMixin, forms.ModelForm):
         widgets = {"signed_on": DateInput}
 
 
-class BaseAgreementPartyFormSet(forms.BaseInlineFormSet):
+class BaseAgreementPartyFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
         if any(self.errors):
@@ -60,11 +60,12 @@ class BaseAgreementPartyFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(_("A signed agreement keeps at least two parties."))
 
 
-AgreementPartyFormSet = forms.inlineformset_factory(
+AgreementPartyFormSet = inline_formset(
     Agreement,
     AgreementParty,
     form=AgreementPartyForm,
     formset=BaseAgreementPartyFormSet,
     extra=2,
     can_delete=True,
+    max_rows=100,  # a network's every regional association is a handful of dozens
 )

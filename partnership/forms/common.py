@@ -2,8 +2,10 @@
 
 from django import forms
 from django.forms import renderers
+from django.forms.formsets import TOTAL_FORM_COUNT
 from django.template import TemplateDoesNotExist
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class DateInput(forms.DateInput):
@@ -29,6 +31,51 @@ class NoMarkupMixin:
             if isinstance(value, str) and ("<" in value and ">" in value):
                 self.add_error(name, _("HTML tags are not allowed in this field."))
         return cleaned
+
+
+class BaseInlineFormSet(forms.BaseInlineFormSet):
+    """The inline formsets of the staff pages: a list longer than its maximum is refused in
+    the person's words (Django's message speaks of "forms")."""
+
+    default_error_messages = {
+        "too_many_forms": ngettext_lazy(
+            "This list cannot have more than %(num)d row.",
+            "This list cannot have more than %(num)d rows.",
+            "num",
+        ),
+    }
+
+    def total_form_count(self):
+        # A post claiming more rows than the list takes is refused (full_clean); the page
+        # comes back with the rows it was loaded with, not with absolute_max blank ones.
+        if (
+            self.is_bound
+            and self.management_form.cleaned_data[TOTAL_FORM_COUNT] > self.absolute_max
+        ):
+            return min(self.initial_form_count(), self.absolute_max)
+        return super().total_form_count()
+
+
+def inline_formset(parent_model, model, *, max_rows, formset=BaseInlineFormSet, **kwargs):
+    """An inline formset of at most ``max_rows`` rows, the realistic maximum of the list.
+
+    Django builds one form per row a post announces (its TOTAL_FORMS), up to the formset's
+    ``absolute_max``: 2,000 by default, seconds of work for a tampered count. Here a post
+    announcing more than ``max_rows`` is a formset error, found before any blank row is
+    built, and nothing is saved. Every edit page with its lists at their maximum still
+    posts fewer fields than DATA_UPLOAD_MAX_NUMBER_FIELDS (tests/test_large_forms.py).
+    """
+    if not issubclass(formset, BaseInlineFormSet):
+        raise TypeError(f"{formset.__name__} must derive from partnership.forms.common's.")
+    return forms.inlineformset_factory(
+        parent_model,
+        model,
+        formset=formset,
+        max_num=max_rows,
+        absolute_max=max_rows,
+        validate_max=True,
+        **kwargs,
+    )
 
 
 class TransitionDateForm(forms.Form):

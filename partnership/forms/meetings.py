@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Convention
-from partnership.forms.common import DateInput, DateTimeInput, NoMarkupMixin
+from partnership.forms.common import (
+    BaseInlineFormSet,
+    DateInput,
+    DateTimeInput,
+    NoMarkupMixin,
+    inline_formset,
+)
 from partnership.models import (
     Action,
     AgendaItem,
@@ -263,7 +269,7 @@ class ParticipantForm(SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
         super()._post_clean()
 
 
-class BaseMeetingFormSet(forms.BaseInlineFormSet):
+class BaseMeetingFormSet(BaseInlineFormSet):
     """An inline formset whose forms share the page's ``MeetingChoices``."""
 
     def __init__(self, *args, choices: MeetingChoices, **kwargs):
@@ -289,13 +295,14 @@ class BaseParticipantFormSet(BaseMeetingFormSet):
             seen.add(person)
 
 
-ParticipantFormSet = forms.inlineformset_factory(
+ParticipantFormSet = inline_formset(
     Meeting,
     Participant,
     form=ParticipantForm,
     formset=BaseParticipantFormSet,
     extra=3,
     can_delete=True,
+    max_rows=300,  # a national network's steering committee, and room to spare
 )
 
 
@@ -344,13 +351,16 @@ class BaseAgendaItemFormSet(BaseMeetingFormSet):
                 form.cleaned_data["position"] = form.instance.position = last
 
 
-AgendaItemFormSet = forms.inlineformset_factory(
+AgendaItemFormSet = inline_formset(
     Meeting,
     AgendaItem,
     form=AgendaItemForm,
     formset=BaseAgendaItemFormSet,
     extra=3,
     can_delete=True,
+    # Preparing the agenda brings back the previous meeting's open follow-up tasks: as
+    # many as FollowUpTaskFormSet takes, besides the actions under review.
+    max_rows=500,
 )
 
 
@@ -389,13 +399,14 @@ class DecisionForm(SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
         _limit_length(self.fields["text"], COMMENT_MAX_LENGTH)
 
 
-DecisionFormSet = forms.inlineformset_factory(
+DecisionFormSet = inline_formset(
     Meeting,
     Decision,
     form=DecisionForm,
     formset=BaseMeetingFormSet,
     extra=2,
     can_delete=True,
+    max_rows=300,
 )
 
 
@@ -420,13 +431,16 @@ class FollowUpTaskForm(SharedChoicesMixin, DoneDateMixin, NoMarkupMixin, forms.M
         widgets = {"due_on": DateInput, "done_on": DateInput}
 
 
-FollowUpTaskFormSet = forms.inlineformset_factory(
+FollowUpTaskFormSet = inline_formset(
     Meeting,
     FollowUpTask,
     form=FollowUpTaskForm,
     formset=BaseMeetingFormSet,
     extra=2,
     can_delete=True,
+    # Every task of the meeting, done ones included: the page is where the meeting's tasks
+    # are corrected or deleted. A national network's meeting gathers hundreds over time.
+    max_rows=500,
 )
 
 

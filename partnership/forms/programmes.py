@@ -8,7 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Convention
-from partnership.forms.common import DateInput, NoMarkupMixin
+from partnership.forms.common import DateInput, NoMarkupMixin, inline_formset
 from partnership.models import (
     Action,
     ActionContact,
@@ -249,8 +249,8 @@ class ActionResourceForm(forms.ModelForm):
         fields = ["organisation", "person_days", "budget"]
 
 
-ActionResourceFormSet = forms.inlineformset_factory(
-    Action, ActionResource, form=ActionResourceForm, extra=1, can_delete=True
+ActionResourceFormSet = inline_formset(
+    Action, ActionResource, form=ActionResourceForm, extra=1, can_delete=True, max_rows=100
 )
 
 
@@ -284,8 +284,8 @@ class ActionContactForm(forms.ModelForm):
         self.fields["contact"].queryset = Contact.objects.order_by("last_name", "first_name")
 
 
-ActionContactFormSet = forms.inlineformset_factory(
-    Action, ActionContact, form=ActionContactForm, extra=1, can_delete=True
+ActionContactFormSet = inline_formset(
+    Action, ActionContact, form=ActionContactForm, extra=1, can_delete=True, max_rows=200
 )
 
 

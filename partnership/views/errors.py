@@ -1,4 +1,5 @@
-"""The answer to an error nobody caught: 503 while the database is unreachable, else 500.
+"""The answers to errors: a request that cannot be read (400), and an error nobody caught:
+503 while the database is unreachable, else 500.
 
 Django sends every uncaught exception, whether raised in a view or in a middleware, to the
 root URLconf's ``handler500``, from inside the ``except`` block that caught it. A middleware
@@ -16,8 +17,9 @@ up, and ``CONN_HEALTH_CHECKS`` replaces their broken connections once the databa
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 
 # OperationalError: the server refused or dropped the connection, is starting up or shutting
@@ -32,3 +34,19 @@ def server_error(request):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return defaults.server_error(request)
+
+
+def bad_request(request, exception):
+    """A request Django refused to read (a SuspiciousOperation): more fields than
+    DATA_UPLOAD_MAX_NUMBER_FIELDS, a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a malformed post.
+
+    The page says, in the person's language, that nothing was saved and how to get back what
+    they typed. Django's own view would render it with the context processors; like the 503
+    page it is rendered with no request, so it needs neither the database nor a logged-in
+    person. A refused form gets a link to its page: a path of this site, never another host.
+    """
+    page = request.get_full_path()
+    if request.method != "POST" or not url_has_allowed_host_and_scheme(page, allowed_hosts=None):
+        page = None
+    html = loader.get_template("400.html").render({"page_url": page})
+    return HttpResponseBadRequest(html)
