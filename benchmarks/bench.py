@@ -9,7 +9,9 @@
    in-process on the same database.
 5. The same for a trivial authenticated page (the About page: same middleware, a static
    template) and each page's throughput as a ratio of it.
-6. Two passes: as in production (the page cache on: partnership/pagecache.py), then with
+6. Each measure follows a warm-up of BENCH_WARM_UP_SECONDS (1 s), not counted: the first
+   requests of every worker compile the page's templates and open its database connection.
+7. Two passes: as in production (the page cache on: partnership/pagecache.py), then with
    PAGE_CACHE_SECONDS=0, every page drawn for every request; and the CPU time the process
    spends drawing each page, measured in-process with the cache off.
 
@@ -37,6 +39,7 @@ DATABASE_URL = os.environ.get(
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+WARM_UP_SECONDS = int(os.environ.get("BENCH_WARM_UP_SECONDS", "1"))
 USERNAME = "anact.coordinateur"
 TARGET_RATIO, TARGET_P95_MS, TARGET_QUERIES = 0.40, 100, 15
 
@@ -194,7 +197,7 @@ def draw(client, method, url, data, times=5):
     return count, response.status_code, round(sorted(spent)[times // 2] * 1000, 1)
 
 
-def wrk(base, method, url, cookie, body, csrf):
+def wrk(base, method, url, cookie, body, csrf, seconds=None):
     env = {
         **os.environ,
         "BENCH_METHOD": method,
@@ -208,7 +211,7 @@ def wrk(base, method, url, cookie, body, csrf):
             "wrk",
             f"-t{THREADS}",
             f"-c{CONNECTIONS}",
-            f"-d{SECONDS}s",
+            f"-d{seconds or SECONDS}s",
             "--timeout",
             "10s",
             "-s",
@@ -277,6 +280,9 @@ def main():
         process, base = start_gunicorn(static_root, PAGE_CACHE_SECONDS="60" if cached else "0")
         try:
             for _label, method, url, body in [("trivial", "GET", "/a-propos/", None), *measured]:
+                # Warm-up, not counted: each worker's first requests of a page compile its
+                # templates and open its connection (and, cache on, draw the page once).
+                wrk(base, method, url, cookie, body, csrf, seconds=WARM_UP_SECONDS)
                 figures[cached, url] = wrk(base, method, url, cookie, body, csrf)
         finally:
             stop_gunicorn(process)
