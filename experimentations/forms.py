@@ -1,6 +1,7 @@
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.db.models import Max
+from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Convention
@@ -228,7 +229,7 @@ class StageCriterionForm(NoMarkupMixin, forms.ModelForm):
     def __init__(self, *args, decided_gates=(), **kwargs):
         super().__init__(*args, **kwargs)
         # The criteria of a gate already decided are the record of that decision: frozen.
-        self.fields["gate"].choices = [("", "---------")] + [
+        self.fields["gate"].choices = [("", BLANK_CHOICE_LABEL)] + [
             (gate.value, gate.label) for gate in Gate if gate not in decided_gates
         ]
         self.fields["text"].max_length = 1000

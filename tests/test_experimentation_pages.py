@@ -199,6 +199,15 @@ def test_coordinator_gets_the_edit_and_transition_buttons(
     assert _url("company_create", experimentation.pk) in text
 
 
+def test_every_empty_choice_of_the_edit_page_says_so_in_french(
+    client, experimentation, anact_coordinator
+):
+    client.force_login(anact_coordinator)
+    text = client.get(_url("experimentation_update", experimentation.pk)).text
+    assert "- Choisir une option -" in text
+    assert "---------" not in text  # the stage criteria's gate had Django's bare dashes
+
+
 def test_aract_reader_sees_the_experimentations_of_their_network(
     client, experimentation, aract_reader
 ):
