@@ -10,7 +10,7 @@ The generation moves
 - after every request that is not a GET or HEAD, once the view has answered (its
   transaction committed): a person always sees their own change on the next page;
 - when a record of the application or an account is saved or deleted anywhere (a command,
-  the shell), at once and again when the transaction commits;
+  the shell), once its transaction commits;
 - when a command writes in bulk (scale data, restore): it calls ``new_generation()``.
 
 Not kept: a page with messages to show, an answer other than 200, an answer that sets a
@@ -166,5 +166,12 @@ class PageCacheMiddleware:
 def _record_changed(sender, **kwargs):
     if not enabled() or sender._meta.app_label not in WATCHED_APPS:
         return
-    new_generation()
-    transaction.on_commit(new_generation)
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        new_generation()  # already committed
+        return
+    # Once the transaction commits, once for all its saves. A call asked for in a savepoint
+    # rolled back since is gone from the list (Django drops it with the savepoint), so a call
+    # still listed will run when this save commits.
+    if not any(func is new_generation for _, func, _ in connection.run_on_commit):
+        transaction.on_commit(new_generation)

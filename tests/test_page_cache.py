@@ -71,12 +71,57 @@ def test_a_change_saved_by_someone_else_shows_on_the_next_page(
     assert "Guide TMS révisé" in response.text
 
 
-def test_a_record_saved_outside_any_page_shows_on_the_next_page(action, anact_reader):
+def test_a_record_saved_outside_any_page_shows_on_the_next_page(
+    transactional_db, action, anact_reader
+):
+    """As from a command or the shell: each save commits at once (real transactions here)."""
     browser = _browser(anact_reader)
     browser.get(action.get_absolute_url())
     action.title = "Renommée depuis une commande"
     action.save()
     assert "Renommée depuis une commande" in browser.get(action.get_absolute_url()).text
+
+
+def test_pages_kept_before_a_change_are_old_once_it_commits_not_before(
+    transactional_db, action, django_capture_on_commit_callbacks
+):
+    """Until the change commits, a page drawn meanwhile (without it) may be kept: it is the
+    commit that makes the pages old. Several saves ask for one change of generation; a save
+    in a savepoint rolled back does not take the outer save's along."""
+    from django.db import transaction
+
+    with transaction.atomic(), django_capture_on_commit_callbacks() as callbacks:
+        action.title = "Première"
+        action.save()
+        action.partners.set([])
+        try:
+            with transaction.atomic():
+                action.title = "Annulée"
+                action.save()
+                raise RuntimeError
+        except RuntimeError:
+            pass
+    assert callbacks.count(pagecache.new_generation) == 1
+
+    with transaction.atomic(), django_capture_on_commit_callbacks() as callbacks:
+        with transaction.atomic():
+            action.title = "Dans un point de sauvegarde"
+            action.save()  # asks inside the savepoint
+        action.title = "Après"
+        action.save()  # the savepoint's call is still there: it commits with this save
+    assert callbacks.count(pagecache.new_generation) == 1
+
+    with transaction.atomic(), django_capture_on_commit_callbacks() as callbacks:
+        try:
+            with transaction.atomic():
+                action.title = "Annulée"
+                action.save()
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        action.title = "Gardée"
+        action.save()  # the rolled-back call is gone: this save asks again
+    assert callbacks.count(pagecache.new_generation) == 1
 
 
 def test_a_bulk_change_shows_once_the_command_says_so(action, anact_reader):
