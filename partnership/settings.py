@@ -157,8 +157,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 # The main pages kept ready until anything changes (partnership/pagecache.py): files shared by
-# the workers of one server. 0 turns it off (the tests, several application servers).
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if TESTING else 60)
+# the workers of one server. 0 turns it off (the tests, development where templates change
+# under the pages kept, several application servers).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if TESTING or DEBUG else 60)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {
