@@ -88,10 +88,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_gunicorn(static_root, **environment):
+def start_gunicorn(static_root, log_path=None, **environment):
+    """gunicorn as in production, on 127.0.0.1 and a free port: (process, base URL).
+
+    Its output goes to a file (``log_path``, or a temporary one): a pipe nobody reads would
+    fill up and stall the workers once they log many errors."""
     port = free_port()
-    log_path = Path(tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log")[1])
-    with log_path.open("w") as log:  # a file: a pipe nobody reads would block gunicorn
+    if log_path is None:
+        log_path = Path(tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log")[1])
+    with log_path.open("w") as log:
         process = subprocess.Popen(
             [
                 str(ROOT / ".venv/bin/gunicorn"),
@@ -103,26 +108,30 @@ def start_gunicorn(static_root, **environment):
             ],
             cwd=ROOT,
             env={**os.environ, "STATIC_ROOT": static_root, **environment},
-            stdout=subprocess.DEVNULL,
-            stderr=log,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(150):
         try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
+            urllib.request.urlopen(base + "/healthz", timeout=2)
             return process, base
         except OSError:
+            if process.poll() is not None:
+                break
             time.sleep(0.2)
     process.kill()
     raise SystemExit("gunicorn did not start:\n" + log_path.read_text())
 
 
 def stop_gunicorn(process):
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=45)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def pages():

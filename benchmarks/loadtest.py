@@ -387,42 +387,6 @@ def check(run):
     return missing
 
 
-def start_gunicorn(static_root, log_path):
-    """gunicorn as in production; its log goes to a file (errors are many during the outage:
-    a pipe nobody reads would fill up and stall the workers)."""
-    port = bench.free_port()
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py"]
-            + ["--bind", f"127.0.0.1:{port}", "partnership.wsgi"],
-            cwd=ROOT,
-            env={**os.environ, "STATIC_ROOT": static_root},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    for _ in range(150):
-        with contextlib.suppress(OSError):
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process, port
-        if process.poll() is not None:
-            break
-        time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start:\n" + log_path.read_text())
-
-
-def stop_gunicorn(process):
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=45)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def percentile(values, share):
     return values[max(0, int(len(values) * share) - 1)]
 
@@ -569,7 +533,8 @@ def main():
             env={**os.environ, "STATIC_ROOT": static_root},
         )  # fmt: skip
         log_path = work / "gunicorn.log"
-        process, port = start_gunicorn(static_root, log_path)
+        process, base = bench.start_gunicorn(static_root, log_path)
+        port = int(base.rsplit(":", 1)[1])
         print(
             f"{CLIENTS} clients for {SECONDS} s against http://127.0.0.1:{port}, the database "
             f"restarted at {RESTART_AT:.0f} s ({DOWN_SECONDS:.0f} s down)...",
@@ -599,7 +564,7 @@ def main():
             fault.join(timeout=120)
         elapsed = run.clock()
         gunicorn_restarted = process.poll() is not None
-        stop_gunicorn(process)
+        bench.stop_gunicorn(process)
         missing = check(run)
         connections.close_all()
         figures, failures = report(run, missing, elapsed, gunicorn_restarted, log_path.read_text())
@@ -609,7 +574,7 @@ def main():
             failures.append(f"gunicorn's log is kept in {kept}")
     finally:
         if process is not None:
-            stop_gunicorn(process)
+            bench.stop_gunicorn(process)
         postgres.destroy()
         shutil.rmtree(work, ignore_errors=True)
 

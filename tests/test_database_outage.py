@@ -122,7 +122,15 @@ def test_other_errors_are_still_the_500_page(browser, anact_reader):
 
     assert response.status_code == 500
     assert "Retry-After" not in response
-    assert "Une erreur est survenue" in response.content.decode()
+    text = response.content.decode()
+    assert '<html lang="fr">' in text
+    assert "Une erreur est survenue" in text
+    assert "Rien de ce que vous aviez enregistré n’est perdu" in text
+
+    with database_down(ProgrammingError):
+        response = browser.get(reverse("about"), headers={"accept-language": "en"})
+    assert response.status_code == 500
+    assert "An error occurred" in response.content.decode()  # it was in French for everyone
 
 
 def test_pages_are_unchanged_while_the_database_answers(browser, anact_reader):
