@@ -140,7 +140,9 @@ def pages():
     from django.utils import timezone
 
     from conventions.models import Convention
-    from partnership.models import Action, Agreement, FollowUpTask, Meeting, Programme
+    from partnership.agreements.models import Agreement
+    from partnership.meetings.models import FollowUpTask, Meeting
+    from partnership.programmes.models import Action, Programme
 
     agreement = Agreement.objects.get(reference="AC-ANACT-INRS")
     big = Agreement.objects.filter(reference__startswith="ECH-AC-").order_by("reference").first()

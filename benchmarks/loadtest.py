@@ -340,7 +340,10 @@ class Run:
 def targets():
     from django.utils import timezone
 
-    from partnership.models import Action, Agreement, Meeting, Organisation
+    from partnership.agreements.models import Agreement
+    from partnership.directory.models import Organisation
+    from partnership.meetings.models import Meeting
+    from partnership.programmes.models import Action
 
     agreement = Agreement.objects.get(reference="AC-ANACT-INRS")
     year = timezone.localdate().year
@@ -370,7 +373,9 @@ def targets():
 
 
 def check(run):
-    from partnership.models import Action, ActionReview, Contact, FollowUpTask
+    from partnership.directory.models import Contact
+    from partnership.meetings.models import ActionReview, FollowUpTask
+    from partnership.programmes.models import Action
 
     missing = []
     for kind, marker, detail in run.acknowledged:
@@ -514,7 +519,7 @@ def main():
         import django
 
         django.setup()
-        logging.getLogger("partnership.security").setLevel(logging.WARNING)  # 51 logins
+        logging.getLogger("partnership.core.security").setLevel(logging.WARNING)  # 51 logins
         from django.contrib.auth import get_user_model
         from django.db import connections
         from django.test import Client as DjangoClient

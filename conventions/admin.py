@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from conventions import services
 from conventions.models import Amendment, Commitment, Convention, ConventionParty
 from partnership.admin import DocumentInline
-from partnership.admin_utils import HistoryAdmin, ReasonActionForm, lifecycle_action
-from partnership.models import AgreementParty
+from partnership.agreements.models import AgreementParty
+from partnership.core.admin import HistoryAdmin, ReasonActionForm, lifecycle_action
 
 AMENDABLE = (Convention.Status.SIGNED, Convention.Status.IN_FORCE)
 

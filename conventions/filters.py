@@ -3,7 +3,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Convention
-from partnership.models import Agreement, Organisation, Theme
+from partnership.agreements.models import Agreement
+from partnership.directory.models import Organisation, Theme
 from partnership.rules import visible
 
 

@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Amendment, Commitment, Convention, ConventionParty
-from partnership.forms.common import BaseInlineFormSet, DateInput, NoMarkupMixin, inline_formset
-from partnership.models import Organisation, Theme
+from partnership.core.forms import BaseInlineFormSet, DateInput, NoMarkupMixin, inline_formset
+from partnership.directory.models import Organisation, Theme
 
 
 def organisation_choices(agreement):

@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from partnership.lifecycle import Lifecycle, Transition
-from partnership.models import Agreement, Organisation, Theme
-from partnership.models.fields import VersionField
+from partnership.agreements.models import Agreement
+from partnership.core.fields import VersionField
+from partnership.core.lifecycle import Lifecycle, Transition
+from partnership.directory.models import Organisation, Theme
 
 
 class Convention(models.Model):

@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conventions.models import Amendment, Convention
-from partnership.lifecycle import TransitionError, apply_transition, lock
-from partnership.models import Agreement
-from partnership.services import restore_version
+from partnership.agreements.models import Agreement
+from partnership.core.lifecycle import TransitionError, apply_transition, lock
+from partnership.programmes.services import restore_version
 
 ATTEMPTS = 3
 

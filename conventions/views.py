@@ -21,10 +21,11 @@ from conventions.forms import (
     organisation_choices,
 )
 from conventions.models import Amendment, Commitment, Convention, ConventionParty
-from partnership import crud
-from partnership.forms.common import ReasonForm, TransitionDateForm
-from partnership.lifecycle import lock
-from partnership.models import Action, Agreement, AgreementParty
+from partnership.agreements.models import Agreement, AgreementParty
+from partnership.core import crud
+from partnership.core.forms import ReasonForm, TransitionDateForm
+from partnership.core.lifecycle import lock
+from partnership.programmes.models import Action
 from partnership.rules import visible
 
 AMENDABLE = (Convention.Status.SIGNED, Convention.Status.IN_FORCE)

@@ -15,7 +15,7 @@ from experimentations.models import (
     StageDecision,
     Territory,
 )
-from partnership.admin_utils import HistoryAdmin, ReasonActionForm, lifecycle_action
+from partnership.core.admin import HistoryAdmin, ReasonActionForm, lifecycle_action
 
 
 class ExperimentationPartnerInline(admin.TabularInline):

@@ -9,7 +9,9 @@ from experimentations.models import (
     Sector,
     Territory,
 )
-from partnership.models import Agreement, Organisation, Region
+from partnership.agreements.models import Agreement
+from partnership.directory.models import Organisation
+from partnership.directory.regions import Region
 from partnership.rules import visible
 
 

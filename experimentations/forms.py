@@ -17,14 +17,15 @@ from experimentations.models import (
     StageDecision,
     Territory,
 )
-from partnership.forms.common import (
+from partnership.core.forms import (
     BaseInlineFormSet,
     DateInput,
     NoMarkupMixin,
     ReasonForm,
     inline_formset,
 )
-from partnership.models import Document, Region
+from partnership.directory.regions import Region
+from partnership.documents.models import Document
 
 
 class ExperimentationForm(NoMarkupMixin, forms.ModelForm):

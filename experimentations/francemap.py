@@ -13,7 +13,7 @@ views, the colours from CSS classes in static/css/app.css (no inline style: CSP)
 import math
 from dataclasses import dataclass
 
-from partnership.models import Region
+from partnership.directory.regions import Region
 
 # Projection of metropolitan France: degrees to SVG units.
 SCALE = 60

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from experimentations.forms import CompanyRowForm
 from experimentations.models import EnrolledCompany, Experimentation, Sector
-from partnership.models import Region
+from partnership.directory.regions import Region
 
 MAX_FILE_SIZE = 1024 * 1024  # 1 Mo: a few thousand rows, far more than an experimentation has
 MAX_ROWS = 500

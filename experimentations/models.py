@@ -7,9 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from partnership.lifecycle import Lifecycle, Transition
-from partnership.models import Agreement, Document, Organisation, Region
-from partnership.models.fields import VersionField
+from partnership.agreements.models import Agreement
+from partnership.core.fields import VersionField
+from partnership.core.lifecycle import Lifecycle, Transition
+from partnership.directory.models import Organisation
+from partnership.directory.regions import Region
+from partnership.documents.models import Document
 
 
 class Priority(models.TextChoices):

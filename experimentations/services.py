@@ -24,8 +24,8 @@ from experimentations.models import (
     Gate,
     StageDecision,
 )
-from partnership.lifecycle import TransitionError, apply_transition, lock
-from partnership.models import Document
+from partnership.core.lifecycle import TransitionError, apply_transition, lock
+from partnership.documents.models import Document
 
 Phase = Experimentation.Phase
 Outcome = StageDecision.Outcome

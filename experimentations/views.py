@@ -40,9 +40,10 @@ from experimentations.models import (
     StageCriterion,
     StageDecision,
 )
-from partnership import crud
-from partnership.lifecycle import TransitionError
-from partnership.models import Agreement, Document
+from partnership.agreements.models import Agreement
+from partnership.core import crud
+from partnership.core.lifecycle import TransitionError
+from partnership.documents.models import Document
 from partnership.rules import prefetch_party_ids, visible
 
 # The phases in their order, "stopped" last: sorting the list "by phase" follows the workflow.

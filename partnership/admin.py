@@ -14,34 +14,32 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from partnership import services
-from partnership.admin_utils import (
+from partnership.agreements.models import Agreement, AgreementParty
+from partnership.core.admin import (
     DocumentForm,
     HistoryAdmin,
     ReasonActionForm,
     lifecycle_action,
     transition_action,
 )
-from partnership.lifecycle import TransitionError
-from partnership.models import (
+from partnership.core.lifecycle import TransitionError
+from partnership.directory.models import Contact, Organisation, StaffProfile, Theme
+from partnership.documents.models import Document
+from partnership.meetings.models import (
+    ActionReview,
+    AgendaItem,
+    Decision,
+    FollowUpTask,
+    Meeting,
+    Participant,
+)
+from partnership.programmes import services
+from partnership.programmes.models import (
     Action,
     ActionContact,
     ActionResource,
-    ActionReview,
-    AgendaItem,
-    Agreement,
-    AgreementParty,
-    Contact,
-    Decision,
     Deliverable,
-    Document,
-    FollowUpTask,
-    Meeting,
-    Organisation,
-    Participant,
     Programme,
-    StaffProfile,
-    Theme,
 )
 from partnership.rules import is_administrator
 

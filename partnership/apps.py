@@ -9,4 +9,4 @@ class PartnershipConfig(AppConfig):
 
     def ready(self):
         # The security log's receivers of the login signals; the page cache's of the saves.
-        from partnership import pagecache, security  # noqa: F401
+        from partnership.core import pagecache, security  # noqa: F401

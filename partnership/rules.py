@@ -15,7 +15,9 @@ permissions through ``rules.contrib.admin``.
 import rules
 from django.db.models import Exists, OuterRef, Q
 
-from partnership.models import AgreementParty, Document, StaffProfile
+from partnership.agreements.models import AgreementParty
+from partnership.directory.models import StaffProfile
+from partnership.documents.models import Document
 
 Role = StaffProfile.Role
 ROLE_RANK = {Role.READER: 0, Role.CONTRIBUTOR: 1, Role.COORDINATOR: 2, Role.ADMINISTRATOR: 3}

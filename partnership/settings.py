@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "partnership",
     "conventions",
     "experimentations",
+    # The demonstration and scale data, with their commands (load_demo, generate_scale_data).
+    "partnership.demo",
 ]
 
 MIDDLEWARE = [
@@ -107,13 +109,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "partnership.security.SessionActivityMiddleware",
+    "partnership.core.security.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "partnership.security.RefusedAccessLogMiddleware",
+    "partnership.core.security.RefusedAccessLogMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "partnership.pagecache.PageCacheMiddleware",
+    "partnership.core.pagecache.PageCacheMiddleware",
     # Last, as django-axes requires: turns a locked-out login into its own answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -134,6 +136,13 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Each tag library lives in the layer it belongs to (README, "Architecture").
+            "libraries": {
+                "partnership_tags": "partnership.core.templatetags.partnership_tags",
+                "partnership_markup": "partnership.core.templatetags.partnership_markup",
+                "documents": "partnership.documents.templatetags",
+                "history": "partnership.overview.templatetags",
+            },
         },
     },
 ]
@@ -257,7 +266,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG and not TESTING)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
-# A session ends after this many seconds without activity (partnership.security keeps an
+# A session ends after this many seconds without activity (partnership.core.security keeps an
 # active person's session alive), and optionally when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 2 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
@@ -285,14 +294,14 @@ SECURE_CSP = {
 
 # Form widgets drawn with Django's own Jinja2 widget templates (the same HTML): an edit page
 # draws hundreds of <option>s, three to four times faster than with the template language.
-FORM_RENDERER = "partnership.forms.common.FormRenderer"
+FORM_RENDERER = "partnership.core.forms.FormRenderer"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    "partnership.security.LoginLockoutBackend",  # django-axes: refuses a locked-out login
+    "partnership.core.security.LoginLockoutBackend",  # django-axes: refuses a locked-out login
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -304,8 +313,8 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "partnership.security.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "partnership.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "partnership.core.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "partnership.core.security.client_ip"
 # Proxies in front of the application that append the client's address to X-Forwarded-For
 # (1: the TLS-terminating proxy). 0: use the connection's address (no proxy).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0 if DEBUG or TESTING else 1)
@@ -321,6 +330,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "partnership.security": {"level": "INFO"},
-        "axes": {"level": "WARNING"},  # its lock-outs; the rest is in partnership.security
+        "axes": {"level": "WARNING"},  # its lock-outs; the rest is in partnership.core.security
     },
 }

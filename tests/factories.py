@@ -348,7 +348,7 @@ class AmendmentFactory(factory.django.DjangoModelFactory):
     summary = "Prolongation de six mois."
 
 
-# The smallest file each accepted type can be recognised from (partnership.documents).
+# The smallest file each accepted type can be recognised from (partnership.documents.files).
 PDF_BYTES = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 

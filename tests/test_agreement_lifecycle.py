@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from partnership import services
-from partnership.lifecycle import TransitionError
+from partnership.core.lifecycle import TransitionError
 from partnership.models import Agreement
+from partnership.programmes import services
 from tests.factories import AgreementFactory, AgreementPartyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from partnership.backups import read_manifest
+from partnership.core.backups import read_manifest
 from partnership.models import Agreement, Document
 from tests.factories import (
     PDF_BYTES,

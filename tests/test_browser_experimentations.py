@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from experimentations import francemap
 from experimentations.models import EnrolledCompany, Experimentation, Gate
-from partnership import demo
+from partnership.demo import data as demo
 from partnership.models import Region
 from tests.browser import assert_no_horizontal_overflow, chromium, log_in  # noqa: F401
 

@@ -132,7 +132,7 @@ def test_report_and_calendar_render(page, live_server, programme, anact_reader, 
 def test_a_party_approves_the_proposed_programme_through_its_confirmation_page(
     page, live_server, programme, anact_coordinator, inrs_coordinator, password
 ):
-    from partnership import services
+    from partnership.programmes import services
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     services.programme_propose(programme=programme, user=anact_coordinator)

@@ -225,7 +225,7 @@ def test_second_save_of_an_action_is_refused_then_merged(
 
 
 def test_an_edit_opened_before_a_transition_is_refused(action, anact_coordinator):
-    from partnership import services
+    from partnership.programmes import services
 
     url = reverse("action_update", args=[action.pk])
     client = _client(anact_coordinator)

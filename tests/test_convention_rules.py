@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 
 from conventions import services
 from conventions.models import Amendment, Convention
-from partnership.lifecycle import TransitionError
+from partnership.core.lifecycle import TransitionError
 from partnership.models import Agreement
 from tests.factories import (
     AgreementFactory,

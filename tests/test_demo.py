@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from conventions.models import Amendment, Commitment, Convention
 from experimentations.models import Experimentation, ExperimentationPartner
-from partnership import demo
+from partnership.demo import data as demo
 from partnership.models import (
     Action,
     ActionContact,

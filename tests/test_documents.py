@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import Resolver404, resolve, reverse
 
-from partnership.documents import clean_filename, validate_upload
+from partnership.documents.files import clean_filename, validate_upload
 from partnership.models import Document
 from tests.factories import (
     PDF_BYTES,

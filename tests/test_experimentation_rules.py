@@ -15,7 +15,7 @@ from experimentations.models import (
     StageDecision,
 )
 from experimentations.services import Assessment
-from partnership.lifecycle import TransitionError
+from partnership.core.lifecycle import TransitionError
 from tests.factories import (
     ConventionFactory,
     DocumentFactory,

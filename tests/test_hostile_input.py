@@ -208,7 +208,7 @@ def bounded(name, value):
 
 
 def untested(name):
-    # A huge INITIAL_FORMS makes partnership.concurrency's submitted_rows() loop that many
+    # A huge INITIAL_FORMS makes partnership.core.concurrency's submitted_rows() loop that many
     # times (the request hangs): see test_a_tampered_initial_form_count_is_refused_at_once.
     return name.endswith("-INITIAL_FORMS")
 

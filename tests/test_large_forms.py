@@ -15,11 +15,11 @@ from django.core.exceptions import TooManyFieldsSent
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from partnership.concurrency import is_versioned
-from partnership.forms.common import BaseInlineFormSet
-from partnership.forms.meetings import FollowUpTaskFormSet
+from partnership.core.concurrency import is_versioned
+from partnership.core.forms import BaseInlineFormSet
+from partnership.core import errors
+from partnership.meetings.forms import FollowUpTaskFormSet
 from partnership.models import FollowUpTask, Meeting
-from partnership.views import errors
 from tests.factories import FollowUpTaskFactory, MeetingFactory
 from tests.html_forms import form_data
 

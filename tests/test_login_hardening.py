@@ -18,7 +18,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from partnership.security import SEEN_KEY, client_ip, refresh_interval
+from partnership.core.security import SEEN_KEY, client_ip, refresh_interval
 from tests.test_production import MANAGE, base_env, production_env
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from partnership import services
-from partnership.lifecycle import TransitionError
+from partnership.core.lifecycle import TransitionError
 from partnership.models import Action, AgendaItem, Meeting, Programme
+from partnership.programmes import services
 from tests.factories import (
     ActionFactory,
     AgendaItemFactory,

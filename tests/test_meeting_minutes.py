@@ -8,8 +8,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from partnership import pdf
-from partnership.markup import render_markdown
+from partnership.core import pdf
+from partnership.core.markup import render_markdown
 from partnership.models import Action, Meeting, Participant
 from tests.factories import (
     ActionFactory,

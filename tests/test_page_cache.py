@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from partnership import pagecache
+from partnership.core import pagecache
 from partnership.models import Action
 from tests.factories import ActionFactory, ProgrammeFactory
 from tests.html_forms import form_data

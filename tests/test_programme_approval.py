@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from partnership import services
-from partnership.lifecycle import TransitionError
+from partnership.core.lifecycle import TransitionError
 from partnership.models import Action, Meeting, Programme, ProgrammeApproval
+from partnership.programmes import services
 from tests.conftest import _staff
 from tests.factories import ActionFactory, MeetingFactory, ProgrammeFactory, SignedAgreementFactory
 

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from partnership import services
-from partnership.lifecycle import TransitionError
+from partnership.core.lifecycle import TransitionError
 from partnership.models import Action, Meeting, Programme
+from partnership.programmes import services
 from tests import clock
 from tests.factories import (
     ActionFactory,

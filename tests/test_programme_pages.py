@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from partnership import services
 from partnership.models import Action, Meeting, Programme
+from partnership.programmes import services
 from tests import clock
 from tests.conftest import _staff
 from tests.factories import (

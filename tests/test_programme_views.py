@@ -7,8 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from partnership import timeline
 from partnership.models import Action, Meeting
+from partnership.overview import timeline
 from tests import clock
 from tests.factories import (
     ActionFactory,

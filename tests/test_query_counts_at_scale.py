@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conventions.models import Convention
-from partnership import scale
+from partnership.demo import scale
 from partnership.models import Action, Agreement, Meeting, Programme
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from conventions.models import Convention
-from partnership import reminders
 from partnership.models import ActionContact, Meeting, Participant, ReminderSent
+from partnership.overview import reminders
 from tests.factories import (
     ActionFactory,
     AgreementPartyFactory,

@@ -9,9 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from conventions.models import Commitment, Convention
-from partnership import history, services
-from partnership.lifecycle import TransitionError
+from partnership.core import history
+from partnership.core.lifecycle import TransitionError
 from partnership.models import Action, ActionResource, Contact, Deliverable, Meeting
+from partnership.programmes import services
 from tests.factories import (
     ActionFactory,
     ActionResourceFactory,

@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from conventions.models import Convention
-from partnership import scale
+from partnership.demo import scale
 from partnership.models import Action, Agreement, Meeting, Programme
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from partnership.search import RESULTS_PER_KIND, fold
+from partnership.overview.search import RESULTS_PER_KIND, fold
 from tests.factories import (
     ActionFactory,
     AgreementPartyFactory,
@@ -318,7 +318,7 @@ def test_fold_removes_accents_and_capitals():
 def test_the_search_of_the_big_tables_uses_their_indexes_on_postgresql(key):
     """The migrations' indexes match the search's own expressions: PostgreSQL can use them
     (without them every search computes the full-text vector of every row)."""
-    from partnership.search import KINDS, _matches, _words
+    from partnership.overview.search import KINDS, _matches, _words
 
     kind = next(kind for kind in KINDS if kind.key == key)
     matches = _matches(kind, "prévention", _words("prévention"), True)

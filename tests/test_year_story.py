@@ -12,9 +12,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from partnership import services
-from partnership.lifecycle import TransitionError
+from partnership.core.lifecycle import TransitionError
 from partnership.models import Action, AgendaItem, Meeting, Programme
+from partnership.programmes import services
 from tests import clock
 from tests.factories import FollowUpTaskFactory, MeetingFactory, ProgrammeFactory
 

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from partnership.search import search_indexes_operation
+from partnership.overview.search import search_indexes_operation
 
 
 class Migration(migrations.Migration):

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import partnership.models.fields
+import partnership.core.fields
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('baseline', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='baseline')),
                 ('target', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='target')),
                 ('position', models.PositiveSmallIntegerField(default=1, verbose_name='position')),
-                ('version', partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version')),
+                ('version', partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 ('gate', models.CharField(choices=[('evaluation', 'from trial to evaluation'), ('extension', 'from evaluation to extension'), ('deployment', 'from extension to deployment')], max_length=20, verbose_name='gate')),
                 ('text', models.TextField(help_text='What must be observed to go on.', verbose_name='criterion')),
                 ('position', models.PositiveSmallIntegerField(default=1, verbose_name='position')),
-                ('version', partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version')),
+                ('version', partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
                 ('outcome', models.CharField(choices=[('go', 'go on to the next phase'), ('stop', 'stop the experimentation')], max_length=10, verbose_name='decision')),
                 ('decided_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='decided at')),
                 ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('version', partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version')),
+                ('version', partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
@@ -109,7 +109,7 @@ class Migration(migrations.Migration):
                 ('baseline', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='baseline')),
                 ('target', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='target')),
                 ('position', models.PositiveSmallIntegerField(default=1, verbose_name='position')),
-                ('version', partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version')),
+                ('version', partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version')),
                 ('experimentation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='experimentations.experimentation', verbose_name='experimentation')),
             ],
             options={
@@ -125,7 +125,7 @@ class Migration(migrations.Migration):
                 ('measured_on', models.DateField(verbose_name='measured on')),
                 ('value', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='value')),
                 ('comment', models.CharField(blank=True, max_length=300, verbose_name='comment')),
-                ('version', partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version')),
+                ('version', partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
@@ -149,7 +149,7 @@ class Migration(migrations.Migration):
                 ('measured_on', models.DateField(verbose_name='measured on')),
                 ('value', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='value')),
                 ('comment', models.CharField(blank=True, max_length=300, verbose_name='comment')),
-                ('version', partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version')),
+                ('version', partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version')),
                 ('company', models.ForeignKey(blank=True, help_text='Leave empty for a value measured over the whole experimentation.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='measurements', to='experimentations.enrolledcompany', verbose_name='company')),
                 ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measurements', to='experimentations.indicator', verbose_name='indicator')),
             ],
@@ -166,7 +166,7 @@ class Migration(migrations.Migration):
                 ('gate', models.CharField(choices=[('evaluation', 'from trial to evaluation'), ('extension', 'from evaluation to extension'), ('deployment', 'from extension to deployment')], max_length=20, verbose_name='gate')),
                 ('text', models.TextField(help_text='What must be observed to go on.', verbose_name='criterion')),
                 ('position', models.PositiveSmallIntegerField(default=1, verbose_name='position')),
-                ('version', partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version')),
+                ('version', partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version')),
                 ('experimentation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='criteria', to='experimentations.experimentation', verbose_name='experimentation')),
             ],
             options={
@@ -183,7 +183,7 @@ class Migration(migrations.Migration):
                 ('outcome', models.CharField(choices=[('go', 'go on to the next phase'), ('stop', 'stop the experimentation')], max_length=10, verbose_name='decision')),
                 ('decided_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='decided at')),
                 ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('version', partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version')),
+                ('version', partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version')),
                 ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
                 ('experimentation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='experimentations.experimentation', verbose_name='experimentation')),
             ],
@@ -200,7 +200,7 @@ class Migration(migrations.Migration):
                 ('met', models.BooleanField(verbose_name='met')),
                 ('evidence_url', models.URLField(blank=True, max_length=500, verbose_name='evidence (link)')),
                 ('note', models.TextField(blank=True, verbose_name='what was observed')),
-                ('version', partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version')),
+                ('version', partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
@@ -225,7 +225,7 @@ class Migration(migrations.Migration):
                 ('met', models.BooleanField(verbose_name='met')),
                 ('evidence_url', models.URLField(blank=True, max_length=500, verbose_name='evidence (link)')),
                 ('note', models.TextField(blank=True, verbose_name='what was observed')),
-                ('version', partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version')),
+                ('version', partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version')),
                 ('evidence_document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partnership.document', verbose_name='evidence (document)')),
                 ('criterion', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='experimentations.stagecriterion', verbose_name='criterion')),
                 ('decision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='experimentations.stagedecision', verbose_name='decision')),

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import partnership.models.documents
+import partnership.documents.models
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -472,7 +472,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('title', models.CharField(max_length=300, verbose_name='title')),
                 ('kind', models.CharField(choices=[('signed_text', 'signed text'), ('annex', 'annex'), ('minutes', 'minutes or attachment'), ('deliverable', 'deliverable'), ('other', 'other')], default='other', max_length=20, verbose_name='kind')),
-                ('file', models.FileField(max_length=255, upload_to=partnership.models.documents.document_upload_to, verbose_name='file')),
+                ('file', models.FileField(max_length=255, upload_to=partnership.documents.models.document_upload_to, verbose_name='file')),
                 ('original_name', models.CharField(blank=True, max_length=255, verbose_name='original file name')),
                 ('content_type', models.CharField(blank=True, max_length=100, verbose_name='content type')),
                 ('size', models.PositiveBigIntegerField(default=0, verbose_name='size (bytes)')),

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import partnership.models.fields
+import partnership.core.fields
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -19,142 +19,142 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='action',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='actioncontact',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='actionresource',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='actionreview',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='agendaitem',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='agreement',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='agreementparty',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='contact',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='decision',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='deliverable',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='document',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='followuptask',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicalaction',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicalactioncontact',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicalactionresource',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicalactionreview',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicalagendaitem',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicalagreement',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicalagreementparty',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicalcontact',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicaldecision',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicaldeliverable',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicaldocument',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicalfollowuptask',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicalmeeting',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicalorganisation',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicalparticipant',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicalprogramme',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicalstaffprofile',
@@ -164,32 +164,32 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalstaffprofile',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='historicaltheme',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='meeting',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='organisation',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='participant',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='programme',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='staffprofile',
@@ -199,19 +199,19 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='staffprofile',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
             model_name='theme',
             name='version',
-            field=partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version'),
+            field=partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.CreateModel(
             name='HistoricalProgrammeApproval',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('approved_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='approved at')),
-                ('version', partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version')),
+                ('version', partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
@@ -234,7 +234,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('approved_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='approved at')),
-                ('version', partnership.models.fields.VersionField(default=1, editable=False, verbose_name='version')),
+                ('version', partnership.core.fields.VersionField(default=1, editable=False, verbose_name='version')),
                 ('approved_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
                 ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partnership.organisation', verbose_name='organisation')),
                 ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='approvals', to='partnership.programme', verbose_name='programme')),

@@ -5,7 +5,7 @@ actions in the benchmark data; 38 ms with them)."""
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-from partnership.search import search_indexes_operation
+from partnership.overview.search import search_indexes_operation
 
 
 class Migration(migrations.Migration):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from partnership.backups import BackupError, create_backup
+from partnership.core.backups import BackupError, create_backup
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from partnership import pagecache
-from partnership.backups import BackupError, read_manifest, restore_backup
+from partnership.core import pagecache
+from partnership.core.backups import BackupError, read_manifest, restore_backup
 
 
 class Command(BaseCommand):

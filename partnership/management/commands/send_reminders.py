@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 
-from partnership import reminders
+from partnership.overview import reminders
 
 
 def _day(value):

@@ -1,0 +1,26 @@
+"""The addresses of the agreements pages."""
+
+from django.urls import path
+
+from partnership.agreements.views import (
+    AgreementCreate,
+    AgreementDelete,
+    AgreementDetail,
+    AgreementList,
+    AgreementTransition,
+    AgreementUpdate,
+)
+
+urlpatterns = [
+    # views
+    path("accords/", AgreementList.as_view(), name="agreement_list"),
+    path("accords/nouveau/", AgreementCreate.as_view(), name="agreement_create"),
+    path("accords/<int:pk>/", AgreementDetail.as_view(), name="agreement_detail"),
+    path("accords/<int:pk>/modifier/", AgreementUpdate.as_view(), name="agreement_update"),
+    path("accords/<int:pk>/supprimer/", AgreementDelete.as_view(), name="agreement_delete"),
+    path(
+        "accords/<int:pk>/statut/<slug:transition>/",
+        AgreementTransition.as_view(),
+        name="agreement_transition",
+    ),
+]

@@ -1,0 +1,105 @@
+from django import forms
+from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from conventions.models import Convention
+from partnership.agreements.filters import AgreementFilter
+from partnership.agreements.forms import AgreementForm, AgreementPartyFormSet
+from partnership.agreements.models import Agreement, AgreementParty
+from partnership.core import crud
+from partnership.core.forms import ReasonForm, TransitionDateForm
+from partnership.programmes import services
+from partnership.rules import has_role, organisation_ids, visible
+
+
+class AgreementMixin:
+    model = Agreement
+
+    def base_queryset(self):
+        return Agreement.objects.prefetch_related(
+            Prefetch("parties", AgreementParty.objects.select_related("organisation"))
+        )
+
+
+class AgreementList(AgreementMixin, crud.StaffListView):
+    filterset_class = AgreementFilter
+
+    def base_queryset(self):
+        return (
+            super()
+            .base_queryset()
+            .annotate(
+                programme_count=Count("programmes", distinct=True),
+                convention_count=Count("conventions", distinct=True),
+            )
+        )
+
+
+class AgreementDetail(AgreementMixin, crud.StaffDetailView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        agreement = self.object
+        user = self.request.user
+        context.update(
+            programmes=agreement.programmes.annotate(
+                action_count=Count("actions"),
+                ongoing_count=Count("actions", filter=Q(actions__status="in_progress")),
+                completed_count=Count("actions", filter=Q(actions__status="completed")),
+            ).order_by("-year"),
+            conventions=visible(
+                Convention.objects.filter(agreement=agreement).select_related("theme"), user
+            ).order_by("annex_number"),
+            meetings=agreement.meetings.order_by("-starts_at")[:10],
+            experimentations=agreement.experimentations.order_by("title"),
+            documents=agreement.documents.select_related("uploaded_by"),
+        )
+        return context
+
+
+class AgreementCreate(AgreementMixin, crud.StaffCreateView):
+    form_class = AgreementForm
+    formset_classes = {"parties": AgreementPartyFormSet}
+    success_message = gettext_lazy("The agreement “%(object)s” was created.")
+
+    def after_save(self, form, formsets):
+        """A coordinator creates agreements their organisation is party to (or would lose them)."""
+        user = self.request.user
+        if has_role(user, "administrator"):
+            return
+        parties = set(self.object.parties.values_list("organisation_id", flat=True))
+        if not parties & organisation_ids(user):
+            raise forms.ValidationError(
+                _("Your organisation must be one of the parties to the agreement.")
+            )
+
+
+class AgreementUpdate(AgreementMixin, crud.StaffUpdateView):
+    form_class = AgreementForm
+    formset_classes = {"parties": AgreementPartyFormSet}
+    success_message = gettext_lazy("The agreement “%(object)s” was saved.")
+
+
+class AgreementDelete(AgreementMixin, crud.StaffDeleteView):
+    success_url_name = "agreement_list"
+    protected_message = gettext_lazy(
+        "This agreement cannot be deleted: programmes, conventions or meetings depend on it."
+    )
+
+
+class AgreementTransition(AgreementMixin, crud.TransitionView):
+    forms = {"sign": TransitionDateForm, "terminate": ReasonForm}
+    transitions = {
+        "negotiate": lambda view, obj, data: services.agreement_negotiate(
+            agreement=obj, user=view.request.user
+        ),
+        "sign": lambda view, obj, data: services.agreement_sign(
+            agreement=obj, user=view.request.user, signed_on=data["signed_on"]
+        ),
+        "expire": lambda view, obj, data: services.agreement_expire(
+            agreement=obj, user=view.request.user
+        ),
+        "terminate": lambda view, obj, data: services.agreement_terminate(
+            agreement=obj, user=view.request.user, reason=data["reason"]
+        ),
+    }

@@ -1,0 +1,462 @@
+"""Generic staff views: every lookup goes through the person's scope.
+
+A record out of the person's scope answers 404 (its existence is not leaked); a record
+they see but may not change answers 403. Lists filter (django-filter, in the URL),
+sort and paginate. Forms that belong together are saved together with their formsets,
+in one transaction; an edit form carries the version of the record (and each row of its
+formsets the version of the row) it was loaded from, and saving over a newer version is
+refused with the others' changes shown and the person's input kept (partnership.core.concurrency).
+Lifecycle transitions ask for confirmation, then call the service.
+"""
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.db.models.deletion import Collector
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.generic import DeleteView, DetailView, FormView, UpdateView
+from django.views.generic.edit import CreateView
+from django_filters.views import FilterView
+
+from partnership.core import concurrency, history
+from partnership.core.lifecycle import TransitionError
+from partnership.rules import visible
+
+
+def permission_name(model, action):
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def check_permission(user, permission, obj=None):
+    if not user.has_perm(permission, obj):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+class ScopedMixin:
+    """Fetch through the person's scope; check one named permission on the object."""
+
+    model = None
+    permission_action = "view"
+
+    def base_queryset(self):
+        return self.model._default_manager.all()
+
+    def get_queryset(self):
+        return visible(self.base_queryset(), self.request.user)
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        check_permission(
+            self.request.user, permission_name(self.model, self.permission_action), obj
+        )
+        return obj
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["opts"] = self.model._meta
+        return context
+
+
+class ParentMixin:
+    """Views of a record created under a parent (an action under a programme...)."""
+
+    parent_model = None
+    parent_kwarg = "parent_pk"
+    parent_permission = None  # e.g. "partnership.add_action", checked against the parent
+
+    def dispatch(self, request, *args, **kwargs):
+        self.parent = get_object_or_404(
+            visible(self.parent_model._default_manager.all(), request.user),
+            pk=kwargs[self.parent_kwarg],
+        )
+        if self.parent_permission:
+            check_permission(request.user, self.parent_permission, self.parent)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["parent"] = self.parent
+        return context
+
+
+def tidy_filter_form(form):
+    """Filter labels as titles ("Statut", not "statut"), and "All" rather than "---------"."""
+    for field in form.fields.values():
+        if field.label:
+            field.label = capfirst(field.label)
+        if getattr(field, "empty_label", None) is not None:
+            field.empty_label = pgettext("filter choice", "All")
+            if hasattr(field.widget, "choices"):
+                field.widget.choices = field.choices
+        if getattr(field, "empty_label", None) is None and hasattr(field, "choices"):
+            choices = list(field.choices)
+            if choices and choices[0][0] == "":
+                field.choices = [("", pgettext("filter choice", "All")), *choices[1:]]
+
+
+class StaffListView(ScopedMixin, FilterView):
+    paginate_by = 25
+    template_name_suffix = "_list"
+
+    def get_queryset(self):
+        # A stable default order (the model's, then pk) that the list's sort filter overrides.
+        return super().get_queryset().order_by(*self.model._meta.ordering, "pk")
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        tidy_filter_form(filterset.form)
+        return filterset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_without_page"] = query.urlencode()
+        context["can_add"] = self.request.user.has_perm(permission_name(self.model, "add"))
+        return context
+
+
+class StaffDetailView(ScopedMixin, DetailView):
+    pass
+
+
+def share_choices(forms):
+    """Read each list of options once for the whole page.
+
+    Every row of a formset has its own copy of its fields, and a model select reads its
+    options from the database when it is drawn: three rows choosing an organisation were
+    three identical queries (and the main form's organisation fields more). The fields
+    whose options come from the same query, drawn the same way, get the options read by
+    the first. Only the drawing is concerned: checking a submitted value still asks the
+    database.
+    """
+    read = {}
+    for form in forms:
+        for field in form.fields.values():
+            if (
+                not isinstance(field, django_forms.ModelChoiceField)
+                or not isinstance(field.widget, django_forms.Select)  # not a row's hidden id
+                or hasattr(field, "_choices")
+            ):
+                continue
+            label = field.label_from_instance
+            key = (
+                getattr(label, "__func__", label),
+                field.to_field_name,
+                str(field.queryset.query),
+            )
+            empty = [] if field.empty_label is None else [("", field.empty_label)]
+            if key not in read:
+                # iter(): list() would first ask the database for the number of options.
+                read[key] = list(iter(field.choices))[len(empty) :]
+            field.choices = empty + read[key]
+
+
+class FormsetsMixin:
+    """Save the main form and its inline formsets together, all or nothing.
+
+    Editing an existing record, the form and the rows carry their versions: a save over a
+    newer version is refused (``conflict_response``).
+    """
+
+    formset_classes: dict = {}
+    success_message = ""
+    merge = None  # after a refused save: what the re-displayed forms show (concurrency.Merge)
+
+    def get_formset_kwargs(self, name):
+        return {}
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        concurrency.add_version_field(form)
+        return form
+
+    def get_formsets(self, instance):
+        bound = self.request.method == "POST" and self.merge is None
+        formsets = {}
+        for name, formset_class in self.formset_classes.items():
+            kwargs = self.get_formset_kwargs(name)
+            extra_rows = self.merge.row_extra.get(name) if self.merge else None
+            if extra_rows:
+                kwargs["initial"] = extra_rows
+            formset = concurrency.versioned_formset(formset_class)(
+                self.request.POST if bound else None,
+                self.request.FILES if bound else None,
+                instance=instance,
+                prefix=name,
+                **kwargs,
+            )
+            if self.merge is not None:
+                formset.row_initial = self.merge.row_initial.get(name, {})
+                if extra_rows:
+                    formset.extra = max(formset.extra, len(extra_rows) + 1)
+            formsets[name] = formset
+        return formsets
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "formsets" not in kwargs:
+            context["formsets"] = self.get_formsets(self.object or self.model())
+        context["formset_sections"] = [
+            (formset, formset.model._meta.verbose_name_plural)
+            for formset in context["formsets"].values()
+        ]
+        share_choices(
+            [
+                *([context["form"]] if context.get("form") is not None else []),
+                *(form for formset in context["formsets"].values() for form in formset),
+            ]
+        )
+        context["formsets_have_errors"] = any(
+            formset.is_bound and formset.total_error_count()
+            for formset in context["formsets"].values()
+        )
+        return context
+
+    def form_valid(self, form):
+        instance = form.save(commit=False)
+        formsets = self.get_formsets(instance)
+        unsaved = [
+            obj
+            for obj in [form.instance, *(f.instance for fs in formsets.values() for f in fs)]
+            if obj.pk is None
+        ]
+        try:
+            with transaction.atomic():
+                # The versions first, on locked rows: a row deleted meanwhile is a conflict
+                # to explain, not a formset error.
+                conflict = concurrency.check_versions(form, formsets)
+                if conflict is not None:
+                    raise conflict
+                if not all(formset.is_valid() for formset in formsets.values()):
+                    return self.render_to_response(
+                        self.get_context_data(form=form, formsets=formsets)
+                    )
+                self.object = self.save_form(form)
+                for formset in formsets.values():
+                    formset.instance = self.object
+                    formset.save()
+                self.after_save(form, formsets)
+        except concurrency.Conflict as conflict:
+            return self.conflict_response(form, formsets, conflict)
+        except ValidationError as error:
+            # The transaction was rolled back: what it created does not exist any more.
+            for obj in unsaved:
+                obj.pk = None
+                obj._state.adding = True
+            if form.instance.pk is None:
+                self.object = None
+            form.add_error(None, error)
+            return self.render_to_response(self.get_context_data(form=form, formsets=formsets))
+        if self.success_message:
+            messages.success(self.request, self.success_message % {"object": self.object})
+        return HttpResponseRedirect(self.get_success_url())
+
+    def conflict_response(self, form, formsets, conflict):
+        """Someone saved the record (or some of its rows) since this form was loaded.
+
+        Nothing is saved. The page comes back with the record as it is now, what the person
+        typed merged into it, the others' changes and the fields both changed.
+        """
+        if conflict.deleted:
+            form.add_error(None, _("Someone else deleted this record while you were editing it."))
+            return self.render_to_response(self.get_context_data(form=form, formsets=formsets))
+        current = self.get_object()
+        self.merge = concurrency.Merge.build(form, formsets, current, conflict)
+        self.object = current
+        kwargs = self.get_form_kwargs()
+        kwargs.pop("data", None)
+        kwargs.pop("files", None)
+        kwargs["instance"] = current
+        kwargs["initial"] = {**kwargs.get("initial", {}), **self.merge.form_initial}
+        merged_form = self.get_form_class()(**kwargs)
+        concurrency.add_version_field(merged_form)
+        return self.render_to_response(
+            self.get_context_data(
+                form=merged_form, formsets=self.get_formsets(current), conflict=self.merge
+            )
+        )
+
+    def save_form(self, form):
+        instance = form.save(commit=False)
+        instance._history_user = self.request.user
+        instance.save()
+        form.save_m2m()
+        return instance
+
+    def after_save(self, form, formsets):
+        """Hook for what must happen in the same transaction."""
+
+    def form_invalid(self, form):
+        formsets = self.get_formsets(form.instance)
+        for formset in formsets.values():
+            formset.is_valid()  # show the formsets' errors too
+        return self.render_to_response(self.get_context_data(form=form, formsets=formsets))
+
+
+class StaffCreateView(FormsetsMixin, CreateView):
+    """Create a record; under a parent (ParentMixin) the parent's permission is checked."""
+
+    template_name_suffix = "_form"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not isinstance(self, ParentMixin):
+            check_permission(request.user, permission_name(self.model, "add"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["opts"] = self.model._meta
+        return context
+
+
+class StaffUpdateView(ScopedMixin, FormsetsMixin, UpdateView):
+    permission_action = "change"
+    template_name_suffix = "_form"
+
+
+def describe_records(objects, per_kind=5) -> str:
+    """Records by kind, counted and named: "2 programmes (2025, 2026), 1 convention (…)"."""
+    kinds = {}
+    for obj in sorted(objects, key=str):
+        kinds.setdefault(obj._meta.model, []).append(obj)
+    parts = []
+    for model, records in kinds.items():
+        meta = model._meta
+        kind = meta.verbose_name if len(records) == 1 else meta.verbose_name_plural
+        names = ", ".join(f"« {record} »" for record in records[:per_kind])
+        more = "…" if len(records) > per_kind else ""
+        parts.append(f"{len(records)} {kind} ({names}{more})")
+    return " ; ".join(parts)
+
+
+def deletion_plan(obj):
+    """What deleting a record would do: the records that refuse it (PROTECT), described,
+    or the kinds and numbers of records deleted with it."""
+    collector = Collector(using=router.db_for_write(type(obj)), origin=obj)
+    try:
+        collector.collect([obj])
+    except ProtectedError as error:
+        return describe_records(error.protected_objects), []
+    except RestrictedError as error:
+        return describe_records(error.restricted_objects), []
+    counts = {}
+    for model, instances in collector.data.items():
+        number = sum(1 for instance in instances if not (model is type(obj) and instance == obj))
+        if number:
+            counts[str(model._meta.verbose_name_plural).capitalize()] = number
+    return "", sorted(counts.items())
+
+
+class StaffDeleteView(ScopedMixin, DeleteView):
+    """Delete after confirmation. The confirmation page says what goes with the record, or
+    which records refuse its deletion (a record others depend on is never orphaned); each
+    deletion is recorded in the history, where an administrator can restore it."""
+
+    permission_action = "delete"
+    template_name = "includes/confirm_delete.html"
+    success_url_name = None
+    protected_message = ""
+
+    def get_success_url(self):
+        return reverse(self.success_url_name)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        blockers, deleted_with = deletion_plan(self.object)
+        context.update(
+            blockers=blockers,
+            deleted_with=deleted_with,
+            protected_message=self.protected_message,
+        )
+        return context
+
+    def refusal(self, label, error):
+        intro = self.protected_message or _(
+            "“%(object)s” cannot be deleted: other records depend on it."
+        ) % {"object": label}
+        blockers = describe_records(
+            getattr(error, "protected_objects", None) or getattr(error, "restricted_objects", ())
+        )
+        return f"{intro} {_('Depending on it: %(records)s.') % {'records': blockers}}"
+
+    def form_valid(self, form):
+        label = str(self.object)
+        try:
+            with transaction.atomic():
+                history.delete_with_history(self.object, self.request.user)
+        except (ProtectedError, RestrictedError) as error:
+            messages.error(self.request, self.refusal(label, error))
+            return HttpResponseRedirect(self.object.get_absolute_url())
+        messages.success(self.request, _("“%(object)s” was deleted.") % {"object": label})
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class TransitionView(ScopedMixin, FormView):
+    """Confirm, then run one lifecycle transition through its service.
+
+    GET shows a confirmation page (with the form of what the transition needs, if any);
+    POST runs it. A refused transition comes back with its reason.
+    """
+
+    permission_action = "change"
+    template_name = "includes/confirm_transition.html"
+    transitions: dict = {}  # name -> callable(view, obj, cleaned_data) running the service
+    forms: dict = {}  # name -> form class for transitions that need input
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        self.transition_name = kwargs["transition"]
+        if self.transition_name not in self.transitions:
+            from django.http import Http404
+
+            raise Http404
+        self.transition = self.model.lifecycle[self.transition_name]
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        check_permission(
+            self.request.user, permission_name(self.model, self.permission_action), obj
+        )
+        return obj
+
+    def get_form_class(self):
+        from django import forms
+
+        return self.forms.get(self.transition_name, forms.Form)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        form_class = self.get_form_class()
+        if getattr(form_class, "needs_object", False):
+            kwargs["obj"] = self.object
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            object=self.object,
+            transition=self.transition,
+            allowed=self.object.status in self.transition.sources,
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            self.transitions[self.transition_name](self, self.object, form.cleaned_data)
+        except TransitionError as error:
+            messages.error(self.request, " ".join(error.messages))
+            return HttpResponseRedirect(self.object.get_absolute_url())
+        messages.success(
+            self.request,
+            _("Done: %(action)s.") % {"action": self.transition.label},
+        )
+        return HttpResponseRedirect(self.object.get_absolute_url())

@@ -1,0 +1,36 @@
+"""The generic tags of every page: permissions and transitions asked of the rule module."""
+
+from django import template
+
+from partnership.core.crud import permission_name
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def allowed_transitions(context, obj):
+    """The transitions that may start from this status, if the person may change the record."""
+    user = context["request"].user
+    if not user.has_perm(permission_name(type(obj), "change"), obj):
+        return []
+    return type(obj).lifecycle.available(obj)
+
+
+@register.simple_tag(takes_context=True)
+def can(context, action, obj=None, model=None):
+    """{% can "change" object as can_change %}: the named permission from partnership.rules."""
+    target_model = model or type(obj)
+    return context["request"].user.has_perm(permission_name(target_model, action), obj)
+
+
+@register.simple_tag(takes_context=True)
+def querystring_with(context, **changes):
+    """The current query string with some parameters replaced (sorting, paging)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"

@@ -1,0 +1,165 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from partnership.core.fields import VersionField
+from partnership.directory.regions import Region
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        NATIONAL_AGENCY = "national_agency", _("national agency")
+        REGIONAL_ASSOCIATION = "regional_association", _("regional association (Aract)")
+        PUBLIC_BODY = "public_body", _("public body or insurance fund")
+        COMPANY = "company", _("company")
+        OTHER = "other", _("other")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.OTHER)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("network head"),
+        help_text=_("For example, an Aract belongs to the Anact network."),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    region = models.CharField(_("region"), max_length=3, choices=Region.choices, blank=True)
+    website = models.URLField(_("website"), blank=True)
+
+    version = VersionField()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="partnership_organisation_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return self.acronym or self.name
+
+    def get_absolute_url(self):
+        return reverse("organisation_detail", args=[self.pk])
+
+    @property
+    def label(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def clean(self):
+        if self.parent_id and self.pk and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("An organisation cannot be its own network head.")})
+        if self.parent_id and self.parent.parent_id:
+            raise ValidationError(
+                {"parent": _("The network head must itself be at the head of its network.")}
+            )
+
+
+class StaffProfile(models.Model):
+    """A staff member: a user account attached to one organisation, with a role."""
+
+    class Role(models.TextChoices):
+        READER = "reader", _("reader")
+        CONTRIBUTOR = "contributor", _("contributor")
+        COORDINATOR = "coordinator", _("coordinator")
+        ADMINISTRATOR = "administrator", _("administrator")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.CASCADE,
+        related_name="profile",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.READER)
+    calendar_token = models.CharField(
+        _("calendar feed key"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The secret of the personal calendar feed URL; regenerating it revokes the old URL."
+        ),
+    )
+
+    version = VersionField()
+    # The calendar key is a secret: not copied into the history.
+    history = HistoricalRecords(excluded_fields=["calendar_token"])
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self):
+        return self.user.get_full_name() or self.user.get_username()
+
+
+class Contact(models.Model):
+    """A person without an account: an external expert, a company contact..."""
+
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="contacts",
+        null=True,
+        blank=True,
+    )
+
+    version = VersionField()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_absolute_url(self):
+        return reverse("contact_detail", args=[self.pk])
+
+
+class Theme(models.Model):
+    """A work theme of the partnership (TMS, RPS, foresight...)."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    version = VersionField()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,53 @@
+"""The models of the ``partnership`` app, for Django's app loading.
+
+Each subject keeps its models in its own package (``partnership.directory.models``,
+``partnership.agreements.models``...); they all belong to the ``partnership`` app label, and
+this module imports them so that Django finds them. Application code imports a model from its
+subject's module, never from here; tests and the shell may use this shortcut.
+"""
+
+from partnership.agreements.models import Agreement, AgreementParty
+from partnership.directory.models import Contact, Organisation, StaffProfile, Theme
+from partnership.directory.regions import Region
+from partnership.documents.models import Document
+from partnership.meetings.models import (
+    ActionReview,
+    AgendaItem,
+    Decision,
+    FollowUpTask,
+    Meeting,
+    Participant,
+)
+from partnership.overview.models import ReminderSent
+from partnership.programmes.models import (
+    Action,
+    ActionContact,
+    ActionResource,
+    Deliverable,
+    Programme,
+    ProgrammeApproval,
+)
+
+__all__ = [
+    "Action",
+    "ActionContact",
+    "ActionResource",
+    "ActionReview",
+    "AgendaItem",
+    "Agreement",
+    "AgreementParty",
+    "Contact",
+    "Decision",
+    "Deliverable",
+    "Document",
+    "FollowUpTask",
+    "Meeting",
+    "Organisation",
+    "Participant",
+    "Programme",
+    "ProgrammeApproval",
+    "Region",
+    "ReminderSent",
+    "StaffProfile",
+    "Theme",
+]

@@ -1,0 +1,307 @@
+"""Staff pages: the home dashboard of the person logged in.
+
+Everything on it goes through ``visible()``. One query per section, whatever the number of
+records: counts come from conditional aggregates or window functions, and the recent
+changes of the five historical tables come back in one UNION query.
+"""
+
+import datetime
+
+from django.db import connection
+from django.db.models import Avg, Count, F, IntegerField, Q, Value, Window
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from conventions.models import Convention
+from experimentations.models import Experimentation
+from partnership.agreements.models import Agreement
+from partnership.meetings.models import FollowUpTask, Meeting
+from partnership.programmes.models import Action, Deliverable, Programme
+from partnership.rules import visible
+
+MEETING_DAYS = 60
+DELIVERABLE_DAYS = 30
+ENDING_DAYS = 90
+RECENT_CHANGES = 15
+LIST_LIMIT = 20
+
+
+def _first(queryset, limit=LIST_LIMIT):
+    """The first rows of the queryset and how many there are in all, in one query."""
+    rows = list(queryset.annotate(dashboard_total=Window(Count("pk")))[:limit])
+    return rows, (rows[0].dashboard_total if rows else 0)
+
+
+# Progress of the current programmes --------------------------------------------------------
+
+
+def _percent(part, whole):
+    # Formatted here, not in the template: an SVG length must not get a French decimal comma.
+    return f"{100 * part / whole:.2f}" if whole else "0"
+
+
+def current_programmes(user, today):
+    """This year's programmes with their actions counted by status, and a stacked bar."""
+    by_status = {
+        f"count_{status}": Count("actions", filter=Q(actions__status=status))
+        for status in Action.Status.values
+    }
+    programmes = list(
+        visible(Programme.objects.filter(year=today.year), user)
+        .select_related("agreement")
+        .annotate(
+            action_count=Count("actions"),
+            average_progress=Avg(
+                "actions__progress", filter=~Q(actions__status=Action.Status.CANCELLED)
+            ),
+            **by_status,
+        )
+        .order_by("agreement__reference", "pk")
+    )
+    for programme in programmes:
+        segments = []
+        offset = 0
+        for status, label in Action.Status.choices:
+            count = getattr(programme, f"count_{status}")
+            segments.append(
+                {
+                    "status": status,
+                    "label": label,
+                    "count": count,
+                    "x": _percent(offset, programme.action_count),
+                    "width": _percent(count, programme.action_count),
+                }
+            )
+            offset += count
+        programme.segments = segments
+        programme.progress_value = round(programme.average_progress or 0)
+    return programmes
+
+
+# Dates coming up ---------------------------------------------------------------------------
+
+
+def upcoming_meetings(user, now):
+    return _first(
+        visible(
+            Meeting.objects.filter(
+                ends_at__gte=now, starts_at__lte=now + datetime.timedelta(days=MEETING_DAYS)
+            ).exclude(status=Meeting.Status.CANCELLED),
+            user,
+        )
+        .select_related("agreement")
+        .order_by("starts_at", "pk")
+    )
+
+
+def my_open_tasks(user, today):
+    tasks, total = _first(
+        visible(FollowUpTask.objects.open().filter(owner_id=user.pk), user)
+        .select_related("meeting__agreement")
+        .annotate(overdue_total=Window(Count("pk", filter=Q(due_on__lt=today))))
+        .order_by(F("due_on").asc(nulls_last=True), "pk")
+    )
+    for task in tasks:
+        task.is_overdue = bool(task.due_on and task.due_on < today)
+    return tasks, total, (tasks[0].overdue_total if tasks else 0)
+
+
+def deliverables_due(user, today):
+    """Not delivered, due within the next days or overdue (actions cancelled left out)."""
+    queryset = (
+        visible(
+            Deliverable.objects.filter(
+                delivered_on__isnull=True,
+                due_on__lte=today + datetime.timedelta(days=DELIVERABLE_DAYS),
+            ).exclude(action__status=Action.Status.CANCELLED),
+            user,
+        )
+        .select_related("action__programme__agreement")
+        .annotate(overdue_total=Window(Count("pk", filter=Q(due_on__lt=today))))
+        .order_by("due_on", "pk")
+    )
+    deliverables, total = _first(queryset)
+    overdue = deliverables[0].overdue_total if deliverables else 0
+    return deliverables, total, overdue
+
+
+def ending_soon(user, today):
+    """Signed agreements and conventions whose end or notice date falls within the days ahead.
+
+    The notice date is computed in Python (months before the end); the query keeps only the
+    candidates: not ended yet, and whose end month minus the notice period is at most the
+    horizon's month, which every notice date within the horizon satisfies.
+    """
+    horizon = today + datetime.timedelta(days=ENDING_DAYS)
+    horizon_month = horizon.year * 12 + horizon.month
+    agreements = (
+        visible(Agreement.objects.filter(status=Agreement.Status.SIGNED, ends_on__gte=today), user)
+        .alias(
+            notice_month=ExtractYear("ends_on") * 12
+            + ExtractMonth("ends_on")
+            - F("notice_period_months")
+        )
+        .filter(notice_month__lte=horizon_month)
+    )
+    rows = []
+    for agreement in agreements:
+        notice = agreement.notice_date
+        notice_soon = notice is not None and today <= notice <= horizon
+        end_soon = agreement.ends_on <= horizon
+        if notice_soon or end_soon:
+            rows.append(
+                {
+                    "record": agreement,
+                    "kind": _("framework agreement"),
+                    "ends_on": agreement.ends_on,
+                    "end_soon": end_soon,
+                    "notice_date": notice,
+                    "notice_soon": notice_soon,
+                    "sort": notice if notice_soon else agreement.ends_on,
+                }
+            )
+    conventions = visible(
+        Convention.objects.filter(
+            status__in=[Convention.Status.SIGNED, Convention.Status.IN_FORCE],
+            ends_on__gte=today,
+            ends_on__lte=horizon,
+        ),
+        user,
+    ).select_related("agreement")
+    for convention in conventions:
+        rows.append(
+            {
+                "record": convention,
+                "kind": _("ad hoc convention"),
+                "ends_on": convention.ends_on,
+                "end_soon": True,
+                "notice_date": None,
+                "notice_soon": False,
+                "sort": convention.ends_on,
+            }
+        )
+    rows.sort(key=lambda row: (row["sort"], str(row["record"])))
+    return rows
+
+
+# Recent changes ----------------------------------------------------------------------------
+
+HISTORY_MODELS = {
+    "agreement": Agreement,
+    "programme": Programme,
+    "action": Action,
+    "convention": Convention,
+    "meeting": Meeting,
+}
+HISTORY_NUMBERS = {"programme": "year", "convention": "annex_number"}
+HISTORY_COLUMNS = (
+    "history_id",
+    "history_date",
+    "history_type",
+    "history_change_reason",
+    "id",
+    "title",
+    "history_user__username",
+    "history_user__first_name",
+    "history_user__last_name",
+    "change_kind",
+    "change_reference",
+    "change_number",
+)
+
+
+def recent_changes(user, limit=RECENT_CHANGES):
+    """The latest history entries of the records the person may see, in one query."""
+    branches = []
+    for kind, model in HISTORY_MODELS.items():
+        visible_ids = visible(model._default_manager.all(), user).values("pk")
+        number = HISTORY_NUMBERS.get(kind)
+        branches.append(
+            model.history.filter(id__in=visible_ids)
+            .annotate(
+                change_kind=Value(kind),
+                change_reference=F("reference") if kind == "agreement" else Value(""),
+                change_number=F(number) if number else Value(None, output_field=IntegerField()),
+            )
+            .values(*HISTORY_COLUMNS)
+        )
+    if connection.features.supports_slicing_ordering_in_compound:
+        # PostgreSQL: each branch reads only its latest entries (history_date is indexed)
+        # instead of every entry of every visible record.
+        branches = [b.order_by("-history_date", "-history_id")[:limit] for b in branches]
+    else:
+        branches = [branch.order_by() for branch in branches]  # the compound alone is ordered
+    first, *others = branches
+    rows = first.union(*others, all=True).order_by("-history_date", "-history_id")[:limit]
+    changes = []
+    for row in rows:
+        model = HISTORY_MODELS[row["change_kind"]]
+        # A record built from the historical columns names itself and links to its page.
+        record = model(pk=row["id"], title=row["title"])
+        if row["change_kind"] == "agreement":
+            record.reference = row["change_reference"]
+        elif row["change_kind"] in HISTORY_NUMBERS:
+            setattr(record, HISTORY_NUMBERS[row["change_kind"]], row["change_number"])
+        author = " ".join(
+            part
+            for part in (row["history_user__first_name"], row["history_user__last_name"])
+            if part
+        )
+        changes.append(
+            {
+                "record": record,
+                "kind": model._meta.verbose_name,
+                "type": row["history_type"],
+                "date": row["history_date"],
+                "reason": row["history_change_reason"],
+                "author": author or row["history_user__username"],
+            }
+        )
+    return changes
+
+
+# Experimentations awaiting a stage decision -------------------------------------------------
+
+
+def experimentations_awaiting_decision(user):
+    """In trial, evaluation or extension with the criteria of their next gate written."""
+    return _first(
+        visible(Experimentation.objects.awaiting_decision(), user)
+        .select_related("agreement")
+        .order_by(F("starts_on").asc(nulls_last=True), "title", "pk")
+    )
+
+
+@require_GET
+def dashboard(request):
+    user = request.user
+    now = timezone.now()
+    today = timezone.localdate(now)
+    meetings, meeting_total = upcoming_meetings(user, now)
+    tasks, task_total, overdue_task_total = my_open_tasks(user, today)
+    deliverables, deliverable_total, overdue_total = deliverables_due(user, today)
+    awaiting, awaiting_total = experimentations_awaiting_decision(user)
+    context = {
+        "today": today,
+        "programmes": current_programmes(user, today),
+        "action_statuses": Action.Status.choices,
+        "meetings": meetings,
+        "meeting_total": meeting_total,
+        "tasks": tasks,
+        "task_total": task_total,
+        "overdue_task_total": overdue_task_total,
+        "deliverables": deliverables,
+        "deliverable_total": deliverable_total,
+        "overdue_deliverable_total": overdue_total,
+        "ending": ending_soon(user, today),
+        "changes": recent_changes(user),
+        "awaiting_decisions": awaiting,
+        "awaiting_decision_total": awaiting_total,
+        "meeting_days": MEETING_DAYS,
+        "deliverable_days": DELIVERABLE_DAYS,
+        "ending_days": ENDING_DAYS,
+    }
+    return render(request, "home.html", context)

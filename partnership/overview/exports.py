@@ -1,0 +1,284 @@
+"""CSV and spreadsheet (XLSX) exports: the annual programme and the list of actions.
+
+Both formats share the column definitions below, so a column has one French header and one
+type. The spreadsheet keeps the types (dates as dates, numbers as numbers, percentages as
+percentages) so LibreOffice and Excel sort and sum them; the CSV is written for French Excel:
+UTF-8 with a byte order mark, ';' between fields, dates as dd/mm/yyyy, a decimal comma.
+A text that a spreadsheet would run as a formula (=, +, -, @ first) is neutralised.
+"""
+
+import csv
+import datetime
+import decimal
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from partnership.programmes.models import Action, Deliverable
+
+TEXT, DATE, DATETIME = "text", "date", "datetime"
+INTEGER, DECIMAL, MONEY, PERCENT = "integer", "decimal", "money", "%"
+NUMBER_FORMATS = {
+    DATE: "DD/MM/YYYY",
+    DATETIME: "DD/MM/YYYY HH:MM",
+    INTEGER: "0",
+    DECIMAL: "0.0",
+    MONEY: '#,##0.00 "€"',
+    PERCENT: "0%",
+}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Column:
+    header: str
+    value: Callable
+    kind: str = TEXT
+    width: int = 14
+
+
+def _field(model, name):
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
+def _sum(items, attribute):
+    return sum((getattr(item, attribute) for item in items), decimal.Decimal(0))
+
+
+def _late(action, today):
+    return sum(
+        1
+        for d in action.deliverables.all()
+        if (d.delivered_on and d.due_on and d.delivered_on > d.due_on)
+        or (not d.delivered_on and d.due_on and d.due_on < today)
+    )
+
+
+def action_columns(today: datetime.date, *, with_programme: bool) -> list[Column]:
+    columns = []
+    if with_programme:
+        columns += [
+            Column(_("Agreement"), lambda a: a.programme.agreement.reference, width=18),
+            Column(_("Year"), lambda a: a.programme.year, INTEGER, width=8),
+        ]
+    columns += [
+        Column(_field(Action, "title"), lambda a: a.title, width=45),
+        Column(_field(Action, "kind"), lambda a: capfirst(a.get_kind_display()), width=22),
+        Column(_field(Action, "theme"), lambda a: a.theme.name if a.theme else "", width=24),
+        Column(_field(Action, "lead_organisation"), lambda a: str(a.lead_organisation), width=28),
+        Column(
+            _field(Action, "partners"),
+            lambda a: ", ".join(str(o) for o in a.partners.all()),
+            width=30,
+        ),
+        Column(_field(Action, "status"), lambda a: capfirst(a.get_status_display()), width=12),
+        Column(_field(Action, "progress"), lambda a: a.progress, PERCENT, width=13),
+        Column(_field(Action, "planned_start"), lambda a: a.planned_start, DATE, width=12),
+        Column(_field(Action, "planned_end"), lambda a: a.planned_end, DATE, width=12),
+        Column(_("Deliverables"), lambda a: len(a.deliverables.all()), INTEGER, width=11),
+        Column(
+            _("Delivered"),
+            lambda a: sum(1 for d in a.deliverables.all() if d.delivered_on),
+            INTEGER,
+            width=10,
+        ),
+        Column(_("Late"), lambda a: _late(a, today), INTEGER, width=8),
+        Column(
+            _("Person-days"), lambda a: _sum(a.resources.all(), "person_days"), DECIMAL, width=13
+        ),
+        Column(_("Budget (€)"), lambda a: _sum(a.resources.all(), "budget"), MONEY, width=14),
+        Column(
+            _field(Action, "convention"),
+            lambda a: str(a.convention) if a.convention_id else "",
+            width=30,
+        ),
+        Column(
+            _("Continues (year)"),
+            lambda a: a.continues.programme.year if a.continues_id else None,
+            INTEGER,
+            width=10,
+        ),
+    ]
+    return columns
+
+
+def actions_for_export(queryset):
+    """The actions with all the export reads, in a fixed number of queries."""
+    return queryset.select_related(
+        "programme__agreement", "lead_organisation", "theme", "convention", "continues__programme"
+    ).prefetch_related(
+        "partners",
+        "resources",
+        Prefetch("deliverables", Deliverable.objects.order_by("due_on", "pk")),
+    )
+
+
+def report_sheets(programme, report: dict, actions) -> list["Sheet"]:
+    """The workbook of the annual report: its actions, the breakdowns, deliverables, meetings."""
+    today = report["today"]
+    summary = []
+    for section, key in (
+        (_("Status"), "by_status"),
+        (_("Kind"), "by_kind"),
+        (_("Theme"), "by_theme"),
+        (_("Lead organisation"), "by_lead"),
+        (_("Deliverables"), "deliverable_states"),
+    ):
+        summary += [(str(section), line) for line in report[key]]
+    deliverables = report["deliverables"]
+    states = {line.key: line.label for line in report["deliverable_states"]}
+    return [
+        Sheet(_("Actions"), action_columns(today, with_programme=False), actions),
+        Sheet(
+            _("Summary"),
+            [
+                Column(_("Breakdown"), lambda row: row[0], width=22),
+                Column(_("Value"), lambda row: capfirst(row[1].label), width=40),
+                Column(_("Number"), lambda row: row[1].count, INTEGER, width=10),
+                Column(_("Share"), lambda row: row[1].percent, PERCENT, width=10),
+            ],
+            summary,
+        ),
+        Sheet(
+            _("Deliverables"),
+            [
+                Column(_("Action"), lambda d: d.action.title, width=40),
+                Column(_field(Deliverable, "title"), lambda d: d.title, width=40),
+                Column(_field(Deliverable, "kind"), lambda d: capfirst(d.get_kind_display())),
+                Column(_field(Deliverable, "due_on"), lambda d: d.due_on, DATE, width=12),
+                Column(
+                    _field(Deliverable, "delivered_on"), lambda d: d.delivered_on, DATE, width=12
+                ),
+                Column(_("State"), lambda d: capfirst(states[d.state]), width=18),
+            ],
+            deliverables,
+        ),
+        Sheet(
+            _("Meetings held"),
+            [
+                Column(_("Date"), lambda m: m.starts_at, DATETIME, width=17),
+                Column(_("Title"), lambda m: m.title, width=45),
+                Column(_("Kind"), lambda m: capfirst(m.get_kind_display()), width=24),
+                Column(_("Status"), lambda m: capfirst(m.get_status_display()), width=18),
+                Column(_("Actions reviewed"), lambda m: m.review_count, INTEGER, width=12),
+            ],
+            report["meetings"],
+        ),
+    ]
+
+
+# Cells ------------------------------------------------------------------------------------
+
+
+def _safe_text(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def csv_cell(kind: str, value):
+    if value is None or value == "":
+        return ""
+    if kind == DATE:
+        return value.strftime("%d/%m/%Y")
+    if kind == DATETIME:
+        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+    if kind in (DECIMAL, MONEY):
+        return f"{decimal.Decimal(value):.{1 if kind == DECIMAL else 2}f}".replace(".", ",")
+    if kind in (INTEGER, PERCENT):
+        return str(value)
+    return _safe_text(str(value))
+
+
+def xlsx_cell(kind: str, value):
+    if value is None or value == "":
+        return None
+    if kind == PERCENT:
+        return value / 100
+    if kind == DATETIME:
+        return timezone.localtime(value).replace(tzinfo=None)  # Paris time, as shown
+    if kind in (DECIMAL, MONEY):
+        return float(value)
+    if kind == TEXT:
+        return str(value)
+    return value
+
+
+# Responses ----------------------------------------------------------------------------------
+
+
+def _disposition(filename: str) -> str:
+    return f'attachment; filename="{filename}"'
+
+
+def csv_response(filename: str, columns: list[Column], objects) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = _disposition(filename)
+    response.write("\ufeff")  # the byte order mark: Excel then reads UTF-8
+    writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
+    writer.writerow([str(column.header) for column in columns])
+    for obj in objects:
+        writer.writerow([csv_cell(column.kind, column.value(obj)) for column in columns])
+    return response
+
+
+@dataclass
+class Sheet:
+    title: str
+    columns: list[Column]
+    objects: list
+
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="0B3D6E")
+
+
+def workbook(sheets: list[Sheet]) -> Workbook:
+    book = Workbook()
+    book.remove(book.active)
+    for sheet in sheets:
+        ws = book.create_sheet(_sheet_title(str(sheet.title)))
+        ws.append([str(column.header) for column in sheet.columns])
+        for cell in ws[1]:
+            cell.font = HEADER_FONT
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+        for obj in sheet.objects:
+            ws.append([xlsx_cell(column.kind, column.value(obj)) for column in sheet.columns])
+        for index, column in enumerate(sheet.columns, start=1):
+            letter = get_column_letter(index)
+            ws.column_dimensions[letter].width = column.width
+            number_format = NUMBER_FORMATS.get(column.kind)
+            for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
+                if number_format:
+                    cell.number_format = number_format
+                elif column.kind == TEXT and cell.data_type == "f":
+                    cell.data_type = "s"  # a title starting with "=" stays a text
+        ws.freeze_panes = "A2"
+        if ws.max_row > 1:
+            ws.auto_filter.ref = ws.dimensions
+    book.properties.creator = "Suivi du partenariat Anact–INRS"
+    book.properties.created = timezone.now().replace(tzinfo=None)
+    return book
+
+
+def _sheet_title(title: str) -> str:
+    for character in "[]:*?/\\":
+        title = title.replace(character, " ")
+    return title[:31]
+
+
+def xlsx_response(filename: str, sheets: list[Sheet]) -> HttpResponse:
+    buffer = io.BytesIO()
+    workbook(sheets).save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = _disposition(filename)
+    return response

@@ -1,0 +1,355 @@
+"""The global search: agreements, conventions, actions, meetings, organisations, contacts.
+
+On PostgreSQL the text fields are matched with the full-text search in its French
+configuration (stemming: "préventions" finds "Prévention des TMS"), ranked by relevance.
+Everywhere, every word typed must also be found, case and accent insensitive, somewhere in
+the fields: that is the whole search on SQLite, and on PostgreSQL it adds what the
+full-text search misses (the start of a word, a reference, typing without accents).
+
+Every result goes through ``visible()``: one never finds a record one may not see. One query
+per kind of record, whatever the number of matches: the count of all matches comes from a
+window function over the same query as the first results.
+"""
+
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    Func,
+    Q,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Concat, Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from conventions.models import Convention
+from partnership.agreements.models import Agreement
+from partnership.directory.models import Contact, Organisation
+from partnership.meetings.models import Meeting
+from partnership.programmes.models import Action
+from partnership.rules import visible
+
+RESULTS_PER_KIND = 10
+MAX_QUERY_LENGTH = 200
+MAX_WORDS = 10
+QUOTES = "\"'«»“”‘’"  # stripped around the words
+
+# Accented letters (both cases) and their plain lower-case letter, for PostgreSQL's translate().
+_ACCENTED = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝŸ"
+_PLAIN = "aaaaaaceeeeiiiinooooouuuuyyaaaaaaceeeeiiiinooooouuuuyy"
+_SQLITE_FOLD = "partnership_fold"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Prévention" -> "prevention"."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+class Fold(Func):
+    """fold() in SQL: a registered Python function on SQLite, translate() on PostgreSQL."""
+
+    output_field = CharField()
+    arity = 1
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return Lower(*self.source_expressions).as_sql(compiler, connection, **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function=_SQLITE_FOLD, **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"translate(lower({sql}), %s, %s)", (*params, _ACCENTED, _PLAIN)
+
+
+def _prepare_connection():
+    """Teach the SQLite connection of this thread the fold() function (no query is run)."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        connection.connection.create_function(_SQLITE_FOLD, 1, fold, deterministic=True)
+
+
+@dataclass
+class Kind:
+    key: str
+    label: str
+    model: type
+    fields: tuple  # the searched text fields
+    headline: tuple  # the fields naming the record: matches there come first
+    related: tuple = ()  # select_related for the result lines
+
+    def describe(self, obj):
+        """The second line of a result: where the record belongs."""
+        return DESCRIBERS[self.key](obj)
+
+
+def _agreement_line(agreement):
+    return agreement.reference
+
+
+def _convention_line(convention):
+    return convention.agreement.reference
+
+
+def _action_line(action):
+    return f"{action.programme.agreement.reference} · {action.programme.year}"
+
+
+def _meeting_line(meeting):
+    return meeting.agreement.reference
+
+
+def _organisation_line(organisation):
+    return organisation.name if organisation.acronym else ""
+
+
+def _contact_line(contact):
+    return str(contact.organisation) if contact.organisation_id else ""
+
+
+DESCRIBERS = {
+    "agreements": _agreement_line,
+    "conventions": _convention_line,
+    "actions": _action_line,
+    "meetings": _meeting_line,
+    "organisations": _organisation_line,
+    "contacts": _contact_line,
+}
+
+KINDS = (
+    Kind(
+        "agreements",
+        _("Framework agreements"),
+        Agreement,
+        ("reference", "title", "purpose"),
+        ("reference", "title"),
+    ),
+    Kind(
+        "conventions",
+        _("Ad hoc conventions"),
+        Convention,
+        ("title", "purpose"),
+        ("title",),
+        ("agreement",),
+    ),
+    Kind(
+        "actions",
+        _("Joint actions"),
+        Action,
+        ("title", "description", "objectives"),
+        ("title",),
+        ("programme__agreement",),
+    ),
+    Kind(
+        "meetings",
+        _("Meetings"),
+        Meeting,
+        ("title", "place", "minutes"),
+        ("title",),
+        ("agreement",),
+    ),
+    Kind(
+        "organisations",
+        _("Organisations"),
+        Organisation,
+        ("name", "acronym"),
+        ("name", "acronym"),
+    ),
+    Kind(
+        "contacts",
+        _("Contacts"),
+        Contact,
+        ("last_name", "first_name", "email", "job_title"),
+        ("last_name", "first_name"),
+        ("organisation",),
+    ),
+)
+
+
+@dataclass
+class KindResults:
+    kind: Kind
+    results: list = field(default_factory=list)
+    count: int = 0
+
+    @property
+    def key(self):
+        return self.kind.key
+
+    @property
+    def label(self):
+        return self.kind.label
+
+    @property
+    def truncated(self):
+        return self.count > len(self.results)
+
+
+@dataclass
+class Result:
+    obj: object
+    description: str
+
+    @property
+    def url(self):
+        return self.obj.get_absolute_url()
+
+
+def clean_query(text) -> str:
+    # No null character: PostgreSQL refuses them in a query's parameters.
+    return " ".join((text or "").replace("\x00", " ").split())[:MAX_QUERY_LENGTH]
+
+
+def _words(query):
+    """The folded words to find, and those to leave out (typed with a leading minus sign)."""
+    wanted, unwanted = [], []
+    for word in query.split()[:MAX_WORDS]:
+        target = wanted
+        if word.startswith("-"):
+            target, word = unwanted, word[1:]
+        word = fold(word.strip(QUOTES))
+        if word:
+            target.append(word)
+    return wanted, unwanted
+
+
+def _haystack(fields):
+    """All the searched fields in one folded text, separated by spaces."""
+    if len(fields) == 1:
+        return Fold(F(fields[0]))
+    parts = []
+    for name in fields:
+        parts.extend([F(name), Value(" ")])
+    return Fold(Concat(*parts[:-1], output_field=CharField()))
+
+
+def _matches(kind, query, words, postgresql):
+    wanted, unwanted = words
+    every_word = Q()
+    in_headline = Q()
+    for word in wanted:
+        every_word &= Q(search_haystack__contains=word)
+        in_headline &= Q(search_headline__contains=word)
+    for word in unwanted:
+        every_word &= ~Q(search_haystack__contains=word)
+    # Aliases, not annotations: the folded texts are compared in SQL, never sent back.
+    queryset = kind.model._default_manager.select_related(*kind.related).alias(
+        search_haystack=_haystack(kind.fields), search_headline=_haystack(kind.headline)
+    )
+    if postgresql:
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = SearchVector(*kind.fields, config="french")
+        search_query = SearchQuery(query, config="french", search_type="websearch")
+        queryset = queryset.alias(
+            search_vector=vector, search_rank=SearchRank(vector, search_query)
+        ).filter(Q(search_vector=search_query) | every_word)
+    else:
+        queryset = queryset.filter(every_word).alias(
+            search_rank=Value(0.0, output_field=FloatField())
+        )
+    # Matches in the name or title first, then by relevance, then in the model's usual order.
+    queryset = queryset.alias(
+        search_in_headline=Case(
+            When(in_headline, then=True), default=False, output_field=BooleanField()
+        )
+    )
+    ordering = [*kind.model._meta.ordering, "pk"]
+    return queryset.order_by("-search_in_headline", "-search_rank", *ordering)
+
+
+def _index_statements(kind, schema_editor):
+    """CREATE INDEX for the two searched expressions of a kind, compiled from the same code
+    as the search itself so that PostgreSQL recognises them: the French full-text vector and
+    the folded text (trigrams, for "every word is found somewhere")."""
+    from django.contrib.postgres.search import SearchVector
+    from django.db.models.sql import Query
+
+    model = kind.model
+    query = Query(model, alias_cols=False)
+    compiler = query.get_compiler(connection=schema_editor.connection)
+    statements = []
+    for suffix, expression, opclass in (
+        ("fts", SearchVector(*kind.fields, config="french"), ""),
+        ("fold", _haystack(kind.fields), " gin_trgm_ops"),
+    ):
+        sql, params = compiler.compile(expression.resolve_expression(query))
+        sql %= tuple(schema_editor.quote_value(param) for param in params)
+        name = schema_editor.quote_name(f"search_{kind.key}_{suffix}")
+        table = schema_editor.quote_name(model._meta.db_table)
+        statements.append(
+            (
+                f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin (({sql}){opclass})",
+                f"DROP INDEX IF EXISTS {name}",
+            )
+        )
+    return statements
+
+
+def search_indexes_operation(*keys):
+    """A migration operation creating (and dropping, backwards) the search indexes of the
+    given kinds on PostgreSQL; nothing on SQLite, where the tables stay small."""
+    from django.db.migrations import RunPython
+
+    kinds = [kind for kind in KINDS if kind.key in keys]
+
+    def run(schema_editor, forwards):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for kind in kinds:
+            for create, drop in _index_statements(kind, schema_editor):
+                schema_editor.execute(create if forwards else drop)
+
+    return RunPython(
+        lambda apps, schema_editor: run(schema_editor, True),
+        lambda apps, schema_editor: run(schema_editor, False),
+        elidable=False,
+    )
+
+
+def search(text, user, per_kind=RESULTS_PER_KIND):
+    """The results the person may see, kind by kind: one query per kind."""
+    query = clean_query(text)
+    words = _words(query)
+    if not words[0]:
+        return []
+    _prepare_connection()
+    postgresql = connection.vendor == "postgresql"
+    groups = []
+    for kind in KINDS:
+        queryset = visible(_matches(kind, query, words, postgresql), user).annotate(
+            search_total=Window(Count("pk"))
+        )
+        rows = list(queryset[:per_kind])
+        groups.append(
+            KindResults(
+                kind=kind,
+                results=[Result(obj, kind.describe(obj)) for obj in rows],
+                count=rows[0].search_total if rows else 0,
+            )
+        )
+    return groups
+
+
+def list_url(kind_key, query):
+    """The list page of that kind searched with the same words, when the list can search."""
+    names = {
+        "agreements": "agreement_list",
+        "organisations": "organisation_list",
+        "contacts": "contact_list",
+    }
+    if kind_key not in names:
+        return None
+    return f"{reverse(names[kind_key])}?{urlencode({'q': query})}"
