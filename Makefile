@@ -45,6 +45,7 @@ test: install-test
 lint: install
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
+	PYTHONPATH=. .venv/bin/lint-imports
 
 format: install
 	$(PYTHON) -m ruff format .

@@ -11,7 +11,7 @@
    template) and each page's throughput as a ratio of it.
 6. Each measure follows a warm-up of BENCH_WARM_UP_SECONDS (1 s), not counted: the first
    requests of every worker compile the page's templates and open its database connection.
-7. Two passes: as in production (the page cache on: partnership/pagecache.py), then with
+7. Two passes: as in production (the page cache on: partnership/core/pagecache.py), then with
    PAGE_CACHE_SECONDS=0, every page drawn for every request; and the CPU time the process
    spends drawing each page, measured in-process with the cache off.
 

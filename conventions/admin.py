@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from conventions import services
 from conventions.models import Amendment, Commitment, Convention, ConventionParty
-from partnership.admin import DocumentInline
 from partnership.agreements.models import AgreementParty
 from partnership.core.admin import HistoryAdmin, ReasonActionForm, lifecycle_action
+from partnership.documents.admin import DocumentInline
 
 AMENDABLE = (Convention.Status.SIGNED, Convention.Status.IN_FORCE)
 

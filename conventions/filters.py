@@ -5,14 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from conventions.models import Convention
 from partnership.agreements.models import Agreement
 from partnership.directory.models import Organisation, Theme
-from partnership.rules import visible
 
 
 def visible_agreements(request):
     """Only the agreements the person sees are offered (and accepted) as a filter."""
     if request is None:
         return Agreement.objects.none()
-    return visible(Agreement.objects.all(), request.user)
+    return Agreement.objects.all().visible_to(request.user)
 
 
 class ConventionFilter(django_filters.FilterSet):

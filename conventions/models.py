@@ -12,6 +12,7 @@ from partnership.agreements.models import Agreement
 from partnership.core.fields import VersionField
 from partnership.core.lifecycle import Lifecycle, Transition
 from partnership.directory.models import Organisation, Theme
+from partnership.rules import ScopedQuerySet
 
 
 class Convention(models.Model):
@@ -78,6 +79,8 @@ class Convention(models.Model):
 
     version = VersionField()
     history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ad hoc convention")
@@ -148,6 +151,8 @@ class ConventionParty(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("party to the convention")
         verbose_name_plural = _("parties to the convention")
@@ -200,6 +205,8 @@ class Commitment(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("commitment")
         verbose_name_plural = _("commitments")
@@ -230,6 +237,8 @@ class Amendment(models.Model):
 
     version = VersionField()
     history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("amendment")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from conventions.models import Amendment, Convention
 from partnership.agreements.models import Agreement
 from partnership.core.lifecycle import TransitionError, apply_transition, lock
-from partnership.programmes.services import restore_version
+from partnership.core.restore import restore_version
 
 ATTEMPTS = 3
 

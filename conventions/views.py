@@ -26,7 +26,6 @@ from partnership.core import crud
 from partnership.core.forms import ReasonForm, TransitionDateForm
 from partnership.core.lifecycle import lock
 from partnership.programmes.models import Action
-from partnership.rules import visible
 
 AMENDABLE = (Convention.Status.SIGNED, Convention.Status.IN_FORCE)
 
@@ -95,12 +94,10 @@ class ConventionDetail(ConventionMixin, crud.StaffDetailView):
             commitments_by_party=list(by_party.values()),
             total_person_days=sum((c.person_days for c in commitments), Decimal(0)),
             total_budget=sum((c.budget for c in commitments), Decimal(0)),
-            actions=visible(
-                Action.objects.filter(convention=convention).select_related(
-                    "programme", "lead_organisation"
-                ),
-                user,
-            ).order_by("-programme__year", "title"),
+            actions=Action.objects.filter(convention=convention)
+            .select_related("programme", "lead_organisation")
+            .visible_to(user)
+            .order_by("-programme__year", "title"),
             can_add_amendment=convention.status in AMENDABLE
             and user.has_perm("conventions.add_amendment", convention),
             deletable=convention.status not in Convention.SIGNED_STATUSES,
@@ -234,7 +231,7 @@ def convention_create_start(request):
     agreement_pk = request.GET.get("accord", "")
     if not agreement_pk.isdigit():
         return redirect("conventions:convention_list")
-    agreement = get_object_or_404(visible(Agreement.objects.all(), request.user), pk=agreement_pk)
+    agreement = get_object_or_404(Agreement.objects.all().visible_to(request.user), pk=agreement_pk)
     crud.check_permission(request.user, "conventions.add_convention", agreement)
     return redirect("conventions:convention_create", agreement_pk=agreement.pk)
 

@@ -12,7 +12,6 @@ from experimentations.models import (
 from partnership.agreements.models import Agreement
 from partnership.directory.models import Organisation
 from partnership.directory.regions import Region
-from partnership.rules import visible
 
 
 def _partner_organisations(request):
@@ -23,7 +22,7 @@ def _agreements(request):
     # Only the agreements the person sees: their titles are not public.
     if request is None:
         return Agreement.objects.none()
-    return visible(Agreement.objects.all(), request.user).order_by("reference")
+    return Agreement.objects.all().visible_to(request.user).order_by("reference")
 
 
 class ExperimentationFilter(django_filters.FilterSet):

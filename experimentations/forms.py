@@ -5,6 +5,7 @@ from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Convention
+from experimentations import imports
 from experimentations.models import (
     EnrolledCompany,
     Evaluation,
@@ -17,6 +18,7 @@ from experimentations.models import (
     StageDecision,
     Territory,
 )
+from experimentations.services import Assessment, check_gate
 from partnership.core.forms import (
     BaseInlineFormSet,
     DateInput,
@@ -155,58 +157,6 @@ EvaluationFormSet = inline_formset(
     can_delete=False,
     max_rows=1,
 )
-
-
-class EnrolledCompanyForm(NoMarkupMixin, forms.ModelForm):
-    class Meta:
-        model = EnrolledCompany
-        fields = [
-            "name",
-            "sector",
-            "size_class",
-            "region",
-            "joined_phase",
-            "enrolled_on",
-            "left_on",
-            "status",
-        ]
-        widgets = {"enrolled_on": DateInput, "left_on": DateInput}
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        # The experimentation is not a field of the form, so Django does not check this
-        # unique constraint itself: without this, a duplicate would fail in the database.
-        duplicates = EnrolledCompany.objects.filter(
-            experimentation_id=self.instance.experimentation_id, name__iexact=name
-        ).exclude(pk=self.instance.pk)
-        if duplicates.exists():
-            raise forms.ValidationError(
-                _("This company is already enrolled in the experimentation."), code="duplicate"
-            )
-        return name
-
-
-class CompanyRowForm(EnrolledCompanyForm):
-    """A row of an imported file: the one-by-one form's rules, without a query per row.
-
-    The names already enrolled are read once for the whole file; the dates' order, a
-    database constraint, is also checked by the model's ``clean()``.
-    """
-
-    def __init__(self, *args, enrolled_names=frozenset(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.enrolled_names = enrolled_names
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if name.casefold() in self.enrolled_names:
-            raise forms.ValidationError(
-                _("This company is already enrolled in the experimentation."), code="duplicate"
-            )
-        return name
-
-    def validate_constraints(self):
-        pass
 
 
 class StopForm(NoMarkupMixin, ReasonForm):
@@ -414,8 +364,6 @@ class DecisionForm(NoMarkupMixin, forms.Form):
         ]
 
     def clean(self):
-        from experimentations.services import check_gate
-
         cleaned = super().clean()
         if self.experimentation is not None and cleaned.get("gate"):
             # A page loaded before someone else decided, or a forged gate: say so, first.
@@ -444,8 +392,6 @@ class DecisionForm(NoMarkupMixin, forms.Form):
         return cleaned
 
     def assessments(self):
-        from experimentations.services import Assessment
-
         result = {}
         for criterion in self.criteria:
             prefix = f"c{criterion.pk}"
@@ -473,8 +419,6 @@ class CompanyImportForm(forms.Form):
     )
 
     def clean_file(self):
-        from experimentations import imports
-
         upload = self.cleaned_data["file"]
         self.table = imports.read_table(upload)
         return upload

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from experimentations.forms import CompanyRowForm
+from experimentations.enrolment import CompanyRowForm
 from experimentations.models import EnrolledCompany, Experimentation, Sector
 from partnership.directory.regions import Region
 

@@ -13,6 +13,7 @@ from partnership.core.lifecycle import Lifecycle, Transition
 from partnership.directory.models import Organisation
 from partnership.directory.regions import Region
 from partnership.documents.models import Document
+from partnership.rules import ScopedQuerySet
 
 
 class Priority(models.TextChoices):
@@ -33,7 +34,7 @@ class Sector(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class ExperimentationQuerySet(models.QuerySet):
+class ExperimentationQuerySet(ScopedQuerySet):
     def awaiting_decision(self):
         """In trial, evaluation or extension, with the criteria of the gate closing the phase
         written, and so waiting for that decision (taking it moves the phase)."""
@@ -173,6 +174,8 @@ class ExperimentationPartner(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("experimentation partner")
         verbose_name_plural = _("experimentation partners")
@@ -204,6 +207,8 @@ class Territory(models.Model):
 
     version = VersionField()
     history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("territory")
@@ -257,6 +262,8 @@ class EnrolledCompany(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("enrolled company")
         verbose_name_plural = _("enrolled companies")
@@ -308,6 +315,8 @@ class Evaluation(models.Model):
 
     version = VersionField()
     history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("evaluation")
@@ -362,6 +371,8 @@ class StageCriterion(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("stage criterion")
         verbose_name_plural = _("stage criteria")
@@ -400,6 +411,8 @@ class StageDecision(models.Model):
 
     version = VersionField()
     history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("stage decision")
@@ -447,6 +460,8 @@ class CriterionAssessment(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("criterion assessment")
         verbose_name_plural = _("criterion assessments")
@@ -486,6 +501,8 @@ class Indicator(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
@@ -524,6 +541,8 @@ class Measurement(models.Model):
 
     version = VersionField()
     history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("measurement")

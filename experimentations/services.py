@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from experimentations import imports
 from experimentations.models import (
     GATE_CLOSING,
     GATE_TRANSITION,
@@ -304,8 +305,6 @@ def companies_import(*, experimentation: Experimentation, user, rows: list) -> i
     the experimentation locked, so that two imports at once cannot enrol the same company
     twice. Any wrong row refuses the whole import (``ImportRefused`` with every row checked).
     """
-    from experimentations import imports
-
     experimentation = lock(experimentation)
     checked = imports.validate_rows(
         experimentation, [(line, values, False) for line, values in rows]

@@ -15,11 +15,11 @@ from django.views.generic import FormView, TemplateView
 
 from experimentations import evaluation as evaluation_summary
 from experimentations import francemap, imports, services
+from experimentations.enrolment import EnrolledCompanyForm
 from experimentations.filters import ExperimentationFilter
 from experimentations.forms import (
     CompanyImportForm,
     DecisionForm,
-    EnrolledCompanyForm,
     EvaluationFormSet,
     ExperimentationForm,
     IndicatorFormSet,
@@ -44,7 +44,7 @@ from partnership.agreements.models import Agreement
 from partnership.core import crud
 from partnership.core.lifecycle import TransitionError
 from partnership.documents.models import Document
-from partnership.rules import prefetch_party_ids, visible
+from partnership.rules import prefetch_party_ids
 
 # The phases in their order, "stopped" last: sorting the list "by phase" follows the workflow.
 PHASE_RANK = Case(
@@ -112,7 +112,8 @@ class ExperimentationList(ExperimentationMixin, crud.StaffListView):
         user = self.request.user
         # The map counts the companies of every experimentation the person sees.
         counts = dict(
-            visible(EnrolledCompany.objects.all(), user)
+            EnrolledCompany.objects.all()
+            .visible_to(user)
             .values_list("region")
             .annotate(count=Count("pk"))
             .order_by()
@@ -126,7 +127,7 @@ class ExperimentationList(ExperimentationMixin, crud.StaffListView):
             context["agreements_for_new"] = [
                 agreement
                 for agreement in prefetch_party_ids(
-                    visible(Agreement.objects.all(), user).order_by("reference")
+                    Agreement.objects.all().visible_to(user).order_by("reference")
                 )
                 if user.has_perm("experimentations.add_experimentation", agreement)
             ]
@@ -276,11 +277,10 @@ class ExperimentationFormMixin(ExperimentationMixin):
             return {}
         agreement = self.agreement()
         # The report is one of the documents of the agreement or of its conventions.
-        documents = visible(
-            Document.objects.filter(
-                Q(agreement=agreement) | Q(convention__agreement=agreement)
-            ).order_by("title"),
-            self.request.user,
+        documents = (
+            Document.objects.filter(Q(agreement=agreement) | Q(convention__agreement=agreement))
+            .order_by("title")
+            .visible_to(self.request.user)
         )
         return {"form_kwargs": {"documents": documents}}
 
@@ -332,11 +332,12 @@ class ExperimentationTransition(ExperimentationMixin, crud.TransitionView):
 def _evidence_documents(experimentation, user):
     """Documents of the experimentation's agreement and of its conventions."""
     agreement_id = experimentation.agreement_id
-    return visible(
+    return (
         Document.objects.filter(
             Q(agreement_id=agreement_id) | Q(convention__agreement_id=agreement_id)
-        ).order_by("title"),
-        user,
+        )
+        .order_by("title")
+        .visible_to(user)
     )
 
 

@@ -6,20 +6,35 @@ Roles: a reader sees; a contributor also edits the actions, deliverables and fol
 tasks of their organisation; a coordinator also edits the agreement, its programmes,
 conventions, meetings and experimentations; an administrator does everything.
 
-Views fetch records through ``visible(queryset, user)`` (a record out of scope is a 404)
-and check the named permissions below with ``user.has_perm(name, obj)`` (403 when seen
-but not allowed). Templates use ``{% has_perm %}`` from ``rules``; the admin uses the same
-permissions through ``rules.contrib.admin``.
+Views fetch records through ``Model.objects.visible_to(user)`` (``ScopedQuerySet``, which
+asks ``visible()`` here): a record out of scope is a 404. They check the named permissions
+registered below with ``user.has_perm(name, obj)`` (403 when seen but not allowed); templates
+ask the same permissions through the ``can`` tag (``partnership_tags``), services through
+``user.has_perm`` or the predicates, and the back office through ``BACK_OFFICE``.
+
+This module sits just above ``partnership.core`` and imports no subject: it knows the records
+by their app labels and reaches the agreement and its parties through the models' own
+relations, so that every subject's models can use ``ScopedQuerySet``.
 """
 
 import rules
+from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
-from partnership.agreements.models import AgreementParty
-from partnership.directory.models import StaffProfile
-from partnership.documents.models import Document
+from partnership.core.admin import BACK_OFFICE
 
-Role = StaffProfile.Role
+
+class Role(models.TextChoices):
+    """A staff member's role (``StaffProfile.role``)."""
+
+    READER = "reader", _("reader")
+    CONTRIBUTOR = "contributor", _("contributor")
+    COORDINATOR = "coordinator", _("coordinator")
+    ADMINISTRATOR = "administrator", _("administrator")
+
+
 ROLE_RANK = {Role.READER: 0, Role.CONTRIBUTOR: 1, Role.COORDINATOR: 2, Role.ADMINISTRATOR: 3}
 
 # The path from each model to the agreement it hangs from ("" for the agreement itself).
@@ -27,6 +42,7 @@ AGREEMENT_PATHS = {
     "partnership.agreement": "",
     "partnership.agreementparty": "agreement",
     "partnership.programme": "agreement",
+    "partnership.programmeapproval": "programme__agreement",
     "partnership.action": "programme__agreement",
     "partnership.actioncontact": "action__programme__agreement",
     "partnership.actionresource": "action__programme__agreement",
@@ -52,6 +68,14 @@ AGREEMENT_PATHS = {
     "experimentations.indicator": "experimentation__agreement",
     "experimentations.measurement": "indicator__experimentation__agreement",
 }
+# The shared directories every staff member sees.
+DIRECTORY_LABELS = {
+    "partnership.organisation",
+    "partnership.staffprofile",
+    "partnership.contact",
+    "partnership.theme",
+    "partnership.region",
+}
 DOCUMENT_PATHS = {
     "agreement": "agreement",
     "convention": "convention__agreement",
@@ -69,9 +93,8 @@ def profile_of(user):
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_staff_profile"):
-        user._staff_profile = (
-            StaffProfile.objects.select_related("organisation").filter(user=user).first()
-        )
+        profiles = get_user_model()._meta.get_field("profile").related_model.objects
+        user._staff_profile = profiles.select_related("organisation").filter(user=user).first()
     return user._staff_profile
 
 
@@ -103,11 +126,18 @@ def organisation_ids(user) -> set[int]:
 # Scopes -------------------------------------------------------------------------------
 
 
-def _party_condition(path: str, ids) -> Exists:
+def _agreement_model(model, path: str):
+    """The model at the end of the path (the agreement), followed through the relations."""
+    for step in path.split("__") if path else []:
+        model = model._meta.get_field(step).related_model
+    return model
+
+
+def _party_condition(model, path: str, ids) -> Exists:
+    """The agreement at ``path`` from ``model`` has one of the organisations as a party."""
+    parties = _agreement_model(model, path)._meta.get_field("parties").related_model
     return Exists(
-        AgreementParty.objects.filter(
-            agreement=OuterRef(path or "pk"), organisation_id__in=list(ids)
-        )
+        parties.objects.filter(agreement=OuterRef(path or "pk"), organisation_id__in=list(ids))
     )
 
 
@@ -122,12 +152,22 @@ def visible(queryset, user):
     if label == "partnership.document":
         condition = Q()
         for field, path in DOCUMENT_PATHS.items():
-            condition |= Q(**{f"{field}__isnull": False}) & _party_condition(path, ids)
+            condition |= Q(**{f"{field}__isnull": False}) & _party_condition(
+                queryset.model, path, ids
+            )
         return queryset.filter(condition)
-    if label not in AGREEMENT_PATHS:
-        # Organisations, contacts, themes: the shared directories every staff member sees.
+    if label in DIRECTORY_LABELS:
         return queryset
-    return queryset.filter(_party_condition(AGREEMENT_PATHS[label], ids))
+    if label not in AGREEMENT_PATHS:
+        raise ValueError(f"No visibility rule for {label}: add it to partnership.rules.")
+    return queryset.filter(_party_condition(queryset.model, AGREEMENT_PATHS[label], ids))
+
+
+class ScopedQuerySet(models.QuerySet):
+    """The queryset of every record a person may or may not see: ``visible_to(user)``."""
+
+    def visible_to(self, user):
+        return visible(self, user)
 
 
 def agreement_of(obj):
@@ -148,7 +188,10 @@ def prefetch_party_ids(agreements):
     """Load the parties of many agreements in one query, for permission checks in a loop."""
     agreements = list(agreements)
     party_ids = {agreement.pk: set() for agreement in agreements}
-    for agreement_id, organisation_id in AgreementParty.objects.filter(
+    if not agreements:
+        return agreements
+    parties = type(agreements[0])._meta.get_field("parties").related_model
+    for agreement_id, organisation_id in parties.objects.filter(
         agreement__in=agreements
     ).values_list("agreement_id", "organisation_id"):
         party_ids[agreement_id].add(organisation_id)
@@ -296,7 +339,8 @@ PERMISSIONS["partnership.approve_programme"] = is_administrator | (is_coordinato
 def may_change_attached_record(user, obj):
     """Documents follow their record: who may change the record adds, replaces and deletes
     its documents (object: the document, or for "add" the record it goes to)."""
-    record = obj.attached_to if isinstance(obj, Document) else obj
+    is_document = obj is not None and obj._meta.label_lower == "partnership.document"
+    record = obj.attached_to if is_document else obj
     if record is None:
         return has_role(user, Role.ADMINISTRATOR)
     meta = record._meta
@@ -315,6 +359,9 @@ PERMISSIONS["partnership.restore_action"] = can_coordinate
 PERMISSIONS["partnership.restore_meeting"] = can_coordinate
 PERMISSIONS["conventions.restore_convention"] = can_coordinate
 PERMISSIONS["partnership.restore_deleted"] = is_administrator
+
+# Entering the back office (partnership.core.admin asks it of every model admin).
+PERMISSIONS[BACK_OFFICE] = is_administrator
 
 for name, predicate in PERMISSIONS.items():
     rules.add_perm(name, predicate)

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from partnership.core.lifecycle import TransitionError
 from partnership.models import Action, ActionContact, ActionResource
-from partnership.programmes import services
+from partnership.programmes.services import action_transition
 from tests.factories import (
     ActionFactory,
     ActionResourceFactory,
@@ -26,8 +26,8 @@ def user():
 
 def test_action_goes_from_planned_to_completed_at_100_percent(user):
     action = ActionFactory(progress=40)
-    services.action_transition(action=action, user=user, name="start")
-    completed = services.action_transition(action=action, user=user, name="complete")
+    action_transition(action=action, user=user, name="start")
+    completed = action_transition(action=action, user=user, name="complete")
     assert completed.status == Action.Status.COMPLETED
     assert completed.progress == 100
 
@@ -45,17 +45,17 @@ def test_action_goes_from_planned_to_completed_at_100_percent(user):
 def test_forbidden_action_transitions_are_refused(user, status, name):
     action = ActionFactory(status=status, progress=100 if status == "completed" else 0)
     with pytest.raises(TransitionError, match="not possible|pas possible"):
-        services.action_transition(action=action, user=user, name=name)
+        action_transition(action=action, user=user, name=name)
     action.refresh_from_db()
     assert action.status == status
 
 
 def test_postponed_action_can_be_planned_again_or_restarted(user):
     action = ActionFactory()
-    services.action_transition(action=action, user=user, name="postpone")
-    services.action_transition(action=action, user=user, name="replan")
-    services.action_transition(action=action, user=user, name="postpone")
-    restarted = services.action_transition(action=action, user=user, name="start")
+    action_transition(action=action, user=user, name="postpone")
+    action_transition(action=action, user=user, name="replan")
+    action_transition(action=action, user=user, name="postpone")
+    restarted = action_transition(action=action, user=user, name="start")
     assert restarted.status == Action.Status.IN_PROGRESS
 
 

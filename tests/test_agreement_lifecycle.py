@@ -4,9 +4,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from partnership.agreements.services import (
+    agreement_expire,
+    agreement_negotiate,
+    agreement_sign,
+    agreement_terminate,
+)
 from partnership.core.lifecycle import TransitionError
 from partnership.models import Agreement
-from partnership.programmes import services
 from tests.factories import AgreementFactory, AgreementPartyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,12 +25,12 @@ def user():
 @pytest.fixture
 def agreement_in_negotiation(user):
     agreement = AgreementFactory()
-    return services.agreement_negotiate(agreement=agreement, user=user)
+    return agreement_negotiate(agreement=agreement, user=user)
 
 
 def test_agreement_goes_from_draft_to_signed_with_two_parties(user, agreement_in_negotiation):
     AgreementPartyFactory.create_batch(2, agreement=agreement_in_negotiation)
-    signed = services.agreement_sign(
+    signed = agreement_sign(
         agreement=agreement_in_negotiation, user=user, signed_on=datetime.date(2024, 1, 10)
     )
     signed.refresh_from_db()
@@ -39,7 +44,7 @@ def test_agreement_goes_from_draft_to_signed_with_two_parties(user, agreement_in
 def test_agreement_with_one_party_cannot_be_signed(user, agreement_in_negotiation):
     AgreementPartyFactory(agreement=agreement_in_negotiation)
     with pytest.raises(TransitionError, match="deux parties|two parties"):
-        services.agreement_sign(
+        agreement_sign(
             agreement=agreement_in_negotiation, user=user, signed_on=datetime.date(2024, 1, 10)
         )
     agreement_in_negotiation.refresh_from_db()
@@ -49,34 +54,34 @@ def test_agreement_with_one_party_cannot_be_signed(user, agreement_in_negotiatio
 def test_agreement_without_signature_date_cannot_be_signed(user, agreement_in_negotiation):
     AgreementPartyFactory.create_batch(2, agreement=agreement_in_negotiation)
     with pytest.raises(TransitionError, match="date"):
-        services.agreement_sign(agreement=agreement_in_negotiation, user=user)
+        agreement_sign(agreement=agreement_in_negotiation, user=user)
 
 
 def test_draft_agreement_cannot_be_signed_without_negotiation(user):
     agreement = AgreementFactory(signed_on=datetime.date(2024, 1, 10))
     AgreementPartyFactory.create_batch(2, agreement=agreement)
     with pytest.raises(TransitionError) as refused:
-        services.agreement_sign(agreement=agreement, user=user)
+        agreement_sign(agreement=agreement, user=user)
     assert refused.value.code == "invalid_transition"
 
 
 def test_signed_agreement_cannot_be_signed_twice(user, agreement_in_negotiation):
     AgreementPartyFactory.create_batch(2, agreement=agreement_in_negotiation)
     day = datetime.date(2024, 1, 10)
-    services.agreement_sign(agreement=agreement_in_negotiation, user=user, signed_on=day)
+    agreement_sign(agreement=agreement_in_negotiation, user=user, signed_on=day)
     with pytest.raises(TransitionError):
-        services.agreement_sign(agreement=agreement_in_negotiation, user=user, signed_on=day)
+        agreement_sign(agreement=agreement_in_negotiation, user=user, signed_on=day)
     assert agreement_in_negotiation.history.filter(status=Agreement.Status.SIGNED).count() == 1
 
 
 def test_terminating_needs_a_reason_and_records_it(user, agreement_in_negotiation):
     AgreementPartyFactory.create_batch(2, agreement=agreement_in_negotiation)
-    services.agreement_sign(
+    agreement_sign(
         agreement=agreement_in_negotiation, user=user, signed_on=datetime.date(2024, 1, 10)
     )
     with pytest.raises(TransitionError, match="raison|reason"):
-        services.agreement_terminate(agreement=agreement_in_negotiation, user=user, reason=" ")
-    terminated = services.agreement_terminate(
+        agreement_terminate(agreement=agreement_in_negotiation, user=user, reason=" ")
+    terminated = agreement_terminate(
         agreement=agreement_in_negotiation, user=user, reason="Fusion des établissements"
     )
     assert terminated.status == Agreement.Status.TERMINATED
@@ -85,15 +90,15 @@ def test_terminating_needs_a_reason_and_records_it(user, agreement_in_negotiatio
 
 def test_agreement_expires_only_after_its_end(user, agreement_in_negotiation):
     AgreementPartyFactory.create_batch(2, agreement=agreement_in_negotiation)
-    services.agreement_sign(
+    agreement_sign(
         agreement=agreement_in_negotiation, user=user, signed_on=datetime.date(2024, 1, 10)
     )
     with pytest.raises(TransitionError):
-        services.agreement_expire(agreement=agreement_in_negotiation, user=user)
+        agreement_expire(agreement=agreement_in_negotiation, user=user)
     Agreement.objects.filter(pk=agreement_in_negotiation.pk).update(
         starts_on=datetime.date(2019, 1, 1), ends_on=datetime.date(2023, 12, 31)
     )
-    expired = services.agreement_expire(agreement=agreement_in_negotiation, user=user)
+    expired = agreement_expire(agreement=agreement_in_negotiation, user=user)
     assert expired.status == Agreement.Status.EXPIRED
 
 
@@ -155,9 +160,7 @@ def test_two_people_signing_at_once_give_one_transition():
     def sign(user):
         try:
             barrier.wait()
-            services.agreement_sign(
-                agreement=agreement, user=user, signed_on=datetime.date(2024, 1, 10)
-            )
+            agreement_sign(agreement=agreement, user=user, signed_on=datetime.date(2024, 1, 10))
             outcomes.append("signed")
         except TransitionError:
             outcomes.append("refused")

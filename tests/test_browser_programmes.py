@@ -132,11 +132,11 @@ def test_report_and_calendar_render(page, live_server, programme, anact_reader, 
 def test_a_party_approves_the_proposed_programme_through_its_confirmation_page(
     page, live_server, programme, anact_coordinator, inrs_coordinator, password
 ):
-    from partnership.programmes import services
+    from partnership.programmes.services import programme_approve, programme_propose
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    services.programme_propose(programme=programme, user=anact_coordinator)
-    services.programme_approve(programme=programme, user=anact_coordinator)
+    programme_propose(programme=programme, user=anact_coordinator)
+    programme_approve(programme=programme, user=anact_coordinator)
     log_in(page, live_server, "inrs.coordinateur", password)
     page.goto(f"{live_server.url}/programmes/{programme.pk}/")
     approvals = page.locator(".programme-approvals")

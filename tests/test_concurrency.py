@@ -225,12 +225,12 @@ def test_second_save_of_an_action_is_refused_then_merged(
 
 
 def test_an_edit_opened_before_a_transition_is_refused(action, anact_coordinator):
-    from partnership.programmes import services
+    from partnership.programmes.services import action_transition
 
     url = reverse("action_update", args=[action.pk])
     client = _client(anact_coordinator)
     data = form_data(client.get(url))
-    services.action_transition(action=action, user=anact_coordinator, name="start")
+    action_transition(action=action, user=anact_coordinator, name="start")
     data["title"] = "Guide TMS commun (v2)"
     refused = client.post(url, data)
     assert refused.status_code == 200

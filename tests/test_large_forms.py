@@ -15,9 +15,9 @@ from django.core.exceptions import TooManyFieldsSent
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
+from partnership.core import errors
 from partnership.core.concurrency import is_versioned
 from partnership.core.forms import BaseInlineFormSet
-from partnership.core import errors
 from partnership.meetings.forms import FollowUpTaskFormSet
 from partnership.models import FollowUpTask, Meeting
 from tests.factories import FollowUpTaskFactory, MeetingFactory

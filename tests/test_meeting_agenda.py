@@ -11,8 +11,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from partnership.core.lifecycle import TransitionError
+from partnership.meetings.services import (
+    meeting_agenda_programme,
+    meeting_cancel,
+    meeting_prepare_agenda,
+    meeting_previous,
+)
 from partnership.models import Action, AgendaItem, Meeting, Programme
-from partnership.programmes import services
 from tests.factories import (
     ActionFactory,
     AgendaItemFactory,
@@ -127,7 +132,7 @@ def test_prepared_agenda_holds_the_ongoing_actions_by_lead_organisation_then_ope
     FollowUpTaskFactory(meeting=older, title="Tâche d’une réunion plus ancienne")
     welcome = AgendaItemFactory(meeting=meeting, title="Accueil", position=1)
 
-    created = services.meeting_prepare_agenda(meeting=meeting, user=anact_coordinator)
+    created = meeting_prepare_agenda(meeting=meeting, user=anact_coordinator)
 
     assert len(created) == 8  # three headings, three actions, two follow-ups
     assert _agenda(meeting) == [
@@ -152,14 +157,14 @@ def test_preparing_twice_adds_nothing_twice_and_new_actions_join_their_group(
     guide = _action(programme, anact, "Guide QVT")
     study = _action(programme, inrs, "Étude TMS")
     FollowUpTaskFactory(meeting=previous, title="Envoyer la maquette")
-    services.meeting_prepare_agenda(meeting=meeting, user=anact_coordinator)
+    meeting_prepare_agenda(meeting=meeting, user=anact_coordinator)
     first = _agenda(meeting)
 
-    assert services.meeting_prepare_agenda(meeting=meeting, user=anact_coordinator) == []
+    assert meeting_prepare_agenda(meeting=meeting, user=anact_coordinator) == []
     assert _agenda(meeting) == first
 
     started = _action(programme, anact, "Webinaire", status=Action.Status.IN_PROGRESS)
-    created = services.meeting_prepare_agenda(meeting=meeting, user=anact_coordinator)
+    created = meeting_prepare_agenda(meeting=meeting, user=anact_coordinator)
     assert [item.action for item in created] == [started]
     actions = [a for _p, _t, a, _f in _agenda(meeting)]
     assert actions.index(started.pk) == actions.index(guide.pk) + 1  # with Anact's actions
@@ -174,13 +179,13 @@ def test_agenda_takes_the_latest_adopted_programme_until_this_year_is_adopted(
     running = _programme(agreement, year - 1)
     ProgrammeFactory(agreement=agreement, year=year, status="proposed")
     carried = _action(running, anact, "Chantier en cours")
-    assert services.meeting_agenda_programme(meeting) == running
-    services.meeting_prepare_agenda(meeting=meeting, user=anact_coordinator)
+    assert meeting_agenda_programme(meeting) == running
+    meeting_prepare_agenda(meeting=meeting, user=anact_coordinator)
     assert meeting.agenda_items.filter(action=carried).exists()
 
 
 def test_without_a_programme_or_previous_meeting_nothing_is_added(meeting, anact_coordinator):
-    assert services.meeting_prepare_agenda(meeting=meeting, user=anact_coordinator) == []
+    assert meeting_prepare_agenda(meeting=meeting, user=anact_coordinator) == []
     assert not meeting.agenda_items.exists()
 
 
@@ -203,8 +208,8 @@ def test_working_group_meeting_brings_back_its_own_group_follow_ups(
     earlier, later = group_meeting(-10), group_meeting(0)
     FollowUpTaskFactory(meeting=previous, title="Tâche du comité")
     mine = FollowUpTaskFactory(meeting=earlier, title="Tâche du groupe")
-    assert services.meeting_previous(later) == earlier
-    services.meeting_prepare_agenda(meeting=later, user=anact_coordinator)
+    assert meeting_previous(later) == earlier
+    meeting_prepare_agenda(meeting=later, user=anact_coordinator)
     assert list(later.agenda_items.exclude(follow_up=None).values_list("follow_up", flat=True)) == [
         mine.pk
     ]
@@ -218,7 +223,7 @@ def test_agenda_is_prepared_only_for_a_planned_meeting(
     Meeting.objects.filter(pk=meeting.pk).update(status=status, minutes="CR")
     meeting.refresh_from_db()
     with pytest.raises(TransitionError):
-        services.meeting_prepare_agenda(meeting=meeting, user=anact_coordinator)
+        meeting_prepare_agenda(meeting=meeting, user=anact_coordinator)
     assert not meeting.agenda_items.exists()
 
 
@@ -351,7 +356,7 @@ def test_invalid_agenda_item_is_refused_next_to_the_field_and_kept(
 
 def test_agenda_of_a_read_only_meeting_cannot_be_changed(client, meeting, anact_coordinator):
     item = AgendaItemFactory(meeting=meeting)
-    services.meeting_cancel(meeting=meeting, user=anact_coordinator)
+    meeting_cancel(meeting=meeting, user=anact_coordinator)
     client.force_login(anact_coordinator)
     for url in (
         reverse("agendaitem_up", args=[item.pk]),

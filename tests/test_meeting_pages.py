@@ -8,6 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partnership.meetings import urls as meeting_urls
+from partnership.meetings.services import (
+    action_review_record,
+    meeting_approve_minutes,
+    meeting_cancel,
+)
 from partnership.models import (
     Action,
     ActionReview,
@@ -18,7 +23,7 @@ from partnership.models import (
     Participant,
     ProgrammeApproval,
 )
-from partnership.programmes import services
+from partnership.programmes.services import programme_adopt, programme_parties
 from tests.factories import (
     ActionFactory,
     ActionReviewFactory,
@@ -72,7 +77,7 @@ def _approved(meeting, user):
     meeting.minutes = "Compte rendu."
     meeting.status = Meeting.Status.HELD
     meeting.save()
-    return services.meeting_approve_minutes(meeting=meeting, user=user)
+    return meeting_approve_minutes(meeting=meeting, user=user)
 
 
 # The access matrix, built from the URL configuration of the meeting pages -------------
@@ -617,7 +622,7 @@ def test_read_only_meeting_page_hides_the_edit_buttons_but_offers_reopening(
 def test_cancelled_meeting_cannot_be_edited_but_can_be_deleted(
     client, meeting, anact_coordinator, agreement
 ):
-    services.meeting_cancel(meeting=meeting, user=anact_coordinator)
+    meeting_cancel(meeting=meeting, user=anact_coordinator)
     client.force_login(anact_coordinator)
     assert client.get(reverse("meeting_update", args=[meeting.pk])).status_code == 403
     response = client.post(reverse("meeting_delete", args=[meeting.pk]))
@@ -678,11 +683,11 @@ def test_meeting_where_a_programme_was_adopted_is_not_deleted(
     programme.status = "proposed"
     programme.save()
     # Adoption needs every party's approval: the last one adopts the programme at the meeting.
-    for party in services.programme_parties(programme):
+    for party in programme_parties(programme):
         ProgrammeApproval.objects.create(
             programme=programme, organisation=party, approved_by=anact_coordinator
         )
-    services.programme_adopt(programme=programme, meeting=meeting, user=anact_coordinator)
+    programme_adopt(programme=programme, meeting=meeting, user=anact_coordinator)
     client.force_login(anact_coordinator)
     response = client.post(reverse("meeting_delete", args=[meeting.pk]), follow=True)
     assert Meeting.objects.filter(pk=meeting.pk).exists()
@@ -908,7 +913,7 @@ def test_invalid_review_is_refused_next_to_the_field(
 
 def test_review_service_changes_the_status_only_if_different(meeting, action, anact_coordinator):
     Action.objects.filter(pk=action.pk).update(status="in_progress", progress=20)
-    services.action_review_record(
+    action_review_record(
         meeting=meeting,
         action=action,
         user=anact_coordinator,
@@ -919,7 +924,7 @@ def test_review_service_changes_the_status_only_if_different(meeting, action, an
     action.refresh_from_db()
     assert action.progress == 30
     assert "→" not in action.history.first().history_change_reason
-    services.action_review_record(
+    action_review_record(
         meeting=meeting,
         action=action,
         user=anact_coordinator,
@@ -940,12 +945,12 @@ def test_review_service_refuses_a_read_only_meeting_and_another_agreement(
 
     foreign = ActionFactory(programme=ProgrammeFactory(agreement=SignedAgreementFactory()))
     with pytest.raises(TransitionError):
-        services.action_review_record(
+        action_review_record(
             meeting=meeting, action=foreign, user=anact_coordinator, status="planned", progress=0
         )
     _approved(meeting, anact_coordinator)
     with pytest.raises(TransitionError):
-        services.action_review_record(
+        action_review_record(
             meeting=meeting, action=action, user=anact_coordinator, status="planned", progress=0
         )
     assert not ActionReview.objects.exists()

@@ -6,8 +6,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from partnership.core.lifecycle import TransitionError
+from partnership.meetings.services import (
+    meeting_approve_minutes,
+    meeting_cancel,
+    meeting_hold,
+    meeting_reopen,
+)
 from partnership.models import Action, ActionReview, AgendaItem, FollowUpTask, Meeting, Participant
-from partnership.programmes import services
 from tests.factories import (
     ActionFactory,
     ActionReviewFactory,
@@ -31,8 +36,8 @@ def user():
 
 def test_past_meeting_is_held_then_its_minutes_approved(user):
     meeting = MeetingFactory(minutes="Compte rendu de la réunion.")
-    services.meeting_hold(meeting=meeting, user=user)
-    approved = services.meeting_approve_minutes(meeting=meeting, user=user)
+    meeting_hold(meeting=meeting, user=user)
+    approved = meeting_approve_minutes(meeting=meeting, user=user)
     assert approved.status == Meeting.Status.MINUTES_APPROVED
     assert approved.minutes_approved_by == user
     assert approved.is_read_only
@@ -41,27 +46,27 @@ def test_past_meeting_is_held_then_its_minutes_approved(user):
 def test_future_meeting_cannot_be_recorded_as_held(user):
     meeting = MeetingFactory(starts_at=timezone.now() + datetime.timedelta(days=3))
     with pytest.raises(TransitionError):
-        services.meeting_hold(meeting=meeting, user=user)
+        meeting_hold(meeting=meeting, user=user)
 
 
 def test_minutes_are_approved_only_for_a_held_meeting(user):
     meeting = MeetingFactory(minutes="Compte rendu.")
     with pytest.raises(TransitionError, match="not possible|pas possible"):
-        services.meeting_approve_minutes(meeting=meeting, user=user)
+        meeting_approve_minutes(meeting=meeting, user=user)
 
 
 def test_empty_minutes_cannot_be_approved(user):
     meeting = MeetingFactory(status=Meeting.Status.HELD)
     with pytest.raises(TransitionError):
-        services.meeting_approve_minutes(meeting=meeting, user=user)
+        meeting_approve_minutes(meeting=meeting, user=user)
 
 
 def test_reopening_approved_minutes_needs_a_reason_and_is_recorded(user):
     meeting = MeetingFactory(status=Meeting.Status.HELD, minutes="Compte rendu.")
-    services.meeting_approve_minutes(meeting=meeting, user=user)
+    meeting_approve_minutes(meeting=meeting, user=user)
     with pytest.raises(TransitionError):
-        services.meeting_reopen(meeting=meeting, user=user, reason="")
-    reopened = services.meeting_reopen(meeting=meeting, user=user, reason="Coquille page 2")
+        meeting_reopen(meeting=meeting, user=user, reason="")
+    reopened = meeting_reopen(meeting=meeting, user=user, reason="Coquille page 2")
     assert reopened.status == Meeting.Status.HELD
     assert reopened.minutes_approved_by is None
     assert "Coquille page 2" in reopened.history.first().history_change_reason
@@ -72,9 +77,9 @@ def test_reopening_approved_minutes_needs_a_reason_and_is_recorded(user):
 
 def test_cancelled_meeting_cannot_be_held(user):
     meeting = MeetingFactory()
-    services.meeting_cancel(meeting=meeting, user=user)
+    meeting_cancel(meeting=meeting, user=user)
     with pytest.raises(TransitionError):
-        services.meeting_hold(meeting=meeting, user=user)
+        meeting_hold(meeting=meeting, user=user)
 
 
 def test_meeting_ends_after_it_starts():

@@ -7,7 +7,14 @@ from django.utils import timezone
 
 from partnership.core.lifecycle import TransitionError
 from partnership.models import Action, Meeting, Programme, ProgrammeApproval
-from partnership.programmes import services
+from partnership.programmes.services import (
+    programme_adopt,
+    programme_approval_organisations,
+    programme_approve,
+    programme_parties,
+    programme_propose,
+    programme_withdraw,
+)
 from tests.conftest import _staff
 from tests.factories import ActionFactory, MeetingFactory, ProgrammeFactory, SignedAgreementFactory
 
@@ -18,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def programme(agreement, anact, anact_coordinator):
     programme = ProgrammeFactory(agreement=agreement, year=2026, title="Programme commun 2026")
     ActionFactory(programme=programme, lead_organisation=anact, status=Action.Status.PLANNED)
-    return services.programme_propose(programme=programme, user=anact_coordinator)
+    return programme_propose(programme=programme, user=anact_coordinator)
 
 
 @pytest.fixture
@@ -31,9 +38,7 @@ def committee(agreement):
 def test_a_programme_approved_by_only_one_party_is_not_adopted(
     programme, committee, anact, anact_coordinator
 ):
-    approval = services.programme_approve(
-        programme=programme, user=anact_coordinator, meeting=committee
-    )
+    approval = programme_approve(programme=programme, user=anact_coordinator, meeting=committee)
     assert approval.organisation == anact
     assert approval.approved_by == anact_coordinator
     programme.refresh_from_db()
@@ -45,10 +50,8 @@ def test_a_programme_approved_by_only_one_party_is_not_adopted(
 def test_the_second_party_approval_adopts_the_programme_at_the_meeting(
     programme, committee, anact, inrs, anact_coordinator, inrs_coordinator
 ):
-    services.programme_approve(programme=programme, user=anact_coordinator)
-    approval = services.programme_approve(
-        programme=programme, user=inrs_coordinator, meeting=committee
-    )
+    programme_approve(programme=programme, user=anact_coordinator)
+    approval = programme_approve(programme=programme, user=inrs_coordinator, meeting=committee)
     programme.refresh_from_db()
     assert approval.programme.status == programme.status == Programme.Status.ADOPTED
     assert programme.adopted_at == committee
@@ -64,7 +67,7 @@ def test_a_coordinator_cannot_approve_on_behalf_of_another_organisation(
     programme, committee, inrs, anact_coordinator
 ):
     with pytest.raises(TransitionError, match="INRS|Institut"):
-        services.programme_approve(
+        programme_approve(
             programme=programme, user=anact_coordinator, meeting=committee, organisation=inrs
         )
     assert not ProgrammeApproval.objects.exists()
@@ -73,9 +76,9 @@ def test_a_coordinator_cannot_approve_on_behalf_of_another_organisation(
 def test_an_aract_coordinator_does_not_approve_for_the_anact_network(programme, aract, anact):
     aract_coordinator = _staff("aract.coordinateur", aract, "coordinator")
     with pytest.raises(TransitionError, match="Aract|party|partie"):
-        services.programme_approve(programme=programme, user=aract_coordinator)
+        programme_approve(programme=programme, user=aract_coordinator)
     with pytest.raises(TransitionError):
-        services.programme_approve(programme=programme, user=aract_coordinator, organisation=anact)
+        programme_approve(programme=programme, user=aract_coordinator, organisation=anact)
     assert not ProgrammeApproval.objects.exists()
     assert not aract_coordinator.has_perm("partnership.approve_programme", programme)
 
@@ -84,30 +87,30 @@ def test_an_aract_coordinator_does_not_approve_for_the_anact_network(programme, 
 def test_only_a_coordinator_of_a_party_approves(request, programme, persona):
     user = request.getfixturevalue(persona)
     with pytest.raises(TransitionError):
-        services.programme_approve(programme=programme, user=user)
+        programme_approve(programme=programme, user=user)
     assert not ProgrammeApproval.objects.exists()
     assert not user.has_perm("partnership.approve_programme", programme)
 
 
 def test_a_party_approves_only_once(programme, anact_coordinator):
-    services.programme_approve(programme=programme, user=anact_coordinator)
+    programme_approve(programme=programme, user=anact_coordinator)
     second = _staff("anact.coordinateur2", anact_coordinator.profile.organisation, "coordinator")
     with pytest.raises(TransitionError, match="already|déjà"):
-        services.programme_approve(programme=programme, user=second)
+        programme_approve(programme=programme, user=second)
     assert ProgrammeApproval.objects.count() == 1
 
 
 def test_the_last_approval_names_a_held_meeting_of_the_agreement(
     programme, agreement, anact_coordinator, inrs_coordinator
 ):
-    services.programme_approve(programme=programme, user=anact_coordinator)
+    programme_approve(programme=programme, user=anact_coordinator)
     planned = MeetingFactory(
         agreement=agreement, starts_at=timezone.now() + datetime.timedelta(days=3)
     )
     elsewhere = MeetingFactory(agreement=SignedAgreementFactory(), status=Meeting.Status.HELD)
     for meeting in (None, planned, elsewhere):
         with pytest.raises(TransitionError):
-            services.programme_approve(programme=programme, user=inrs_coordinator, meeting=meeting)
+            programme_approve(programme=programme, user=inrs_coordinator, meeting=meeting)
     # Nothing was half done: INRS has still to approve, the programme is still proposed.
     programme.refresh_from_db()
     assert programme.status == Programme.Status.PROPOSED
@@ -117,14 +120,14 @@ def test_the_last_approval_names_a_held_meeting_of_the_agreement(
 def test_a_programme_in_preparation_is_not_approved(agreement, anact_coordinator):
     programme = ProgrammeFactory(agreement=agreement, year=2027)
     with pytest.raises(TransitionError):
-        services.programme_approve(programme=programme, user=anact_coordinator)
+        programme_approve(programme=programme, user=anact_coordinator)
     assert not ProgrammeApproval.objects.exists()
 
 
 def test_adoption_without_every_approval_is_refused(programme, committee, anact_coordinator):
-    services.programme_approve(programme=programme, user=anact_coordinator)
+    programme_approve(programme=programme, user=anact_coordinator)
     with pytest.raises(TransitionError, match="INRS"):
-        services.programme_adopt(programme=programme, user=anact_coordinator, meeting=committee)
+        programme_adopt(programme=programme, user=anact_coordinator, meeting=committee)
     programme.refresh_from_db()
     assert programme.status == Programme.Status.PROPOSED
 
@@ -132,8 +135,8 @@ def test_adoption_without_every_approval_is_refused(programme, committee, anact_
 def test_withdrawing_the_proposal_clears_the_approvals(
     programme, anact_coordinator, inrs_coordinator
 ):
-    approval = services.programme_approve(programme=programme, user=anact_coordinator)
-    services.programme_withdraw(programme=programme, user=inrs_coordinator)
+    approval = programme_approve(programme=programme, user=anact_coordinator)
+    programme_withdraw(programme=programme, user=inrs_coordinator)
     assert not programme.approvals.exists()
     # The approval's history keeps who gave it, and who withdrew the proposal.
     entries = list(ProgrammeApproval.history.filter(id=approval.pk).order_by("history_date"))
@@ -142,8 +145,8 @@ def test_withdrawing_the_proposal_clears_the_approvals(
         ("-", inrs_coordinator),
     ]
     # Proposed again, it needs both approvals again.
-    services.programme_propose(programme=programme, user=anact_coordinator)
-    services.programme_approve(programme=programme, user=inrs_coordinator)
+    programme_propose(programme=programme, user=anact_coordinator)
+    programme_approve(programme=programme, user=inrs_coordinator)
     programme.refresh_from_db()
     assert programme.status == Programme.Status.PROPOSED
 
@@ -152,15 +155,13 @@ def test_an_administrator_records_the_approval_of_a_named_party(
     programme, committee, anact, inrs, administrator
 ):
     with pytest.raises(TransitionError):
-        services.programme_approve(programme=programme, user=administrator)
-    assert services.programme_approval_organisations(programme=programme, user=administrator) == [
-        services.programme_parties(programme)[0],
-        services.programme_parties(programme)[1],
+        programme_approve(programme=programme, user=administrator)
+    assert programme_approval_organisations(programme=programme, user=administrator) == [
+        programme_parties(programme)[0],
+        programme_parties(programme)[1],
     ]
-    for_inrs = services.programme_approve(
-        programme=programme, user=administrator, organisation=inrs
-    )
-    approval = services.programme_approve(
+    for_inrs = programme_approve(programme=programme, user=administrator, organisation=inrs)
+    approval = programme_approve(
         programme=programme, user=administrator, organisation=anact, meeting=committee
     )
     assert approval.programme.status == Programme.Status.ADOPTED
@@ -173,11 +174,7 @@ def test_an_administrator_records_the_approval_of_a_named_party(
 def test_the_parties_a_coordinator_may_approve_for(
     programme, anact, anact_coordinator, inrs_coordinator, anact_reader
 ):
-    assert services.programme_approval_organisations(
-        programme=programme, user=anact_coordinator
-    ) == [anact]
-    assert services.programme_approval_organisations(programme=programme, user=anact_reader) == []
-    services.programme_approve(programme=programme, user=anact_coordinator)
-    assert (
-        services.programme_approval_organisations(programme=programme, user=anact_coordinator) == []
-    )
+    assert programme_approval_organisations(programme=programme, user=anact_coordinator) == [anact]
+    assert programme_approval_organisations(programme=programme, user=anact_reader) == []
+    programme_approve(programme=programme, user=anact_coordinator)
+    assert programme_approval_organisations(programme=programme, user=anact_coordinator) == []

@@ -7,7 +7,15 @@ from django.utils import timezone
 
 from partnership.core.lifecycle import TransitionError
 from partnership.models import Action, Meeting, Programme
-from partnership.programmes import services
+from partnership.programmes.services import (
+    next_year_opens_on,
+    programme_adopt,
+    programme_approve,
+    programme_close,
+    programme_parties,
+    programme_prepare_next_year,
+    programme_propose,
+)
 from tests import clock
 from tests.factories import (
     ActionFactory,
@@ -40,8 +48,8 @@ def held_meeting(programme):
 def _approve_for_every_party(programme, meeting):
     approval = None
     administrator = UserFactory(is_superuser=True, username="administrateur")
-    for party in services.programme_parties(programme):
-        approval = services.programme_approve(
+    for party in programme_parties(programme):
+        approval = programme_approve(
             programme=programme, user=administrator, meeting=meeting, organisation=party
         )
     return approval.programme
@@ -49,7 +57,7 @@ def _approve_for_every_party(programme, meeting):
 
 def _adopted(programme, user, meeting):
     ActionFactory(programme=programme, status=Action.Status.COMPLETED, progress=100)
-    services.programme_propose(programme=programme, user=user)
+    programme_propose(programme=programme, user=user)
     return _approve_for_every_party(programme, meeting)
 
 
@@ -62,12 +70,12 @@ def test_programme_is_proposed_then_adopted_at_a_held_meeting(user, programme, h
 
 def test_empty_programme_cannot_be_proposed(user, programme):
     with pytest.raises(TransitionError, match="action"):
-        services.programme_propose(programme=programme, user=user)
+        programme_propose(programme=programme, user=user)
 
 
 def test_programme_cannot_be_adopted_at_a_meeting_of_another_agreement(user, programme):
     ActionFactory(programme=programme)
-    services.programme_propose(programme=programme, user=user)
+    programme_propose(programme=programme, user=user)
     other = MeetingFactory(agreement=SignedAgreementFactory(), status=Meeting.Status.HELD)
     with pytest.raises(TransitionError, match="accord-cadre|framework agreement"):
         _approve_for_every_party(programme, other)
@@ -77,7 +85,7 @@ def test_programme_cannot_be_adopted_at_a_meeting_of_another_agreement(user, pro
 
 def test_programme_cannot_be_adopted_at_a_meeting_not_yet_held(user, programme):
     ActionFactory(programme=programme)
-    services.programme_propose(programme=programme, user=user)
+    programme_propose(programme=programme, user=user)
     planned = MeetingFactory(agreement=programme.agreement)
     with pytest.raises(TransitionError):
         _approve_for_every_party(programme, planned)
@@ -85,14 +93,14 @@ def test_programme_cannot_be_adopted_at_a_meeting_not_yet_held(user, programme):
 
 def test_programme_in_preparation_cannot_be_adopted(user, programme, held_meeting):
     with pytest.raises(TransitionError):
-        services.programme_adopt(programme=programme, user=user, meeting=held_meeting)
+        programme_adopt(programme=programme, user=user, meeting=held_meeting)
 
 
 def test_closing_needs_the_annual_review(user, programme, held_meeting):
     _adopted(programme, user, held_meeting)
     with pytest.raises(TransitionError, match="bilan"):
-        services.programme_close(programme=programme, user=user, review="")
-    closed = services.programme_close(programme=programme, user=user, review="Année riche.")
+        programme_close(programme=programme, user=user, review="")
+    closed = programme_close(programme=programme, user=user, review="Année riche.")
     assert closed.status == Programme.Status.CLOSED
     assert closed.review == "Année riche."
 
@@ -142,7 +150,7 @@ class TestPrepareNextYear:
         return actions
 
     def test_carries_over_exactly_the_unfinished_actions(self, user, adopted, actions):
-        next_programme, carried = services.programme_prepare_next_year(programme=adopted, user=user)
+        next_programme, carried = programme_prepare_next_year(programme=adopted, user=user)
         assert next_programme.year == adopted.year + 1
         assert next_programme.status == Programme.Status.PREPARATION
         assert {a.continues for a in carried} == {
@@ -161,22 +169,22 @@ class TestPrepareNextYear:
         assert next_programme.history.get().history_user == user
 
     def test_running_it_twice_duplicates_nothing(self, user, adopted, actions):
-        services.programme_prepare_next_year(programme=adopted, user=user)
-        next_programme, carried = services.programme_prepare_next_year(programme=adopted, user=user)
+        programme_prepare_next_year(programme=adopted, user=user)
+        next_programme, carried = programme_prepare_next_year(programme=adopted, user=user)
         assert carried == []
         assert Programme.objects.filter(agreement=adopted.agreement).count() == 2
         assert next_programme.actions.count() == 3
 
     def test_an_action_added_later_is_carried_over_on_the_second_run(self, user, adopted, actions):
-        services.programme_prepare_next_year(programme=adopted, user=user)
+        programme_prepare_next_year(programme=adopted, user=user)
         late = ActionFactory(programme=adopted, title="Chantier tardif")
-        next_programme, carried = services.programme_prepare_next_year(programme=adopted, user=user)
+        next_programme, carried = programme_prepare_next_year(programme=adopted, user=user)
         assert [a.continues for a in carried] == [late]
         assert next_programme.actions.count() == 4
 
     def test_refused_from_a_programme_in_preparation(self, user, programme):
         with pytest.raises(TransitionError):
-            services.programme_prepare_next_year(programme=programme, user=user)
+            programme_prepare_next_year(programme=programme, user=user)
         assert Programme.objects.count() == 1
 
     def test_an_action_is_continued_only_once_in_the_database(self, actions):
@@ -197,14 +205,14 @@ class TestNextYearFromSeptember:
     def test_refused_before_september(self, monkeypatch, user, adopted):
         clock.freeze(monkeypatch, datetime.date(2026, 8, 31))
         with pytest.raises(TransitionError, match="01/09/2026"):
-            services.programme_prepare_next_year(programme=adopted, user=user)
+            programme_prepare_next_year(programme=adopted, user=user)
         assert not Programme.objects.filter(year=2027).exists()
 
     def test_possible_from_september_first(self, monkeypatch, user, adopted):
         clock.freeze(monkeypatch, datetime.date(2026, 9, 1))
-        next_programme, carried = services.programme_prepare_next_year(programme=adopted, user=user)
+        next_programme, carried = programme_prepare_next_year(programme=adopted, user=user)
         assert next_programme.year == 2027
         assert [action.title for action in carried] == ["Chantier en cours"]
 
     def test_the_opening_date_is_september_first_of_the_year(self, adopted):
-        assert services.next_year_opens_on(adopted) == datetime.date(2026, 9, 1)
+        assert next_year_opens_on(adopted) == datetime.date(2026, 9, 1)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partnership.models import Action, Meeting, Programme
-from partnership.programmes import services
+from partnership.programmes.services import programme_approve
 from tests import clock
 from tests.conftest import _staff
 from tests.factories import (
@@ -433,7 +433,7 @@ def test_last_approval_with_bad_input_is_refused_next_to_the_field(
     client, programme, actions, agreement, anact_coordinator, inrs_coordinator, data, field
 ):
     Programme.objects.filter(pk=programme.pk).update(status=Programme.Status.PROPOSED)
-    services.programme_approve(programme=programme, user=anact_coordinator)
+    programme_approve(programme=programme, user=anact_coordinator)
     held = MeetingFactory(agreement=agreement, status="held")
     data = {"meeting": held.pk, **data}
     client.force_login(inrs_coordinator)
@@ -449,7 +449,7 @@ def test_approval_refused_by_the_service_comes_back_with_its_reason(
     client, programme, actions, agreement, anact_coordinator, inrs_coordinator, monkeypatch
 ):
     Programme.objects.filter(pk=programme.pk).update(status=Programme.Status.PROPOSED)
-    services.programme_approve(programme=programme, user=anact_coordinator)
+    programme_approve(programme=programme, user=anact_coordinator)
     held = MeetingFactory(agreement=agreement, status="held")
     # The agreement is terminated meanwhile: the service refuses, the form says why.
     agreement.__class__.objects.filter(pk=agreement.pk).update(status="terminated")

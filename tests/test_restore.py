@@ -11,8 +11,10 @@ from django.urls import reverse
 from conventions.models import Commitment, Convention
 from partnership.core import history
 from partnership.core.lifecycle import TransitionError
+from partnership.core.restore import record_restore_deleted
+from partnership.meetings.services import meeting_approve_minutes, meeting_minutes_restore
 from partnership.models import Action, ActionResource, Contact, Deliverable, Meeting
-from partnership.programmes import services
+from partnership.programmes.services import action_restore, action_transition
 from tests.factories import (
     ActionFactory,
     ActionResourceFactory,
@@ -217,10 +219,10 @@ def test_a_contributor_or_a_reader_cannot_restore(
 
 def test_a_completed_action_keeps_its_100_percent_when_restored(action, anact_coordinator):
     first = action.history.earliest("history_date")
-    services.action_transition(action=action, user=anact_coordinator, name="start")
-    services.action_transition(action=action, user=anact_coordinator, name="complete")
+    action_transition(action=action, user=anact_coordinator, name="start")
+    action_transition(action=action, user=anact_coordinator, name="complete")
     action.refresh_from_db()
-    services.action_restore(
+    action_restore(
         action=action, user=anact_coordinator, history_id=first.history_id, version=action.version
     )
     action.refresh_from_db()
@@ -281,10 +283,10 @@ def test_approved_minutes_are_not_restored(meeting, anact_coordinator):
         minutes="Version 2.",
     )
     meeting.refresh_from_db()
-    services.meeting_approve_minutes(meeting=meeting, user=anact_coordinator)
+    meeting_approve_minutes(meeting=meeting, user=anact_coordinator)
     meeting.refresh_from_db()
     with pytest.raises(TransitionError):
-        services.meeting_minutes_restore(
+        meeting_minutes_restore(
             meeting=meeting,
             user=anact_coordinator,
             history_id=first.history_id,
@@ -370,7 +372,7 @@ def test_a_deleted_row_whose_record_is_gone_is_not_restored(action, administrato
     Action.objects.filter(pk=action.pk).delete()
     record = Deliverable.history.get(id=pk, history_type="-")
     with pytest.raises(TransitionError):
-        services.record_restore_deleted(record=record, user=administrator)
+        record_restore_deleted(record=record, user=administrator)
 
 
 def test_only_an_administrator_sees_the_deleted_records(
@@ -392,9 +394,9 @@ def test_a_record_restored_twice_is_refused_the_second_time(administrator):
     contact = ContactFactory(first_name="Jeanne", last_name="Martin")
     contact.delete()
     record = Contact.history.get(history_type="-")
-    services.record_restore_deleted(record=record, user=administrator)
+    record_restore_deleted(record=record, user=administrator)
     with pytest.raises(TransitionError):
-        services.record_restore_deleted(record=record, user=administrator)
+        record_restore_deleted(record=record, user=administrator)
     assert Contact.objects.get().last_name == "Martin"
 
 
@@ -405,7 +407,7 @@ def test_a_unique_value_taken_since_refuses_the_restore(agreement, administrator
     ConventionFactory(agreement=agreement, annex_number=3)
     record = Convention.history.get(id=pk, history_type="-")
     with pytest.raises(TransitionError):
-        services.record_restore_deleted(record=record, user=administrator)
+        record_restore_deleted(record=record, user=administrator)
 
 
 @pytest.mark.parametrize("rows", [1, 20])

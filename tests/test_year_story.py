@@ -13,8 +13,19 @@ import pytest
 from django.urls import reverse
 
 from partnership.core.lifecycle import TransitionError
+from partnership.meetings.services import (
+    action_review_record,
+    meeting_approve_minutes,
+    meeting_hold,
+    meeting_prepare_agenda,
+)
 from partnership.models import Action, AgendaItem, Meeting, Programme
-from partnership.programmes import services
+from partnership.programmes.services import (
+    action_transition,
+    programme_approve,
+    programme_prepare_next_year,
+    programme_propose,
+)
 from tests import clock
 from tests.factories import FollowUpTaskFactory, MeetingFactory, ProgrammeFactory
 
@@ -64,7 +75,7 @@ def test_a_year_of_the_partnership(
             planned_start=datetime.date(2026, 2, 1),
             planned_end=datetime.date(2026, 11, 30),
         )
-    services.programme_propose(programme=programme, user=anact_coordinator)
+    programme_propose(programme=programme, user=anact_coordinator)
     committee = _meeting(
         agreement,
         "Comité de pilotage de janvier",
@@ -73,19 +84,19 @@ def test_a_year_of_the_partnership(
     )
 
     # Anact approves before the committee; one approval does not adopt.
-    services.programme_approve(programme=programme, user=anact_coordinator)
+    programme_approve(programme=programme, user=anact_coordinator)
     programme.refresh_from_db()
     assert programme.status == Programme.Status.PROPOSED
 
     # A coordinator cannot approve on behalf of the other party.
     with pytest.raises(TransitionError):
-        services.programme_approve(
+        programme_approve(
             programme=programme, user=anact_coordinator, organisation=inrs, meeting=committee
         )
 
     # The committee meets; INRS approves there, which adopts the programme at that meeting.
     clock.freeze(monkeypatch, datetime.date(2026, 1, 20), hour=14)
-    committee = services.meeting_hold(meeting=committee, user=anact_coordinator)
+    committee = meeting_hold(meeting=committee, user=anact_coordinator)
     follow_up = FollowUpTaskFactory(
         meeting=committee,
         title="Envoyer le calendrier des rendez-vous de suivi",
@@ -99,7 +110,7 @@ def test_a_year_of_the_partnership(
         done=True,
         done_on=datetime.date(2026, 1, 21),
     )
-    services.programme_approve(programme=programme, user=inrs_coordinator, meeting=committee)
+    programme_approve(programme=programme, user=inrs_coordinator, meeting=committee)
     programme.refresh_from_db()
     assert programme.status == Programme.Status.ADOPTED
     assert programme.adopted_at == committee
@@ -114,12 +125,12 @@ def test_a_year_of_the_partnership(
 
     # The chantiers start (the webinar is still to be planned).
     for key in ("guide", "training", "colloquium", "study"):
-        services.action_transition(action=actions[key], user=anact_coordinator, name="start")
+        action_transition(action=actions[key], user=anact_coordinator, name="start")
 
     # Spring: the review meeting's agenda is prepared. -----------------------------------------
     clock.freeze(monkeypatch, datetime.date(2026, 3, 30))
     review = _meeting(agreement, "Rendez-vous de suivi de printemps", datetime.date(2026, 4, 2))
-    services.meeting_prepare_agenda(meeting=review, user=anact_coordinator)
+    meeting_prepare_agenda(meeting=review, user=anact_coordinator)
     items = list(review.agenda_items.order_by("position"))
     by_lead = {}
     current = None
@@ -138,7 +149,7 @@ def test_a_year_of_the_partnership(
 
     # The meeting is held; each chantier is reviewed, which updates the action.
     clock.freeze(monkeypatch, datetime.date(2026, 4, 2), hour=15)
-    review = services.meeting_hold(meeting=review, user=anact_coordinator)
+    review = meeting_hold(meeting=review, user=anact_coordinator)
     outcomes = {
         "guide": (Action.Status.COMPLETED, 100, "Guide publié."),
         "training": (Action.Status.POSTPONED, 20, "Reporté à l’automne."),
@@ -146,7 +157,7 @@ def test_a_year_of_the_partnership(
         "study": (Action.Status.CANCELLED, 30, "Financement non obtenu."),
     }
     for key, (status, progress, comment) in outcomes.items():
-        services.action_review_record(
+        action_review_record(
             meeting=review,
             action=actions[key],
             user=anact_coordinator,
@@ -163,10 +174,10 @@ def test_a_year_of_the_partnership(
     # The minutes are written and approved: the meeting is read-only.
     review.minutes = "Les chantiers ont été passés en revue un par un."
     review.save()
-    review = services.meeting_approve_minutes(meeting=review, user=inrs_coordinator)
+    review = meeting_approve_minutes(meeting=review, user=inrs_coordinator)
     assert review.status == Meeting.Status.MINUTES_APPROVED
     with pytest.raises(TransitionError):
-        services.action_review_record(
+        action_review_record(
             meeting=review,
             action=actions["colloquium"],
             user=anact_coordinator,
@@ -181,7 +192,7 @@ def test_a_year_of_the_partnership(
     # Late August: too early to prepare next year. ------------------------------------------
     clock.freeze(monkeypatch, datetime.date(2026, 8, 31))
     with pytest.raises(TransitionError):
-        services.programme_prepare_next_year(programme=programme, user=anact_coordinator)
+        programme_prepare_next_year(programme=programme, user=anact_coordinator)
     assert not Programme.objects.filter(year=2027).exists()
 
     # September: 2027 is prepared with exactly the unfinished actions. ---------------------

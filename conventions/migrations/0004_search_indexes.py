@@ -1,4 +1,4 @@
-"""The global search's indexes for conventions on PostgreSQL (partnership/search.py)."""
+"""The global search's indexes for conventions on PostgreSQL (partnership/overview/search.py)."""
 
 from django.db import migrations
 

@@ -10,6 +10,7 @@ from partnership.core.dates import add_months
 from partnership.core.fields import VersionField
 from partnership.core.lifecycle import Lifecycle, Transition
 from partnership.directory.models import Organisation
+from partnership.rules import ScopedQuerySet
 
 
 class Agreement(models.Model):
@@ -68,6 +69,8 @@ class Agreement(models.Model):
 
     version = VersionField()
     history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("framework agreement")
@@ -129,6 +132,8 @@ class AgreementParty(models.Model):
 
     version = VersionField()
     history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("party to the agreement")

@@ -3,14 +3,18 @@ from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from conventions.models import Convention
 from partnership.agreements.filters import AgreementFilter
 from partnership.agreements.forms import AgreementForm, AgreementPartyFormSet
 from partnership.agreements.models import Agreement, AgreementParty
+from partnership.agreements.services import (
+    agreement_expire,
+    agreement_negotiate,
+    agreement_sign,
+    agreement_terminate,
+)
 from partnership.core import crud
 from partnership.core.forms import ReasonForm, TransitionDateForm
-from partnership.programmes import services
-from partnership.rules import has_role, organisation_ids, visible
+from partnership.rules import has_role, organisation_ids
 
 
 class AgreementMixin:
@@ -47,9 +51,9 @@ class AgreementDetail(AgreementMixin, crud.StaffDetailView):
                 ongoing_count=Count("actions", filter=Q(actions__status="in_progress")),
                 completed_count=Count("actions", filter=Q(actions__status="completed")),
             ).order_by("-year"),
-            conventions=visible(
-                Convention.objects.filter(agreement=agreement).select_related("theme"), user
-            ).order_by("annex_number"),
+            conventions=agreement.conventions.select_related("theme")
+            .visible_to(user)
+            .order_by("annex_number"),
             meetings=agreement.meetings.order_by("-starts_at")[:10],
             experimentations=agreement.experimentations.order_by("title"),
             documents=agreement.documents.select_related("uploaded_by"),
@@ -90,16 +94,14 @@ class AgreementDelete(AgreementMixin, crud.StaffDeleteView):
 class AgreementTransition(AgreementMixin, crud.TransitionView):
     forms = {"sign": TransitionDateForm, "terminate": ReasonForm}
     transitions = {
-        "negotiate": lambda view, obj, data: services.agreement_negotiate(
+        "negotiate": lambda view, obj, data: agreement_negotiate(
             agreement=obj, user=view.request.user
         ),
-        "sign": lambda view, obj, data: services.agreement_sign(
+        "sign": lambda view, obj, data: agreement_sign(
             agreement=obj, user=view.request.user, signed_on=data["signed_on"]
         ),
-        "expire": lambda view, obj, data: services.agreement_expire(
-            agreement=obj, user=view.request.user
-        ),
-        "terminate": lambda view, obj, data: services.agreement_terminate(
+        "expire": lambda view, obj, data: agreement_expire(agreement=obj, user=view.request.user),
+        "terminate": lambda view, obj, data: agreement_terminate(
             agreement=obj, user=view.request.user, reason=data["reason"]
         ),
     }

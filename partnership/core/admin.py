@@ -10,8 +10,8 @@
   page says which ones moved and why the others were refused.
 - ``ReasonActionForm``: the action bar with a "reason" box, for the transitions that need one
   (terminate, stop, reopen).
-- ``DocumentForm``: an uploaded file checked as on the staff pages (type by content, size,
-  name) and its name, type and size recorded.
+- ``back_office_only``: who enters the back office, asked of the rule module by its
+  permission name ``BACK_OFFICE``, whatever ``is_staff`` says.
 """
 
 from django import forms
@@ -26,9 +26,15 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from partnership.core import concurrency
-from partnership.documents.forms import CurrentFileWidget, UploadMixin
-from partnership.documents.models import Document
-from partnership.rules import is_administrator
+
+# The permission that opens the back office and every model admin in it (partnership.rules).
+BACK_OFFICE = "partnership.use_back_office"
+
+
+def back_office_only(request):
+    """``AdminSite.has_permission``: an active staff account the rule module lets in."""
+    return request.user.is_active and request.user.is_staff and request.user.has_perm(BACK_OFFICE)
+
 
 ON_LIST_AND_PAGE = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
@@ -81,19 +87,19 @@ class HistoryAdmin(SimpleHistoryAdmin):
             yield concurrency.versioned_formset(formset), inline
 
     def has_module_permission(self, request):
-        return is_administrator.test(request.user)
+        return request.user.has_perm(BACK_OFFICE)
 
     def has_view_permission(self, request, obj=None):
-        return is_administrator.test(request.user)
+        return request.user.has_perm(BACK_OFFICE)
 
     def has_add_permission(self, request, *args):
-        return is_administrator.test(request.user)
+        return request.user.has_perm(BACK_OFFICE)
 
     def has_change_permission(self, request, obj=None):
-        return is_administrator.test(request.user)
+        return request.user.has_perm(BACK_OFFICE)
 
     def has_delete_permission(self, request, obj=None):
-        return is_administrator.test(request.user)
+        return request.user.has_perm(BACK_OFFICE)
 
     def get_ordering(self, request):
         # Explicit, because a queryset with counts annotated (GROUP BY) drops Meta.ordering,
@@ -177,28 +183,3 @@ def transition_action(name, label, service, *, inputs=()):
 def lifecycle_action(model, name, service, *, inputs=()):
     """``transition_action`` labelled with the transition's own label in the model's lifecycle."""
     return transition_action(name, model.lifecycle[name].label, service, inputs=inputs)
-
-
-class DocumentForm(UploadMixin, forms.ModelForm):
-    """The admin's document form: the file checked by partnership.documents.files, its metadata
-    recorded; the current file links to the download view. A new file keeps the old one in
-    the document's history."""
-
-    class Meta:
-        model = Document
-        fields = [
-            "title",
-            "kind",
-            "file",
-            "uploaded_at",
-            "agreement",
-            "convention",
-            "amendment",
-            "meeting",
-            "deliverable",
-        ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.file:
-            self.fields["file"].widget = CurrentFileWidget(self.instance)

@@ -27,7 +27,6 @@ from django_filters.views import FilterView
 
 from partnership.core import concurrency, history
 from partnership.core.lifecycle import TransitionError
-from partnership.rules import visible
 
 
 def permission_name(model, action):
@@ -49,7 +48,7 @@ class ScopedMixin:
         return self.model._default_manager.all()
 
     def get_queryset(self):
-        return visible(self.base_queryset(), self.request.user)
+        return self.base_queryset().visible_to(self.request.user)
 
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)
@@ -73,7 +72,7 @@ class ParentMixin:
 
     def dispatch(self, request, *args, **kwargs):
         self.parent = get_object_or_404(
-            visible(self.parent_model._default_manager.all(), request.user),
+            self.parent_model._default_manager.all().visible_to(request.user),
             pk=kwargs[self.parent_kwarg],
         )
         if self.parent_permission:

@@ -48,6 +48,7 @@ from experimentations.models import (
 )
 from experimentations.services import Assessment
 from partnership.agreements.models import Agreement, AgreementParty
+from partnership.agreements.services import agreement_negotiate, agreement_sign
 from partnership.core.dates import add_months
 from partnership.directory.models import Contact, Organisation, StaffProfile, Theme
 from partnership.directory.regions import Region
@@ -59,7 +60,7 @@ from partnership.meetings.models import (
     Meeting,
     Participant,
 )
-from partnership.programmes import services
+from partnership.meetings.services import meeting_approve_minutes, meeting_cancel, meeting_hold
 from partnership.programmes.models import (
     Action,
     ActionContact,
@@ -67,6 +68,14 @@ from partnership.programmes.models import (
     Deliverable,
     Programme,
     ProgrammeApproval,
+)
+from partnership.programmes.services import (
+    action_transition,
+    programme_approve,
+    programme_close,
+    programme_parties,
+    programme_prepare_next_year,
+    programme_propose,
 )
 
 DEMO_PASSWORD = "demo-partenariat-2026"
@@ -511,7 +520,7 @@ class _Builder:
 
     def signed_agreement(self, *, parties, signed_on, **fields):
         agreement = _save(Agreement(signed_on=signed_on, **fields))
-        agreement = services.agreement_negotiate(agreement=agreement, user=self.admin)
+        agreement = agreement_negotiate(agreement=agreement, user=self.admin)
         for organisation, signatory_name, signatory_title in parties:
             _save(
                 AgreementParty(
@@ -522,7 +531,7 @@ class _Builder:
                     signed_on=signed_on,
                 )
             )
-        return services.agreement_sign(agreement=agreement, user=self.admin, signed_on=signed_on)
+        return agreement_sign(agreement=agreement, user=self.admin, signed_on=signed_on)
 
     def create_agreement(self):
         return self.signed_agreement(
@@ -808,7 +817,7 @@ class _Builder:
     def move(self, action, *names, progress=None):
         """Run the action's transitions through the service, then record its progress."""
         for name in names:
-            action = services.action_transition(action=action, user=self.admin, name=name)
+            action = action_transition(action=action, user=self.admin, name=name)
         if progress is not None and action.progress != progress:
             _update(action, progress=progress)
         return action
@@ -973,7 +982,7 @@ class _Builder:
             self.on(-1, 7, 10),
         )
 
-        services.programme_propose(programme=programme, user=self.admin)
+        programme_propose(programme=programme, user=self.admin)
         launch = self.meeting(
             agreement,
             kind=Meeting.Kind.STEERING_COMMITTEE,
@@ -1084,7 +1093,7 @@ class _Builder:
             place="Anact, Lyon",
             people=self.review_people(),
         )
-        services.meeting_cancel(meeting=october, user=self.admin)
+        meeting_cancel(meeting=october, user=self.admin)
 
         # La rentrée: next year is prepared from this one.
         a["webinar"] = self.move(a["webinar"], "cancel")
@@ -1140,7 +1149,7 @@ class _Builder:
 
     def create_current_programme(self, agreement, conventions, previous):
         previous_programme, old = previous
-        programme, carried = services.programme_prepare_next_year(
+        programme, carried = programme_prepare_next_year(
             programme=previous_programme, user=self.admin
         )
         _update(
@@ -1349,7 +1358,7 @@ class _Builder:
             a["newsletter"], "Lettre d’information n° 2", Deliverable.Kind.ARTICLE, self.days(20)
         )
 
-        services.programme_propose(programme=programme, user=self.admin)
+        programme_propose(programme=programme, user=self.admin)
         copil = self.meeting(
             agreement,
             kind=Meeting.Kind.STEERING_COMMITTEE,
@@ -1387,7 +1396,7 @@ class _Builder:
         )
         copil = self.hold(copil)
         self.adopt(programme, copil)
-        closed = services.programme_close(
+        closed = programme_close(
             programme=previous_programme,
             user=self.admin,
             review=(
@@ -1726,13 +1735,13 @@ class _Builder:
         )
 
     def hold(self, meeting):
-        return services.meeting_hold(meeting=meeting, user=self.admin)
+        return meeting_hold(meeting=meeting, user=self.admin)
 
     def adopt(self, programme, meeting):
         """Each party approves the programme at the meeting; the last approval adopts it."""
         approval = None
-        for party in services.programme_parties(programme):
-            approval = services.programme_approve(
+        for party in programme_parties(programme):
+            approval = programme_approve(
                 programme=programme, user=self.admin, meeting=meeting, organisation=party
             )
             ProgrammeApproval.objects.filter(pk=approval.pk).update(approved_at=meeting.ends_at)
@@ -1762,7 +1771,7 @@ class _Builder:
         for agenda_item, text in decisions:
             _save(Decision(meeting=meeting, agenda_item=agenda_item, text=text))
         created = self.tasks(meeting, tasks)
-        meeting = services.meeting_approve_minutes(meeting=meeting, user=self.admin)
+        meeting = meeting_approve_minutes(meeting=meeting, user=self.admin)
         self.backdate(meeting, minutes_approved_on=self.past(approved_on))
         return created
 

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from partnership.core.fields import VersionField
 from partnership.directory.regions import Region
+from partnership.rules import Role, ScopedQuerySet
 
 
 class Organisation(models.Model):
@@ -35,6 +36,8 @@ class Organisation(models.Model):
 
     version = VersionField()
     history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organisation")
@@ -68,11 +71,7 @@ class Organisation(models.Model):
 class StaffProfile(models.Model):
     """A staff member: a user account attached to one organisation, with a role."""
 
-    class Role(models.TextChoices):
-        READER = "reader", _("reader")
-        CONTRIBUTOR = "contributor", _("contributor")
-        COORDINATOR = "coordinator", _("coordinator")
-        ADMINISTRATOR = "administrator", _("administrator")
+    Role = Role  # the roles are the rule module's (partnership.rules)
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -104,6 +103,8 @@ class StaffProfile(models.Model):
     # The calendar key is a secret: not copied into the history.
     history = HistoricalRecords(excluded_fields=["calendar_token"])
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("staff member")
         verbose_name_plural = _("staff members")
@@ -133,6 +134,8 @@ class Contact(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
@@ -155,6 +158,8 @@ class Theme(models.Model):
 
     version = VersionField()
     history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("theme")

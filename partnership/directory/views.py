@@ -3,12 +3,10 @@
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from partnership.agreements.models import AgreementParty
 from partnership.core import crud
 from partnership.directory.filters import ContactFilter, OrganisationFilter
 from partnership.directory.forms import ContactForm, OrganisationForm
 from partnership.directory.models import Contact, Organisation
-from partnership.rules import visible
 
 
 class OrganisationMixin:
@@ -32,11 +30,8 @@ class OrganisationDetail(OrganisationMixin, crud.StaffDetailView):
         context.update(
             members=organisation.members.order_by("name"),
             contacts=organisation.contacts.order_by("last_name", "first_name"),
-            agreement_parties=visible(
-                AgreementParty.objects.filter(organisation=organisation).select_related(
-                    "agreement"
-                ),
-                self.request.user,
+            agreement_parties=organisation.agreement_parties.select_related("agreement").visible_to(
+                self.request.user
             ),
         )
         return context

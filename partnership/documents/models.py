@@ -9,10 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from partnership.agreements.models import Agreement
 from partnership.core.fields import VersionField
-from partnership.meetings.models import Meeting
-from partnership.programmes.models import Deliverable
+from partnership.rules import ScopedQuerySet
 
 ATTACHMENT_FIELDS = ("agreement", "convention", "amendment", "meeting", "deliverable")
 
@@ -50,7 +48,7 @@ class Document(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     agreement = models.ForeignKey(
-        Agreement,
+        "partnership.Agreement",
         verbose_name=_("framework agreement"),
         on_delete=models.CASCADE,
         null=True,
@@ -74,7 +72,7 @@ class Document(models.Model):
         related_name="documents",
     )
     meeting = models.ForeignKey(
-        Meeting,
+        "partnership.Meeting",
         verbose_name=_("meeting"),
         on_delete=models.CASCADE,
         null=True,
@@ -82,7 +80,7 @@ class Document(models.Model):
         related_name="documents",
     )
     deliverable = models.ForeignKey(
-        Deliverable,
+        "partnership.Deliverable",
         verbose_name=_("deliverable"),
         on_delete=models.CASCADE,
         null=True,
@@ -92,6 +90,8 @@ class Document(models.Model):
 
     version = VersionField()
     history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("document")

@@ -19,26 +19,24 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from conventions.models import Amendment, Convention
-from partnership.agreements.models import Agreement
 from partnership.core import concurrency, crud
 from partnership.core.security import client_ip
 from partnership.documents.forms import DocumentReplaceForm, DocumentUploadForm
 from partnership.documents.models import Document
-from partnership.meetings.models import Meeting
-from partnership.programmes.models import Deliverable
-from partnership.rules import visible
 
 logger = logging.getLogger("partnership.security")
 
-# The records documents are attached to: the field on Document, the URL segment of the
-# upload page, and the kind of document offered first.
+# The records documents are attached to: the field on Document (whose foreign key names the
+# record's model), the URL segment of the upload page, and the kind of document offered first.
 PARENTS = {
-    "agreement": (Agreement, "accord", Document.Kind.SIGNED_TEXT),
-    "convention": (Convention, "convention", Document.Kind.SIGNED_TEXT),
-    "amendment": (Amendment, "avenant", Document.Kind.SIGNED_TEXT),
-    "meeting": (Meeting, "reunion", Document.Kind.MINUTES),
-    "deliverable": (Deliverable, "livrable", Document.Kind.DELIVERABLE),
+    field: (Document._meta.get_field(field).related_model, segment, kind)
+    for field, segment, kind in [
+        ("agreement", "accord", Document.Kind.SIGNED_TEXT),
+        ("convention", "convention", Document.Kind.SIGNED_TEXT),
+        ("amendment", "avenant", Document.Kind.SIGNED_TEXT),
+        ("meeting", "reunion", Document.Kind.MINUTES),
+        ("deliverable", "livrable", Document.Kind.DELIVERABLE),
+    ]
 }
 
 
@@ -188,7 +186,7 @@ def file_response(request, *, document_id, name, content_type, stored_name, vers
 
 @require_GET
 def download(request, pk):
-    document = get_object_or_404(visible(Document.objects.all(), request.user), pk=pk)
+    document = get_object_or_404(Document.objects.all().visible_to(request.user), pk=pk)
     crud.check_permission(request.user, "partnership.view_document", document)
     return file_response(
         request,
@@ -203,7 +201,7 @@ def download(request, pk):
 def version_download(request, pk):
     """An earlier version, from the history of a document the person may see today."""
     version = get_object_or_404(Document.history.model.objects.all(), history_id=pk)
-    document = get_object_or_404(visible(Document.objects.all(), request.user), pk=version.id)
+    document = get_object_or_404(Document.objects.all().visible_to(request.user), pk=version.id)
     crud.check_permission(request.user, "partnership.view_document", document)
     if not version.file:
         raise Http404

@@ -23,9 +23,8 @@ from partnership.core.lifecycle import TransitionError
 from partnership.directory.models import StaffProfile
 from partnership.meetings import calendar
 from partnership.meetings.models import Meeting
+from partnership.meetings.services import calendar_token_renew, calendar_token_revoke
 from partnership.meetings.views import calendar_queryset
-from partnership.programmes import services
-from partnership.rules import visible
 
 FEED_PAST = datetime.timedelta(days=365)
 
@@ -33,9 +32,9 @@ FEED_PAST = datetime.timedelta(days=365)
 def feed_meetings(user):
     """The meetings of a person's feed: those they see, from twelve months ago on."""
     since = timezone.now() - FEED_PAST
-    return calendar_queryset(visible(Meeting.objects.filter(starts_at__gte=since), user)).order_by(
-        "starts_at", "pk"
-    )
+    return calendar_queryset(
+        Meeting.objects.filter(starts_at__gte=since).visible_to(user)
+    ).order_by("starts_at", "pk")
 
 
 @login_not_required
@@ -70,11 +69,11 @@ def calendar_feed_settings(request):
         action = request.POST.get("action")
         try:
             if action == "revoke":
-                services.calendar_token_revoke(user=request.user)
+                calendar_token_revoke(user=request.user)
                 messages.success(request, _("Your calendar feed is turned off."))
             else:
                 had_one = bool(profile and profile.calendar_token)
-                services.calendar_token_renew(user=request.user)
+                calendar_token_renew(user=request.user)
                 messages.success(
                     request,
                     _("Your calendar feed has a new address: the old one no longer works.")

@@ -7,13 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from partnership.agreements.models import Agreement
 from partnership.core.forms import DateInput
 from partnership.meetings.models import Decision, Meeting
-from partnership.rules import visible
 
 
 def _visible_agreements(request):
     if request is None:
         return Agreement.objects.none()
-    return visible(Agreement.objects.all(), request.user).order_by("reference")
+    return Agreement.objects.all().visible_to(request.user).order_by("reference")
 
 
 class MeetingOrderingFilter(django_filters.OrderingFilter):

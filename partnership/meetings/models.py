@@ -19,6 +19,13 @@ from partnership.directory.people import (
     person_name,
 )
 from partnership.programmes.models import Action, Programme
+from partnership.rules import ScopedQuerySet
+
+
+class MeetingQuerySet(ScopedQuerySet):
+    def held(self):
+        """Meetings that took place: held, or with their minutes approved."""
+        return self.filter(status__in=[Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED])
 
 
 class Meeting(models.Model):
@@ -92,6 +99,8 @@ class Meeting(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = MeetingQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
@@ -163,6 +172,8 @@ class Participant(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
@@ -231,6 +242,8 @@ class AgendaItem(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("agenda item")
         verbose_name_plural = _("agenda items")
@@ -274,6 +287,8 @@ class Decision(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
@@ -283,7 +298,7 @@ class Decision(models.Model):
         return self.text[:80]
 
 
-class FollowUpTaskQuerySet(models.QuerySet):
+class FollowUpTaskQuerySet(ScopedQuerySet):
     def open(self):
         return self.filter(done=False)
 
@@ -372,6 +387,8 @@ class ActionReview(models.Model):
 
     version = VersionField()
     history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("action review")

@@ -44,8 +44,18 @@ from partnership.meetings.forms import (
     TaskProgressForm,
 )
 from partnership.meetings.models import AgendaItem, Decision, FollowUpTask, Meeting, Participant
-from partnership.programmes import services
-from partnership.rules import visible
+from partnership.meetings.services import (
+    action_review_record,
+    agenda_item_move,
+    agenda_item_remove,
+    followup_task_set_done,
+    meeting_agenda_candidates,
+    meeting_approve_minutes,
+    meeting_cancel,
+    meeting_hold,
+    meeting_prepare_agenda,
+    meeting_reopen,
+)
 
 REVIEW_PERMISSION = "partnership.review_action"
 
@@ -209,12 +219,13 @@ class MeetingCreateChoose(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["agreements"] = visible(
+        context["agreements"] = (
             Agreement.objects.exclude(
                 status__in=[Agreement.Status.EXPIRED, Agreement.Status.TERMINATED]
-            ),
-            self.request.user,
-        ).order_by("reference")
+            )
+            .visible_to(self.request.user)
+            .order_by("reference")
+        )
         return context
 
 
@@ -274,14 +285,12 @@ class MeetingDelete(WritableMeetingMixin, MeetingMixin, crud.StaffDeleteView):
 class MeetingTransition(MeetingMixin, crud.TransitionView):
     forms = {"reopen": ReasonForm}
     transitions = {
-        "hold": lambda view, obj, data: services.meeting_hold(meeting=obj, user=view.request.user),
-        "cancel": lambda view, obj, data: services.meeting_cancel(
+        "hold": lambda view, obj, data: meeting_hold(meeting=obj, user=view.request.user),
+        "cancel": lambda view, obj, data: meeting_cancel(meeting=obj, user=view.request.user),
+        "approve_minutes": lambda view, obj, data: meeting_approve_minutes(
             meeting=obj, user=view.request.user
         ),
-        "approve_minutes": lambda view, obj, data: services.meeting_approve_minutes(
-            meeting=obj, user=view.request.user
-        ),
-        "reopen": lambda view, obj, data: services.meeting_reopen(
+        "reopen": lambda view, obj, data: meeting_reopen(
             meeting=obj, user=view.request.user, reason=data["reason"]
         ),
     }
@@ -303,7 +312,7 @@ class MeetingReview(MeetingChoicesMixin, WritableMeetingMixin, MeetingMixin, For
 
     def get_object(self, queryset=None):
         meeting = get_object_or_404(
-            visible(self.base_queryset(), self.request.user), pk=self.kwargs["pk"]
+            self.base_queryset().visible_to(self.request.user), pk=self.kwargs["pk"]
         )
         crud.check_permission(self.request.user, REVIEW_PERMISSION, meeting)
         self.refuse_if_read_only(meeting)
@@ -324,7 +333,7 @@ class MeetingReview(MeetingChoicesMixin, WritableMeetingMixin, MeetingMixin, For
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.action_review_record(
+            action_review_record(
                 meeting=self.object,
                 action=data["action"],
                 user=self.request.user,
@@ -361,7 +370,7 @@ class MeetingPrepareAgenda(
             self.template_name,
             {
                 "object": meeting,
-                "candidates": services.meeting_agenda_candidates(meeting),
+                "candidates": meeting_agenda_candidates(meeting),
                 "allowed": meeting.status == Meeting.Status.PLANNED,
             },
         )
@@ -369,7 +378,7 @@ class MeetingPrepareAgenda(
     def post(self, request, *args, **kwargs):
         meeting = self.get_object()
         try:
-            created = services.meeting_prepare_agenda(meeting=meeting, user=request.user)
+            created = meeting_prepare_agenda(meeting=meeting, user=request.user)
         except TransitionError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -414,17 +423,17 @@ class AgendaItemWriteView(
 
 class AgendaItemUp(AgendaItemWriteView):
     def write(self, item):
-        services.agenda_item_move(item=item, user=self.request.user, offset=-1)
+        agenda_item_move(item=item, user=self.request.user, offset=-1)
 
 
 class AgendaItemDown(AgendaItemWriteView):
     def write(self, item):
-        services.agenda_item_move(item=item, user=self.request.user, offset=1)
+        agenda_item_move(item=item, user=self.request.user, offset=1)
 
 
 class AgendaItemRemove(AgendaItemWriteView):
     def write(self, item):
-        services.agenda_item_remove(item=item, user=self.request.user)
+        agenda_item_remove(item=item, user=self.request.user)
         messages.success(
             self.request, _("“%(item)s” was taken off the agenda.") % {"item": item.title}
         )
@@ -624,7 +633,7 @@ class FollowUpTaskDone(FollowUpTaskMixin, crud.ScopedMixin, SingleObjectMixin, V
     def post(self, request, *args, **kwargs):
         task = self.get_object()
         done = request.POST.get("done", "1") != "0"
-        services.followup_task_set_done(task=task, user=request.user, done=done)
+        followup_task_set_done(task=task, user=request.user, done=done)
         if done:
             message = _("The task “%(task)s” is done.")
         else:

@@ -1,4 +1,4 @@
-"""Indexes for the global search on PostgreSQL (partnership/search.py): without them every
+"""Indexes for the global search on PostgreSQL (partnership/overview/search.py): without them every
 search computes the French full-text vector of every action and meeting (130 ms for 6,000
 actions in the benchmark data; 38 ms with them)."""
 

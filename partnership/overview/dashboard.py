@@ -1,6 +1,6 @@
 """Staff pages: the home dashboard of the person logged in.
 
-Everything on it goes through ``visible()``. One query per section, whatever the number of
+Everything on it goes through ``visible_to(user)``. One query per section, whatever the number of
 records: counts come from conditional aggregates or window functions, and the recent
 changes of the five historical tables come back in one UNION query.
 """
@@ -20,7 +20,6 @@ from experimentations.models import Experimentation
 from partnership.agreements.models import Agreement
 from partnership.meetings.models import FollowUpTask, Meeting
 from partnership.programmes.models import Action, Deliverable, Programme
-from partnership.rules import visible
 
 MEETING_DAYS = 60
 DELIVERABLE_DAYS = 30
@@ -50,7 +49,8 @@ def current_programmes(user, today):
         for status in Action.Status.values
     }
     programmes = list(
-        visible(Programme.objects.filter(year=today.year), user)
+        Programme.objects.filter(year=today.year)
+        .visible_to(user)
         .select_related("agreement")
         .annotate(
             action_count=Count("actions"),
@@ -86,12 +86,11 @@ def current_programmes(user, today):
 
 def upcoming_meetings(user, now):
     return _first(
-        visible(
-            Meeting.objects.filter(
-                ends_at__gte=now, starts_at__lte=now + datetime.timedelta(days=MEETING_DAYS)
-            ).exclude(status=Meeting.Status.CANCELLED),
-            user,
+        Meeting.objects.filter(
+            ends_at__gte=now, starts_at__lte=now + datetime.timedelta(days=MEETING_DAYS)
         )
+        .exclude(status=Meeting.Status.CANCELLED)
+        .visible_to(user)
         .select_related("agreement")
         .order_by("starts_at", "pk")
     )
@@ -99,7 +98,9 @@ def upcoming_meetings(user, now):
 
 def my_open_tasks(user, today):
     tasks, total = _first(
-        visible(FollowUpTask.objects.open().filter(owner_id=user.pk), user)
+        FollowUpTask.objects.open()
+        .filter(owner_id=user.pk)
+        .visible_to(user)
         .select_related("meeting__agreement")
         .annotate(overdue_total=Window(Count("pk", filter=Q(due_on__lt=today))))
         .order_by(F("due_on").asc(nulls_last=True), "pk")
@@ -112,13 +113,12 @@ def my_open_tasks(user, today):
 def deliverables_due(user, today):
     """Not delivered, due within the next days or overdue (actions cancelled left out)."""
     queryset = (
-        visible(
-            Deliverable.objects.filter(
-                delivered_on__isnull=True,
-                due_on__lte=today + datetime.timedelta(days=DELIVERABLE_DAYS),
-            ).exclude(action__status=Action.Status.CANCELLED),
-            user,
+        Deliverable.objects.filter(
+            delivered_on__isnull=True,
+            due_on__lte=today + datetime.timedelta(days=DELIVERABLE_DAYS),
         )
+        .exclude(action__status=Action.Status.CANCELLED)
+        .visible_to(user)
         .select_related("action__programme__agreement")
         .annotate(overdue_total=Window(Count("pk", filter=Q(due_on__lt=today))))
         .order_by("due_on", "pk")
@@ -138,7 +138,8 @@ def ending_soon(user, today):
     horizon = today + datetime.timedelta(days=ENDING_DAYS)
     horizon_month = horizon.year * 12 + horizon.month
     agreements = (
-        visible(Agreement.objects.filter(status=Agreement.Status.SIGNED, ends_on__gte=today), user)
+        Agreement.objects.filter(status=Agreement.Status.SIGNED, ends_on__gte=today)
+        .visible_to(user)
         .alias(
             notice_month=ExtractYear("ends_on") * 12
             + ExtractMonth("ends_on")
@@ -163,14 +164,15 @@ def ending_soon(user, today):
                     "sort": notice if notice_soon else agreement.ends_on,
                 }
             )
-    conventions = visible(
+    conventions = (
         Convention.objects.filter(
             status__in=[Convention.Status.SIGNED, Convention.Status.IN_FORCE],
             ends_on__gte=today,
             ends_on__lte=horizon,
-        ),
-        user,
-    ).select_related("agreement")
+        )
+        .visible_to(user)
+        .select_related("agreement")
+    )
     for convention in conventions:
         rows.append(
             {
@@ -217,7 +219,7 @@ def recent_changes(user, limit=RECENT_CHANGES):
     """The latest history entries of the records the person may see, in one query."""
     branches = []
     for kind, model in HISTORY_MODELS.items():
-        visible_ids = visible(model._default_manager.all(), user).values("pk")
+        visible_ids = model._default_manager.all().visible_to(user).values("pk")
         number = HISTORY_NUMBERS.get(kind)
         branches.append(
             model.history.filter(id__in=visible_ids)
@@ -269,7 +271,8 @@ def recent_changes(user, limit=RECENT_CHANGES):
 def experimentations_awaiting_decision(user):
     """In trial, evaluation or extension with the criteria of their next gate written."""
     return _first(
-        visible(Experimentation.objects.awaiting_decision(), user)
+        Experimentation.objects.awaiting_decision()
+        .visible_to(user)
         .select_related("agreement")
         .order_by(F("starts_on").asc(nulls_last=True), "title", "pk")
     )

@@ -18,7 +18,6 @@ from partnership.overview import exports, reports, timeline
 from partnership.programmes.filters import ActionFilter
 from partnership.programmes.models import Action
 from partnership.programmes.views import ProgrammeMixin
-from partnership.rules import visible
 
 # Programmes ---------------------------------------------------------------------------
 
@@ -83,8 +82,10 @@ class ActionListExport(View):
     extension = "csv"
 
     def get(self, request, *args, **kwargs):
-        queryset = visible(Action.objects.all(), request.user).order_by(
-            "-programme__year", "programme__agreement__reference", "title", "pk"
+        queryset = (
+            Action.objects.all()
+            .visible_to(request.user)
+            .order_by("-programme__year", "programme__agreement__reference", "title", "pk")
         )
         action_filter = ActionFilter(request.GET, queryset=queryset, request=request)
         actions = exports.actions_for_export(action_filter.qs)
@@ -132,10 +133,8 @@ class MeetingMonthCalendar(TemplateView):
         start = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
         end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min, zone)
         meetings = (
-            visible(
-                Meeting.objects.filter(starts_at__gte=start, starts_at__lt=end),
-                self.request.user,
-            )
+            Meeting.objects.filter(starts_at__gte=start, starts_at__lt=end)
+            .visible_to(self.request.user)
             .select_related("agreement")
             .order_by("starts_at", "pk")
         )

@@ -31,12 +31,14 @@ from experimentations.models import EnrolledCompany, Experimentation
 from partnership.agreements.models import Agreement
 from partnership.core import crud, history
 from partnership.core.lifecycle import TransitionError
+from partnership.core.restore import record_restore_deleted
 from partnership.directory.models import Contact, Organisation
 from partnership.documents.models import Document
 from partnership.meetings.models import Meeting
-from partnership.programmes import services
+from partnership.meetings.services import MEETING_RESTORED_FIELDS, meeting_minutes_restore
 from partnership.programmes.models import Action, Deliverable, Programme
-from partnership.rules import AGREEMENT_PATHS, visible
+from partnership.programmes.services import ACTION_RESTORED_FIELDS, action_restore
+from partnership.rules import AGREEMENT_PATHS
 
 # A record's full history ---------------------------------------------------------------------
 
@@ -98,8 +100,8 @@ RESTORABLE = {
     Action: Restorable(
         "action_restore",
         "partnership.restore_action",
-        services.ACTION_RESTORED_FIELDS,
-        lambda obj, **kwargs: services.action_restore(action=obj, **kwargs),
+        ACTION_RESTORED_FIELDS,
+        lambda obj, **kwargs: action_restore(action=obj, **kwargs),
         "record",
     ),
     Convention: Restorable(
@@ -112,8 +114,8 @@ RESTORABLE = {
     Meeting: Restorable(
         "meeting_minutes_restore",
         "partnership.restore_meeting",
-        services.MEETING_RESTORED_FIELDS,
-        lambda obj, **kwargs: services.meeting_minutes_restore(meeting=obj, **kwargs),
+        MEETING_RESTORED_FIELDS,
+        lambda obj, **kwargs: meeting_minutes_restore(meeting=obj, **kwargs),
         "minutes",
     ),
 }
@@ -144,7 +146,7 @@ class RestoreVersion(TemplateView):
             history_id=kwargs["pk"],
         )
         self.object = get_object_or_404(
-            visible(_with_agreement(self.model), request.user), pk=self.record.id
+            _with_agreement(self.model).visible_to(request.user), pk=self.record.id
         )
         crud.check_permission(request.user, self.target.permission, self.object)
         return super().dispatch(request, *args, **kwargs)
@@ -320,7 +322,7 @@ class DeletedRecordRestore(TemplateView):
 
     def post(self, request, *args, **kwargs):
         try:
-            restored = services.record_restore_deleted(record=self.record, user=request.user)
+            restored = record_restore_deleted(record=self.record, user=request.user)
         except TransitionError as error:
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(request.get_full_path())

@@ -6,7 +6,7 @@ Everywhere, every word typed must also be found, case and accent insensitive, so
 the fields: that is the whole search on SQLite, and on PostgreSQL it adds what the
 full-text search misses (the start of a word, a reference, typing without accents).
 
-Every result goes through ``visible()``: one never finds a record one may not see. One query
+Every result goes through ``visible_to(user)``: one never finds a record one may not see. One query
 per kind of record, whatever the number of matches: the count of all matches comes from a
 window function over the same query as the first results.
 """
@@ -38,7 +38,6 @@ from partnership.agreements.models import Agreement
 from partnership.directory.models import Contact, Organisation
 from partnership.meetings.models import Meeting
 from partnership.programmes.models import Action
-from partnership.rules import visible
 
 RESULTS_PER_KIND = 10
 MAX_QUERY_LENGTH = 200
@@ -329,8 +328,10 @@ def search(text, user, per_kind=RESULTS_PER_KIND):
     postgresql = connection.vendor == "postgresql"
     groups = []
     for kind in KINDS:
-        queryset = visible(_matches(kind, query, words, postgresql), user).annotate(
-            search_total=Window(Count("pk"))
+        queryset = (
+            _matches(kind, query, words, postgresql)
+            .visible_to(user)
+            .annotate(search_total=Window(Count("pk")))
         )
         rows = list(queryset[:per_kind])
         groups.append(

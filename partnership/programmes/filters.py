@@ -5,13 +5,12 @@ from django.utils.translation import gettext_lazy as _
 from partnership.agreements.models import Agreement
 from partnership.directory.models import Organisation, Theme
 from partnership.programmes.models import Action, Programme
-from partnership.rules import visible
 
 
 def visible_agreements(request):
     if request is None:
         return Agreement.objects.none()
-    return visible(Agreement.objects.all(), request.user).order_by("reference")
+    return Agreement.objects.all().visible_to(request.user).order_by("reference")
 
 
 class ProgrammeFilter(django_filters.FilterSet):

@@ -7,10 +7,8 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from conventions.models import Convention
 from partnership.core.forms import DateInput, NoMarkupMixin, inline_formset
 from partnership.directory.models import Contact, Organisation, Theme
-from partnership.meetings.models import Meeting
 from partnership.programmes.models import (
     Action,
     ActionContact,
@@ -78,7 +76,9 @@ class ProgrammeApproveForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("approved for"), queryset=Organisation.objects.none(), empty_label=None
     )
-    meeting = MeetingChoiceField(label=_("adopted at the meeting"), queryset=Meeting.objects.none())
+    meeting = MeetingChoiceField(
+        label=_("adopted at the meeting"), queryset=Programme.adopting_meetings().none()
+    )
     adopted_on = forms.DateField(
         label=_("adopted on"),
         required=False,
@@ -96,10 +96,11 @@ class ProgrammeApproveForm(forms.Form):
         else:
             del self.fields["organisation"]
         if completes:
-            self.fields["meeting"].queryset = Meeting.objects.filter(
-                agreement_id=programme.agreement_id,
-                status__in=[Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED],
-            ).order_by("-starts_at")
+            self.fields["meeting"].queryset = (
+                Programme.adopting_meetings()
+                .filter(agreement_id=programme.agreement_id)
+                .order_by("-starts_at")
+            )
             self.fields["meeting"].help_text = _(
                 "This approval is the last one: it adopts the programme at this meeting."
             )
@@ -191,9 +192,11 @@ class ActionForm(NoMarkupMixin, forms.ModelForm):
         if self.instance.theme_id:
             themes = themes | Theme.objects.filter(pk=self.instance.theme_id)
         self.fields["theme"].queryset = themes.distinct()
-        self.fields["convention"].queryset = Convention.objects.filter(
-            agreement_id=programme.agreement_id
-        ).order_by("annex_number")
+        self.fields["convention"].queryset = (
+            self.fields["convention"]
+            .queryset.filter(agreement_id=programme.agreement_id)
+            .order_by("annex_number")
+        )
         # The action it continues from last year: one of last year's actions that no other
         # action continues yet (and the one chosen already, whatever its year).
         continues = Action.objects.filter(

@@ -19,6 +19,7 @@ from partnership.directory.people import (
     person_fields,
     person_name,
 )
+from partnership.rules import ScopedQuerySet
 
 
 class Programme(models.Model):
@@ -75,6 +76,8 @@ class Programme(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("joint work programme")
         verbose_name_plural = _("joint work programmes")
@@ -103,6 +106,12 @@ class Programme(models.Model):
     def get_absolute_url(self):
         return reverse("programme_detail", args=[self.pk])
 
+    @classmethod
+    def adopting_meetings(cls):
+        """The meetings a programme may be adopted at: the held ones (``adopted_at``'s model,
+        reached through the relation: meetings sit above programmes)."""
+        return cls._meta.get_field("adopted_at").related_model.objects.held()
+
     @property
     def is_current(self):
         return self.year == timezone.localdate().year
@@ -128,6 +137,8 @@ class ProgrammeApproval(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("approval of a programme")
         verbose_name_plural = _("approvals of the programme")
@@ -142,7 +153,7 @@ class ProgrammeApproval(models.Model):
         return f"{self.organisation} – {self.approved_at:%d/%m/%Y}"
 
 
-class ActionQuerySet(models.QuerySet):
+class ActionQuerySet(ScopedQuerySet):
     def ongoing(self):
         return self.filter(status=Action.Status.IN_PROGRESS)
 
@@ -317,6 +328,8 @@ class ActionContact(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("action contact")
         verbose_name_plural = _("action contacts")
@@ -359,6 +372,8 @@ class ActionResource(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("resources of an organisation")
         verbose_name_plural = _("resources of the organisations")
@@ -398,6 +413,8 @@ class Deliverable(models.Model):
 
     version = VersionField()
     history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("deliverable")

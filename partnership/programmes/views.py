@@ -12,8 +12,6 @@ from django.views.generic.detail import SingleObjectMixin
 from partnership.agreements.models import Agreement
 from partnership.core import crud
 from partnership.core.lifecycle import TransitionError
-from partnership.meetings.models import ActionReview
-from partnership.programmes import services
 from partnership.programmes.filters import ActionFilter, ProgrammeActionFilter, ProgrammeFilter
 from partnership.programmes.forms import (
     ActionContactFormSet,
@@ -32,7 +30,19 @@ from partnership.programmes.models import (
     Programme,
     ProgrammeApproval,
 )
-from partnership.rules import Role, has_role, prefetch_party_ids, profile_of, visible
+from partnership.programmes.services import (
+    action_transition,
+    next_year_opens_on,
+    programme_approval_organisations,
+    programme_approve,
+    programme_carry_over_preview,
+    programme_close,
+    programme_parties,
+    programme_prepare_next_year,
+    programme_propose,
+    programme_withdraw,
+)
+from partnership.rules import Role, has_role, prefetch_party_ids, profile_of
 
 # Programmes ---------------------------------------------------------------------------
 
@@ -79,13 +89,13 @@ def approvals_by_party(programme):
     }
     return [
         {"organisation": party, "approval": approvals.get(party.pk)}
-        for party in services.programme_parties(programme)
+        for party in programme_parties(programme)
     ]
 
 
 def next_year_state(programme, user):
     """Whether "prepare next year" is offered, and if not yet, from when (la rentrée)."""
-    opens_on = services.next_year_opens_on(programme)
+    opens_on = next_year_opens_on(programme)
     may_change = user.has_perm("partnership.change_programme", programme)
     status_allows = programme.status in (Programme.Status.ADOPTED, Programme.Status.CLOSED)
     date_allows = timezone.localdate() >= opens_on
@@ -121,8 +131,10 @@ class ProgrammeList(ProgrammeMixin, crud.StaffListView):
         # A programme is created under its agreement: offer the agreements the person may add to.
         addable = []
         if has_role(user, Role.COORDINATOR):
-            agreements = visible(Agreement.objects.all(), user).exclude(
-                status__in=[Agreement.Status.EXPIRED, Agreement.Status.TERMINATED]
+            agreements = (
+                Agreement.objects.all()
+                .visible_to(user)
+                .exclude(status__in=[Agreement.Status.EXPIRED, Agreement.Status.TERMINATED])
             )
             addable = [
                 agreement
@@ -221,13 +233,11 @@ class ProgrammeTransition(ProgrammeMixin, crud.TransitionView):
     # No "adopt" here: a programme is adopted by the approval of its last party.
     forms = {"close": ProgrammeCloseForm}
     transitions = {
-        "propose": lambda view, obj, data: services.programme_propose(
+        "propose": lambda view, obj, data: programme_propose(programme=obj, user=view.request.user),
+        "withdraw": lambda view, obj, data: programme_withdraw(
             programme=obj, user=view.request.user
         ),
-        "withdraw": lambda view, obj, data: services.programme_withdraw(
-            programme=obj, user=view.request.user
-        ),
-        "close": lambda view, obj, data: services.programme_close(
+        "close": lambda view, obj, data: programme_close(
             programme=obj, user=view.request.user, review=data["review"]
         ),
     }
@@ -250,7 +260,7 @@ class ProgrammeApprove(ProgrammeMixin, crud.ScopedMixin, SingleObjectMixin, Form
     def setup_approval(self):
         programme = self.object
         self.parties = approvals_by_party(programme)
-        self.organisations = services.programme_approval_organisations(
+        self.organisations = programme_approval_organisations(
             programme=programme, user=self.request.user
         )
         waiting = [item for item in self.parties if item["approval"] is None]
@@ -295,7 +305,7 @@ class ProgrammeApprove(ProgrammeMixin, crud.ScopedMixin, SingleObjectMixin, Form
 
     def form_valid(self, form):
         try:
-            approval = services.programme_approve(
+            approval = programme_approve(
                 programme=self.object,
                 user=self.request.user,
                 organisation=form.approving_organisation(),
@@ -332,7 +342,7 @@ class ProgrammePrepareNextYear(ProgrammeMixin, crud.ScopedMixin, DetailView):
             allowed=state["status_allows"] and state["date_allows"],
             status_allows=state["status_allows"],
             opens_on=state["opens_on"],
-            carried_over=list(services.programme_carry_over_preview(programme=programme)),
+            carried_over=list(programme_carry_over_preview(programme=programme)),
             next_programme=next_programme,
             next_year=programme.year + 1,
             next_is_open=(
@@ -344,7 +354,7 @@ class ProgrammePrepareNextYear(ProgrammeMixin, crud.ScopedMixin, DetailView):
     def post(self, request, *args, **kwargs):
         programme = self.get_object()
         try:
-            next_programme, carried = services.programme_prepare_next_year(
+            next_programme, carried = programme_prepare_next_year(
                 programme=programme, user=request.user
             )
         except TransitionError as error:
@@ -410,9 +420,9 @@ class ActionDetail(ActionMixin, crud.StaffDetailView):
             ),
             Prefetch(
                 "reviews",
-                ActionReview.objects.select_related("meeting", "recorded_by").order_by(
-                    "-meeting__starts_at", "-pk"
-                ),
+                Action.reviews.rel.related_model.objects.select_related(
+                    "meeting", "recorded_by"
+                ).order_by("-meeting__starts_at", "-pk"),
             ),
         )
 
@@ -498,9 +508,7 @@ class ActionDelete(ActionMixin, crud.StaffDeleteView):
 
 
 def _action_transition(name):
-    return lambda view, obj, data: services.action_transition(
-        action=obj, user=view.request.user, name=name
-    )
+    return lambda view, obj, data: action_transition(action=obj, user=view.request.user, name=name)
 
 
 class ActionTransition(ActionMixin, crud.TransitionView):
