@@ -135,6 +135,27 @@ def test_programme_filters_are_in_the_url_and_keep_the_grouping(
     assert titles == ["Étude prospective"]
 
 
+def test_status_and_grouping_links_keep_the_other_parameters(
+    client, programme, actions, inrs, anact_reader
+):
+    client.force_login(anact_reader)
+    response = client.get(
+        programme.get_absolute_url(),
+        {"status": "planned", "group": "theme", "lead_organisation": inrs.pk},
+    )
+    lead = f"lead_organisation={inrs.pk}"
+    # A status replaces the one chosen, in its place.
+    assert f'href="?status=completed&amp;group=theme&amp;{lead}"' in response.text
+    # "By kind" takes the grouping out; "By theme" keeps it.
+    assert f'href="?status=planned&amp;{lead}"' in response.text
+    assert f'href="?status=planned&amp;group=theme&amp;{lead}"' in response.text
+
+    response = client.get(programme.get_absolute_url())
+    assert 'href="?status=planned"' in response.text
+    assert 'href="?group=theme"' in response.text
+    assert 'href="?"' in response.text  # "By kind", nothing left to keep
+
+
 def test_programme_page_counts_actions_by_status_whatever_the_filter(
     client, programme, actions, anact_reader
 ):

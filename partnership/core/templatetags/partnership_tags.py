@@ -21,16 +21,3 @@ def can(context, action, obj=None, model=None):
     """{% can "change" object as can_change %}: the named permission from partnership.rules."""
     target_model = model or type(obj)
     return context["request"].user.has_perm(permission_name(target_model, action), obj)
-
-
-@register.simple_tag(takes_context=True)
-def querystring_with(context, **changes):
-    """The current query string with some parameters replaced (sorting, paging)."""
-    query = context["request"].GET.copy()
-    for key, value in changes.items():
-        if value in (None, ""):
-            query.pop(key, None)
-        else:
-            query[key] = value
-    encoded = query.urlencode()
-    return f"?{encoded}" if encoded else "?"
