@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -132,7 +133,8 @@ class ProgrammeApproval(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    approved_at = models.DateTimeField(_("approved at"), default=timezone.now)
+    # default and db_default: as Document.uploaded_at.
+    approved_at = models.DateTimeField(_("approved at"), default=timezone.now, db_default=Now())
 
     version = VersionField()
     history = HistoricalRecords()
