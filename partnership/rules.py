@@ -271,17 +271,48 @@ def is_own_work(user, obj):
     return label == "partnership.programme"
 
 
+# Approving a programme ----------------------------------------------------------------
+# Each party to the agreement approves a proposed programme; the last approval adopts it.
+# A coordinator approves for their own organisation only, when it is itself a party (an Aract
+# coordinator does not approve for Anact, although they see its agreements); an administrator
+# records the approval of any party, naming it. The service (programme_approve), the approval
+# page and its form, and the admin's "adopt" action all ask the functions below.
+
+
+def approves_programmes(user) -> bool:
+    """The person gives approvals of programmes at all: a coordinator or an administrator."""
+    return is_coordinator(user)
+
+
+def approves_for_any_party(user) -> bool:
+    """The person records the approval of any party (an administrator), so names the party."""
+    return is_administrator(user)
+
+
+def approves_programme_for(user, organisation_id: int) -> bool:
+    """The person may give a programme's approval on behalf of this party to its agreement.
+
+    Whether the organisation is a party at all is the caller's to check (it has its own
+    message): this decides only whose approval the person gives.
+    """
+    if approves_for_any_party(user):
+        return True
+    profile = profile_of(user)
+    return (
+        approves_programmes(user)
+        and profile is not None
+        and profile.organisation_id == organisation_id
+    )
+
+
 @rules.predicate
-def is_party_itself(user, obj):
-    """The person's own organisation, not only its network head, is party to the agreement."""
+def approves_for_a_party(user, obj):
+    """The person may approve the programme for at least one party to its agreement."""
     if obj is None:
         return False
-    profile = profile_of(user)
     agreement = agreement_of(obj)
-    return (
-        profile is not None
-        and agreement is not None
-        and (profile.organisation_id in _party_ids(agreement))
+    return agreement is not None and any(
+        approves_programme_for(user, organisation_id) for organisation_id in _party_ids(agreement)
     )
 
 
@@ -331,8 +362,11 @@ for model in ("action", "deliverable", "followuptask"):
     PERMISSIONS[f"partnership.delete_{model}"] = can_coordinate
 PERMISSIONS["partnership.add_action"] = can_coordinate | (is_contributor & is_party)
 PERMISSIONS["partnership.review_action"] = can_coordinate  # record a review at a meeting
-# Approve a proposed programme for one's own organisation (administrators: for any party).
-PERMISSIONS["partnership.approve_programme"] = is_administrator | (is_coordinator & is_party_itself)
+# Approve a proposed programme (see "Approving a programme"); the role first, which needs no
+# query.
+PERMISSIONS["partnership.approve_programme"] = is_administrator | (
+    is_coordinator & approves_for_a_party
+)
 
 
 @rules.predicate

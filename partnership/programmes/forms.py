@@ -68,9 +68,11 @@ class MeetingChoiceField(forms.ModelChoiceField):
 class ProgrammeApproveForm(forms.Form):
     """A party's approval of the proposed programme.
 
-    An administrator names the party they record the approval for (a coordinator approves
-    for their own organisation, named on the page). The approval that completes the set
-    adopts the programme: it names the held meeting of the agreement where that happened.
+    ``organisations`` are the parties the person may approve for, as the rule module says
+    (``programme_approval_organisations``): only those are offered and accepted. With one
+    (a coordinator's own organisation) the page names it and the form asks nothing; with
+    several (an administrator) the person names the party. The approval that completes the
+    set adopts the programme: it names the held meeting of the agreement where that happened.
     """
 
     organisation = forms.ModelChoiceField(

@@ -42,7 +42,7 @@ from partnership.programmes.services import (
     programme_propose,
     programme_withdraw,
 )
-from partnership.rules import Role, has_role, prefetch_party_ids, profile_of
+from partnership.rules import Role, approves_programme_for, has_role, prefetch_party_ids, profile_of
 
 # Programmes ---------------------------------------------------------------------------
 
@@ -189,10 +189,7 @@ class ProgrammeDetail(ProgrammeMixin, crud.StaffDetailView):
                 and user.has_perm("partnership.approve_programme", programme)
                 and any(
                     item["approval"] is None
-                    and (
-                        has_role(user, Role.ADMINISTRATOR)
-                        or item["organisation"].pk == profile_of(user).organisation_id
-                    )
+                    and approves_programme_for(user, item["organisation"].pk)
                     for item in context["approvals"]
                 )
             )
