@@ -257,6 +257,17 @@ def test_coordinator_sees_the_agreements_they_may_add_a_programme_to(
     )
 
 
+def test_only_agreements_not_ended_are_offered_for_a_new_programme(
+    client, agreement, anact, anact_coordinator
+):
+    terminated = SignedAgreementFactory(reference="AC-FINI", status="terminated")
+    AgreementPartyFactory(agreement=terminated, organisation=anact)
+    client.force_login(anact_coordinator)
+    response = client.get(reverse("programme_list"))
+    assert response.context["addable_agreements"] == [agreement]
+    assert reverse("programme_create", args=[terminated.pk]) not in response.text
+
+
 def test_coordinator_edits_the_programme(client, programme, anact_coordinator):
     client.force_login(anact_coordinator)
     url = reverse("programme_update", args=[programme.pk])

@@ -1,5 +1,5 @@
 from django import forms
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -46,11 +46,7 @@ class AgreementDetail(AgreementMixin, crud.StaffDetailView):
         agreement = self.object
         user = self.request.user
         context.update(
-            programmes=agreement.programmes.annotate(
-                action_count=Count("actions"),
-                ongoing_count=Count("actions", filter=Q(actions__status="in_progress")),
-                completed_count=Count("actions", filter=Q(actions__status="completed")),
-            ).order_by("-year"),
+            programmes=agreement.programmes.with_action_counts().order_by("-year"),
             conventions=agreement.conventions.select_related("theme")
             .visible_to(user)
             .order_by("annex_number"),

@@ -179,9 +179,9 @@ def meeting_previous(meeting: Meeting) -> Meeting | None:
     meeting, otherwise the agreement's latest meeting (not a working group's, not
     cancelled) that started earlier."""
     earlier = (
-        Meeting.objects.filter(agreement_id=meeting.agreement_id, starts_at__lt=meeting.starts_at)
+        Meeting.objects.not_cancelled()
+        .filter(agreement_id=meeting.agreement_id, starts_at__lt=meeting.starts_at)
         .exclude(pk=meeting.pk)
-        .exclude(status=Meeting.Status.CANCELLED)
     )
     if meeting.kind == Meeting.Kind.WORKING_GROUP:
         earlier = earlier.filter(working_group_id=meeting.working_group_id)

@@ -220,11 +220,7 @@ class MeetingCreateChoose(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["agreements"] = (
-            Agreement.objects.exclude(
-                status__in=[Agreement.Status.EXPIRED, Agreement.Status.TERMINATED]
-            )
-            .visible_to(self.request.user)
-            .order_by("reference")
+            Agreement.objects.not_ended().visible_to(self.request.user).order_by("reference")
         )
         return context
 

@@ -65,7 +65,7 @@ from partnership.agreements.models import Agreement
 from partnership.directory.models import StaffProfile
 from partnership.meetings.models import FollowUpTask, Meeting, Participant
 from partnership.overview.models import ReminderSent
-from partnership.programmes.models import Action, ActionContact, Deliverable
+from partnership.programmes.models import ActionContact, Deliverable
 
 logger = logging.getLogger(__name__)
 
@@ -241,11 +241,8 @@ def deliverable_reminders(day):
         .order_by("pk")
     )
     deliverables = (
-        Deliverable.objects.filter(
-            delivered_on__isnull=True,
-            due_on__lte=day + datetime.timedelta(days=DELIVERABLE_DAYS),
-        )
-        .exclude(action__status=Action.Status.CANCELLED)
+        Deliverable.objects.outstanding()
+        .due_by(day + datetime.timedelta(days=DELIVERABLE_DAYS))
         .select_related("action__programme__agreement")
         .prefetch_related(Prefetch("action__contacts", contacts, to_attr="reminded_contacts"))
         .order_by("due_on", "pk")
@@ -289,7 +286,8 @@ def ending_reminders(day):
     # Notice dates are computed in Python (months before the end); the query keeps the
     # candidates whose end month minus the notice period is at most the horizon's month.
     agreements = (
-        Agreement.objects.filter(status=Agreement.Status.SIGNED, ends_on__gte=day)
+        Agreement.objects.signed()
+        .filter(ends_on__gte=day)
         .alias(
             notice_month=ExtractYear("ends_on") * 12
             + ExtractMonth("ends_on")
@@ -312,11 +310,8 @@ def ending_reminders(day):
             _ending(AGREEMENT_END, "agreement", agreement, "end", agreement.ends_on, day)
         )
     conventions = (
-        Convention.objects.filter(
-            status__in=[Convention.Status.SIGNED, Convention.Status.IN_FORCE],
-            ends_on__gte=day,
-            ends_on__lte=horizon,
-        )
+        Convention.objects.running()
+        .filter(ends_on__gte=day, ends_on__lte=horizon)
         .select_related("agreement", "theme")
         .prefetch_related("agreement__parties")
         .order_by("pk")

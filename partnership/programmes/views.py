@@ -1,7 +1,7 @@
 """Staff pages: annual joint work programmes, their joint actions (chantiers) and deliverables."""
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -112,15 +112,7 @@ class ProgrammeList(ProgrammeMixin, crud.StaffListView):
     filterset_class = ProgrammeFilter
 
     def base_queryset(self):
-        return (
-            super()
-            .base_queryset()
-            .annotate(
-                action_count=Count("actions"),
-                ongoing_count=Count("actions", filter=Q(actions__status="in_progress")),
-                completed_count=Count("actions", filter=Q(actions__status="completed")),
-            )
-        )
+        return super().base_queryset().with_action_counts()
 
     def get_queryset(self):
         return super().get_queryset().order_by("-year", "agreement__reference", "pk")
@@ -131,11 +123,7 @@ class ProgrammeList(ProgrammeMixin, crud.StaffListView):
         # A programme is created under its agreement: offer the agreements the person may add to.
         addable = []
         if has_role(user, Role.COORDINATOR):
-            agreements = (
-                Agreement.objects.all()
-                .visible_to(user)
-                .exclude(status__in=[Agreement.Status.EXPIRED, Agreement.Status.TERMINATED])
-            )
+            agreements = Agreement.objects.not_ended().visible_to(user)
             addable = [
                 agreement
                 for agreement in prefetch_party_ids(agreements.order_by("reference"))
