@@ -4,18 +4,25 @@ Visibility: a staff member sees an agreement, and everything that hangs from it,
 their organisation, or the network head it belongs to, is a party to the agreement.
 Roles: a reader sees; a contributor also edits the actions, deliverables and follow-up
 tasks of their organisation; a coordinator also edits the agreement, its programmes,
-conventions, meetings and experimentations; an administrator does everything.
+conventions, meetings and experimentations, and approves a proposed programme for their own
+organisation; an administrator does everything.
 
 Views fetch records through ``Model.objects.visible_to(user)`` (``ScopedQuerySet``, which
 asks ``visible()`` here): a record out of scope is a 404. They check the named permissions
 registered below with ``user.has_perm(name, obj)`` (403 when seen but not allowed); templates
-ask the same permissions through the ``can`` tag (``partnership_tags``), services through
-``user.has_perm`` or the predicates, and the back office through ``BACK_OFFICE``.
+ask the same permissions through the ``can`` tag (``partnership_tags``), and the back office
+through ``BACK_OFFICE``. What a permission alone does not say is a function here, asked by
+whoever needs it: for which party a person approves a programme (``approves_programme_for``,
+asked by the programme service, the approval page and its form, and the admin), whether an
+action form's person keeps the action they save (``keeps_action``), which accounts hold a
+role (``with_role``, for the reminders' query).
 
 This module sits just above ``partnership.core`` and imports no subject: it knows the records
 by their app labels and reaches the agreement and its parties through the models' own
 relations, so that every subject's models can use ``ScopedQuerySet``.
 """
+
+import copy
 
 import rules
 from django.contrib.auth import get_user_model
@@ -98,6 +105,11 @@ def profile_of(user):
     return user._staff_profile
 
 
+def remember_profile(user, profile):
+    """Give ``profile_of`` the user's profile (with its organisation) fetched already."""
+    user._staff_profile = profile
+
+
 def role_of(user):
     if not user.is_authenticated or not user.is_active:
         return None
@@ -121,6 +133,16 @@ def organisation_ids(user) -> set[int]:
     if profile.organisation.parent_id:
         ids.add(profile.organisation.parent_id)
     return ids
+
+
+def with_role(role) -> Q:
+    """The condition on accounts that ``has_role(user, role)`` holds, to select people in a query.
+
+    An active account whose staff profile has the role or a higher one, or a superuser (an
+    administrator whatever their profile says).
+    """
+    roles = [name for name, rank in ROLE_RANK.items() if rank >= ROLE_RANK[role]]
+    return Q(is_active=True) & (Q(profile__role__in=roles) | Q(is_superuser=True))
 
 
 # Scopes -------------------------------------------------------------------------------
@@ -198,6 +220,16 @@ def prefetch_party_ids(agreements):
     for agreement in agreements:
         agreement._party_ids = party_ids[agreement.pk]
     return agreements
+
+
+def agreements_permitting(user, permission, agreements) -> list:
+    """The agreements on which the person holds the permission (to offer "new ... under this
+    agreement"), their parties fetched in one query."""
+    return [
+        agreement
+        for agreement in prefetch_party_ids(agreements)
+        if user.has_perm(permission, agreement)
+    ]
 
 
 def _party_ids(agreement) -> set[int]:
@@ -314,6 +346,19 @@ def approves_for_a_party(user, obj):
     return agreement is not None and any(
         approves_programme_for(user, organisation_id) for organisation_id in _party_ids(agreement)
     )
+
+
+# Keeping an action one edits ----------------------------------------------------------
+
+
+def keeps_action(user, action, organisations) -> bool:
+    """The person may still change the action once these organisations (ids) lead it or are
+    its partners: the action form asks it before saving, since a contributor who took their
+    organisation off an action would lose it. ``keeps_action(user, action, ())`` is true for
+    those who may change any action of the programme, whoever leads it."""
+    as_saved = copy.copy(action)
+    as_saved._organisation_ids = set(organisations)
+    return user.has_perm("partnership.change_action", as_saved)
 
 
 can_view = is_administrator | (is_staff_member & is_party)

@@ -14,7 +14,6 @@ from partnership.agreements.services import (
 )
 from partnership.core import crud
 from partnership.core.forms import ReasonForm, TransitionDateForm
-from partnership.rules import has_role, organisation_ids
 
 
 class AgreementMixin:
@@ -63,12 +62,9 @@ class AgreementCreate(AgreementMixin, crud.StaffCreateView):
     success_message = gettext_lazy("The agreement “%(object)s” was created.")
 
     def after_save(self, form, formsets):
-        """A coordinator creates agreements their organisation is party to (or would lose them)."""
-        user = self.request.user
-        if has_role(user, "administrator"):
-            return
-        parties = set(self.object.parties.values_list("organisation_id", flat=True))
-        if not parties & organisation_ids(user):
+        """The person must be able to change the agreement they created, with its parties as
+        saved: a coordinator's organisation (or its network head) must be one of them."""
+        if not self.request.user.has_perm("partnership.change_agreement", self.object):
             raise forms.ValidationError(
                 _("Your organisation must be one of the parties to the agreement.")
             )

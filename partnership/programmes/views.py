@@ -42,7 +42,7 @@ from partnership.programmes.services import (
     programme_propose,
     programme_withdraw,
 )
-from partnership.rules import Role, approves_programme_for, has_role, prefetch_party_ids, profile_of
+from partnership.rules import agreements_permitting, approves_programme_for, profile_of
 
 # Programmes ---------------------------------------------------------------------------
 
@@ -122,13 +122,12 @@ class ProgrammeList(ProgrammeMixin, crud.StaffListView):
         user = self.request.user
         # A programme is created under its agreement: offer the agreements the person may add to.
         addable = []
-        if has_role(user, Role.COORDINATOR):
-            agreements = Agreement.objects.not_ended().visible_to(user)
-            addable = [
-                agreement
-                for agreement in prefetch_party_ids(agreements.order_by("reference"))
-                if user.has_perm("partnership.add_programme", agreement)
-            ]
+        if context["can_add"]:  # "partnership.add_programme" under some agreement
+            addable = agreements_permitting(
+                user,
+                "partnership.add_programme",
+                Agreement.objects.not_ended().visible_to(user).order_by("reference"),
+            )
         context.update(can_add=bool(addable), addable_agreements=addable)
         return context
 
