@@ -81,7 +81,6 @@ DIRECTORY_LABELS = {
     "partnership.staffprofile",
     "partnership.contact",
     "partnership.theme",
-    "partnership.region",
 }
 DOCUMENT_PATHS = {
     "agreement": "agreement",
@@ -264,7 +263,8 @@ def is_staff_member(user):
 
 @rules.predicate
 def is_party(user, obj):
-    """The record hangs from an agreement the person's organisation is party to."""
+    """The record hangs from an agreement the person's organisation, or its network head,
+    is party to."""
     if obj is None:
         return True
     agreement = agreement_of(obj)

@@ -1,9 +1,12 @@
 """The writes of meetings: transitions, agenda preparation, reviews of the actions, follow-up tasks,
 the personal calendar feed.
 
-Each function is keyword-only and atomic, checks the current state first (on a locked
-copy of the record, so that two people acting at once give one transition, not two),
-and leaves its trace in the record's history with its author.
+Each write is keyword-only and atomic, checks the current state first (on a locked copy of
+the record, so that two people acting at once give one transition, not two), and leaves its
+trace in the record's history with its author; the calendar feed's key is the exception,
+written with ``update()`` so that no history keeps the secret. Beside them, the reads that
+preparing an agenda needs: the programme a meeting reviews, the previous meeting, what the
+agenda would get.
 """
 
 import dataclasses

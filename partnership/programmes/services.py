@@ -1,8 +1,9 @@
 """The writes of programmes and their actions: one function per operation.
 
-Each function is keyword-only and atomic, checks the current state first (on a locked
-copy of the record, so that two people acting at once give one transition, not two),
-and leaves its trace in the record's history with its author.
+Each write is keyword-only and atomic, checks the current state first (on a locked copy of
+the record, so that two people acting at once give one transition, not two), and leaves its
+trace in the record's history with its author. Beside them, the reads the pages share: a
+programme's parties, the approvals the person may still give, the actions carried over.
 """
 
 import datetime
