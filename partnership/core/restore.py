@@ -16,10 +16,6 @@ from partnership.core import history
 from partnership.core.lifecycle import TransitionError, lock
 
 
-def _today():
-    return timezone.localdate()
-
-
 def _restore_reason(record) -> str:
     when = formats.date_format(timezone.localtime(record.history_date), "SHORT_DATETIME_FORMAT")
     return (_("Restored the version of %(date)s") % {"date": when})[:100]
