@@ -1,25 +1,33 @@
-"""A frozen "today" for the stories that depend on the date (la rentrée, deadlines)."""
+"""Time is an input: the tests that depend on the date choose it, with time-machine.
+
+time-machine moves the whole process's clock (``time.time``, ``datetime.now``, ``date.today``
+and so Django's ``timezone.now``), the live server's thread included; Chromium, another
+process, keeps the real clock.
+"""
 
 import datetime
 import zoneinfo
 
-from django.utils import timezone
-
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 
-def freeze(monkeypatch, day: datetime.date, hour: int = 12) -> datetime.datetime:
-    """Make ``timezone.now()`` that day at ``hour`` (Paris time) and ``localdate()`` that day.
+def moment(day: datetime.date, hour: int = 12, minute: int = 0) -> datetime.datetime:
+    """That day at that time, Paris time."""
+    return datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
-    Django's ``timezone`` module is patched, so the services, views and factories that ask it
-    the time all see the same moment. Returns that moment.
+
+def _instant(at: datetime.datetime) -> float:
+    # A timestamp moves the clock only: given an aware datetime, time-machine would also set
+    # the process's time zone (TZ) to its zone, and to UTC for UTC, where Django set Paris.
+    return at.timestamp()
+
+
+def freeze(time_machine, day: datetime.date, hour: int = 12) -> datetime.datetime:
+    """Stop the clock that day at ``hour``, Paris time, for the rest of the test.
+
+    ``time_machine`` is the test's fixture of that name (time-machine's pytest plugin): the
+    clock runs again after the test. Returns the moment.
     """
-    moment = datetime.datetime(day.year, day.month, day.day, hour, tzinfo=PARIS)
-    original_localdate = timezone.localdate
-
-    def localdate(value=None, timezone=None):
-        return original_localdate(value or moment, timezone)
-
-    monkeypatch.setattr("django.utils.timezone.now", lambda: moment.astimezone(datetime.UTC))
-    monkeypatch.setattr("django.utils.timezone.localdate", localdate)
-    return moment
+    at = moment(day, hour)
+    time_machine.move_to(_instant(at), tick=False)
+    return at

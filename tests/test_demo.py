@@ -2,7 +2,6 @@
 
 import datetime
 from io import StringIO
-from unittest import mock
 
 import pytest
 from django.apps import apps
@@ -26,6 +25,7 @@ from partnership.models import (
     StaffProfile,
     Theme,
 )
+from tests import clock
 
 OUR_APPS = ("partnership", "conventions", "experimentations")
 
@@ -302,16 +302,12 @@ def test_every_change_is_signed_by_the_demo_administrator(loaded):
     ],
     ids=str,
 )
-def test_the_demo_loads_on_any_day_of_the_year(db, moment):
+def test_the_demo_loads_on_any_day_of_the_year(db, time_machine, moment):
     """The dates are relative to today: the rules of the services hold whatever the day."""
-    frozen = timezone.make_aware(moment)
-    with mock.patch("django.utils.timezone.now", return_value=frozen):
-        load_demo("--quiet")
-        today = timezone.localdate()
-        current = Programme.objects.get(
-            agreement__reference=demo.AGREEMENT_REFERENCE, year=moment.year
-        )
-    assert today == moment.date()
+    frozen = clock.freeze(time_machine, moment.date(), hour=moment.hour)
+    load_demo("--quiet")
+    current = Programme.objects.get(agreement__reference=demo.AGREEMENT_REFERENCE, year=moment.year)
+    assert timezone.localdate() == moment.date()
     assert current.status == Programme.Status.ADOPTED
     upcoming = Meeting.objects.get(status=Meeting.Status.PLANNED)
     assert upcoming.starts_at > frozen

@@ -30,8 +30,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def today(monkeypatch):
-    clock.freeze(monkeypatch, datetime.date(2026, 11, 24))
+def today(time_machine):
+    clock.freeze(time_machine, datetime.date(2026, 11, 24))
     return datetime.date(2026, 11, 24)
 
 

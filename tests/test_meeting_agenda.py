@@ -1,6 +1,12 @@
 """Preparing a review meeting: the agenda filled with the ongoing actions of the programme
-under review, grouped by lead organisation, and the open follow-up tasks of the previous
-meeting; then arranged by hand (moved up and down, taken off, items added)."""
+under review, grouped by lead organisation, and the follow-up tasks still open from the
+earlier meetings (they come back until they are done, whatever meeting was held in between);
+then arranged by hand (moved up and down, taken off, items added).
+
+The meeting under review is a month from today and the previous review two months before it,
+computed when each test runs: the programme of the meeting's year is adopted at a programming
+meeting on 1 December of the year before, which falls between the two reviews in December and
+January and before them the rest of the year; the agenda is the same either way."""
 
 import datetime
 
@@ -14,10 +20,11 @@ from partnership.core.lifecycle import TransitionError
 from partnership.meetings.services import (
     meeting_agenda_programme,
     meeting_cancel,
+    meeting_earlier,
     meeting_prepare_agenda,
-    meeting_previous,
 )
 from partnership.models import Action, AgendaItem, Meeting, Programme
+from tests import clock
 from tests.factories import (
     ActionFactory,
     AgendaItemFactory,
@@ -27,8 +34,6 @@ from tests.factories import (
     ProgrammeFactory,
     SignedAgreementFactory,
 )
-
-NEXT_MONTH = timezone.now() + datetime.timedelta(days=30)
 
 
 def _programme(agreement, year, status=Programme.Status.ADOPTED):
@@ -52,24 +57,29 @@ def _programme(agreement, year, status=Programme.Status.ADOPTED):
 
 
 @pytest.fixture
-def programme(agreement):
-    return _programme(agreement, timezone.localdate(NEXT_MONTH).year)
+def next_month():
+    return timezone.now() + datetime.timedelta(days=30)
 
 
 @pytest.fixture
-def meeting(agreement):
+def programme(agreement, next_month):
+    return _programme(agreement, timezone.localdate(next_month).year)
+
+
+@pytest.fixture
+def meeting(agreement, next_month):
     return MeetingFactory(
         agreement=agreement,
         title="Revue des chantiers",
         kind=Meeting.Kind.REVIEW,
-        starts_at=NEXT_MONTH,
-        ends_at=NEXT_MONTH + datetime.timedelta(hours=2),
+        starts_at=next_month,
+        ends_at=next_month + datetime.timedelta(hours=2),
     )
 
 
 @pytest.fixture
-def previous(agreement):
-    starts = NEXT_MONTH - datetime.timedelta(days=60)
+def previous(agreement, next_month):
+    starts = next_month - datetime.timedelta(days=60)
     return MeetingFactory(
         agreement=agreement,
         title="Revue précédente",
@@ -129,12 +139,12 @@ def test_prepared_agenda_holds_the_ongoing_actions_by_lead_organisation_then_ope
     )
     still_open = FollowUpTaskFactory(meeting=older, title="Relancer l’Aract")
     AgendaItemFactory(meeting=previous, title=still_open.title, follow_up=still_open)
-    FollowUpTaskFactory(meeting=older, title="Tâche d’une réunion plus ancienne")
+    not_brought_back = FollowUpTaskFactory(meeting=older, title="Tâche d’une réunion plus ancienne")
     welcome = AgendaItemFactory(meeting=meeting, title="Accueil", position=1)
 
     created = meeting_prepare_agenda(meeting=meeting, user=anact_coordinator)
 
-    assert len(created) == 8  # three headings, three actions, two follow-ups
+    assert len(created) == 9  # three headings, three actions, three follow-ups
     assert _agenda(meeting) == [
         (1, "Accueil", None, None),
         (2, _heading("Anact"), None, None),
@@ -144,7 +154,8 @@ def test_prepared_agenda_holds_the_ongoing_actions_by_lead_organisation_then_ope
         (6, "Étude sur les TMS", inrs_study.pk, None),
         (7, _follow_up_heading(), None, None),
         (8, "Relancer l’Aract", None, still_open.pk),
-        (9, "Envoyer la maquette", None, open_task.pk),
+        (9, "Tâche d’une réunion plus ancienne", None, not_brought_back.pk),
+        (10, "Envoyer la maquette", None, open_task.pk),
     ]
     welcome.refresh_from_db()
     assert welcome.position == 1
@@ -189,8 +200,43 @@ def test_without_a_programme_or_previous_meeting_nothing_is_added(meeting, anact
     assert not meeting.agenda_items.exists()
 
 
+def test_open_follow_ups_come_back_across_a_programming_meeting_held_in_between(
+    time_machine, agreement, anact_coordinator
+):
+    """6 December 2026: the October review's open tasks were not brought back to the January
+    review, because the programme of 2027 had been adopted at a meeting on 1 December."""
+    clock.freeze(time_machine, datetime.date(2026, 12, 6))
+
+    def meeting(day, kind, status=Meeting.Status.HELD):
+        return MeetingFactory(
+            agreement=agreement,
+            kind=kind,
+            status=status,
+            starts_at=clock.moment(day, 9),
+            ends_at=clock.moment(day, 11),
+        )
+
+    october = meeting(datetime.date(2026, 10, 6), Meeting.Kind.REVIEW)
+    december = meeting(datetime.date(2026, 12, 1), Meeting.Kind.PROGRAMMING)
+    january = meeting(datetime.date(2027, 1, 12), Meeting.Kind.REVIEW, Meeting.Status.PLANNED)
+    late = FollowUpTaskFactory(meeting=october, title="Envoyer la maquette", due_on=None)
+    FollowUpTaskFactory(meeting=october, title="Tâche faite", done=True)
+    on_agenda = FollowUpTaskFactory(meeting=october, title="Déjà à l’ordre du jour")
+    AgendaItemFactory(meeting=january, title=on_agenda.title, follow_up=on_agenda, position=1)
+    decided = FollowUpTaskFactory(meeting=december, title="Diffuser le programme 2027")
+
+    created = meeting_prepare_agenda(meeting=january, user=anact_coordinator)
+
+    assert [(item.title, item.follow_up) for item in created] == [
+        (_follow_up_heading(), None),
+        ("Diffuser le programme 2027", decided),
+        ("Envoyer la maquette", late),
+    ]
+    assert january.agenda_items.filter(follow_up=on_agenda).count() == 1
+
+
 def test_working_group_meeting_brings_back_its_own_group_follow_ups(
-    agreement, programme, anact, anact_coordinator, previous
+    agreement, programme, anact, anact_coordinator, previous, next_month
 ):
     group = _action(programme, anact, "Groupe prospective")
     group.kind = Action.Kind.WORKING_GROUP
@@ -201,18 +247,20 @@ def test_working_group_meeting_brings_back_its_own_group_follow_ups(
             agreement=agreement,
             kind=Meeting.Kind.WORKING_GROUP,
             working_group=group,
-            starts_at=NEXT_MONTH + datetime.timedelta(days=days),
-            ends_at=NEXT_MONTH + datetime.timedelta(days=days, hours=1),
+            starts_at=next_month + datetime.timedelta(days=days),
+            ends_at=next_month + datetime.timedelta(days=days, hours=1),
         )
 
-    earlier, later = group_meeting(-10), group_meeting(0)
+    first, earlier, later = group_meeting(-20), group_meeting(-10), group_meeting(0)
     FollowUpTaskFactory(meeting=previous, title="Tâche du comité")
+    still_open = FollowUpTaskFactory(meeting=first, title="Tâche de la première réunion")
     mine = FollowUpTaskFactory(meeting=earlier, title="Tâche du groupe")
-    assert meeting_previous(later) == earlier
+    assert set(meeting_earlier(later)) == {first, earlier}
     meeting_prepare_agenda(meeting=later, user=anact_coordinator)
-    assert list(later.agenda_items.exclude(follow_up=None).values_list("follow_up", flat=True)) == [
-        mine.pk
-    ]
+    assert set(later.agenda_items.exclude(follow_up=None).values_list("follow_up", flat=True)) == {
+        still_open.pk,
+        mine.pk,
+    }
 
 
 @pytest.mark.parametrize("status", ["held", "cancelled", "minutes_approved"])
@@ -240,6 +288,7 @@ def test_coordinator_sees_what_will_be_added_then_prepares_the_agenda(
     page = client.get(url)
     assert page.status_code == 200
     assert "Guide QVT" in page.text and "Envoyer la maquette" in page.text
+    assert "de la réunion «\xa0Revue précédente\xa0» du" in page.text  # where it comes from
     assert not meeting.agenda_items.exists()  # looking changes nothing
 
     response = client.post(url)
@@ -384,8 +433,8 @@ def test_prepare_page_query_count_does_not_grow(
     client.force_login(anact_coordinator)
     # session, user, staff profile, the meeting, the agreement's parties (permission), the
     # agenda items, the programme of the year, the ongoing actions with their lead
-    # organisations, the previous meeting, its open follow-up tasks.
-    with django_assert_num_queries(10):
+    # organisations, the earlier meetings' open follow-up tasks with their meetings.
+    with django_assert_num_queries(9):
         response = client.get(reverse("meeting_prepare_agenda", args=[meeting.pk]))
     assert response.status_code == 200
     assert len(response.context["candidates"].groups[0][1]) == rows

@@ -202,14 +202,14 @@ class TestNextYearFromSeptember:
         ActionFactory(programme=programme, title="Chantier en cours", status="in_progress")
         return _adopted(programme, user, held_meeting)
 
-    def test_refused_before_september(self, monkeypatch, user, adopted):
-        clock.freeze(monkeypatch, datetime.date(2026, 8, 31))
+    def test_refused_before_september(self, time_machine, user, adopted):
+        clock.freeze(time_machine, datetime.date(2026, 8, 31))
         with pytest.raises(TransitionError, match="01/09/2026"):
             programme_prepare_next_year(programme=adopted, user=user)
         assert not Programme.objects.filter(year=2027).exists()
 
-    def test_possible_from_september_first(self, monkeypatch, user, adopted):
-        clock.freeze(monkeypatch, datetime.date(2026, 9, 1))
+    def test_possible_from_september_first(self, time_machine, user, adopted):
+        clock.freeze(time_machine, datetime.date(2026, 9, 1))
         next_programme, carried = programme_prepare_next_year(programme=adopted, user=user)
         assert next_programme.year == 2027
         assert [action.title for action in carried] == ["Chantier en cours"]

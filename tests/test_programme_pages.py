@@ -708,10 +708,10 @@ def test_prepare_next_year_from_the_page_carries_over_once(
 
 
 def test_prepare_next_year_waits_for_september_and_says_so(
-    client, monkeypatch, programme, actions, anact_coordinator
+    client, time_machine, programme, actions, anact_coordinator
 ):
     _adopt(programme)
-    clock.freeze(monkeypatch, datetime.date(2026, 6, 15))
+    clock.freeze(time_machine, datetime.date(2026, 6, 15))
     client.force_login(anact_coordinator)
     url = reverse("programme_next_year", args=[programme.pk])
     page = client.get(programme.get_absolute_url())
@@ -726,7 +726,7 @@ def test_prepare_next_year_waits_for_september_and_says_so(
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
     assert not Programme.objects.filter(year=2027).exists()
 
-    clock.freeze(monkeypatch, datetime.date(2026, 9, 1))
+    clock.freeze(time_machine, datetime.date(2026, 9, 1))
     client.force_login(anact_coordinator)  # the session of June has expired
     page = client.get(programme.get_absolute_url())
     assert url in page.text

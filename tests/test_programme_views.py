@@ -29,8 +29,8 @@ TODAY = datetime.date(2026, 11, 24)
 
 
 @pytest.fixture
-def today(monkeypatch):
-    clock.freeze(monkeypatch, TODAY)
+def today(time_machine):
+    clock.freeze(time_machine, TODAY)
     return TODAY
 
 

@@ -47,7 +47,7 @@ def _meeting(agreement, title, day, kind=Meeting.Kind.REVIEW):
 
 
 def test_a_year_of_the_partnership(
-    monkeypatch,
+    time_machine,
     client,
     agreement,
     anact,
@@ -57,7 +57,7 @@ def test_a_year_of_the_partnership(
     anact_contributor,
 ):
     # January: the programme is drawn up and proposed. ----------------------------------------
-    clock.freeze(monkeypatch, datetime.date(2026, 1, 12))
+    clock.freeze(time_machine, datetime.date(2026, 1, 12))
     programme = ProgrammeFactory(agreement=agreement, year=2026, title="Programme commun 2026")
     actions = {}
     for key, title, lead in [
@@ -95,7 +95,7 @@ def test_a_year_of_the_partnership(
         )
 
     # The committee meets; INRS approves there, which adopts the programme at that meeting.
-    clock.freeze(monkeypatch, datetime.date(2026, 1, 20), hour=14)
+    clock.freeze(time_machine, datetime.date(2026, 1, 20), hour=14)
     committee = meeting_hold(meeting=committee, user=anact_coordinator)
     follow_up = FollowUpTaskFactory(
         meeting=committee,
@@ -128,7 +128,7 @@ def test_a_year_of_the_partnership(
         action_transition(action=actions[key], user=anact_coordinator, name="start")
 
     # Spring: the review meeting's agenda is prepared. -----------------------------------------
-    clock.freeze(monkeypatch, datetime.date(2026, 3, 30))
+    clock.freeze(time_machine, datetime.date(2026, 3, 30))
     review = _meeting(agreement, "Rendez-vous de suivi de printemps", datetime.date(2026, 4, 2))
     meeting_prepare_agenda(meeting=review, user=anact_coordinator)
     items = list(review.agenda_items.order_by("position"))
@@ -148,7 +148,7 @@ def test_a_year_of_the_partnership(
     assert [item.follow_up for item in items if item.follow_up_id] == [follow_up]
 
     # The meeting is held; each chantier is reviewed, which updates the action.
-    clock.freeze(monkeypatch, datetime.date(2026, 4, 2), hour=15)
+    clock.freeze(time_machine, datetime.date(2026, 4, 2), hour=15)
     review = meeting_hold(meeting=review, user=anact_coordinator)
     outcomes = {
         "guide": (Action.Status.COMPLETED, 100, "Guide publié."),
@@ -190,13 +190,13 @@ def test_a_year_of_the_partnership(
     assert Action.objects.get(pk=actions["colloquium"].pk).progress == 60
 
     # Late August: too early to prepare next year. ------------------------------------------
-    clock.freeze(monkeypatch, datetime.date(2026, 8, 31))
+    clock.freeze(time_machine, datetime.date(2026, 8, 31))
     with pytest.raises(TransitionError):
         programme_prepare_next_year(programme=programme, user=anact_coordinator)
     assert not Programme.objects.filter(year=2027).exists()
 
     # September: 2027 is prepared with exactly the unfinished actions. ---------------------
-    clock.freeze(monkeypatch, datetime.date(2026, 9, 1))
+    clock.freeze(time_machine, datetime.date(2026, 9, 1))
     client.force_login(anact_coordinator)
     preview = client.get(reverse("programme_next_year", args=[programme.pk]))
     assert preview.context["allowed"] is True

@@ -5,7 +5,7 @@ Each write is keyword-only and atomic, checks the current state first (on a lock
 the record, so that two people acting at once give one transition, not two), and leaves its
 trace in the record's history with its author; the calendar feed's key is the exception,
 written with ``update()`` so that no history keeps the secret. Beside them, the reads that
-preparing an agenda needs: the programme a meeting reviews, the previous meeting, what the
+preparing an agenda needs: the programme a meeting reviews, the earlier meetings, what the
 agenda would get.
 """
 
@@ -177,20 +177,18 @@ def meeting_agenda_programme(meeting: Meeting) -> Programme | None:
     return adopted or current
 
 
-def meeting_previous(meeting: Meeting) -> Meeting | None:
-    """The meeting before this one: of the same working group for a working group's
-    meeting, otherwise the agreement's latest meeting (not a working group's, not
-    cancelled) that started earlier."""
+def meeting_earlier(meeting: Meeting):
+    """The meetings whose open follow-up tasks come back on this one's agenda: those that
+    started earlier and were not cancelled, of the same working group for a working group's
+    meeting, otherwise the agreement's meetings that are not a working group's."""
     earlier = (
         Meeting.objects.not_cancelled()
         .filter(agreement_id=meeting.agreement_id, starts_at__lt=meeting.starts_at)
         .exclude(pk=meeting.pk)
     )
     if meeting.kind == Meeting.Kind.WORKING_GROUP:
-        earlier = earlier.filter(working_group_id=meeting.working_group_id)
-    else:
-        earlier = earlier.exclude(kind=Meeting.Kind.WORKING_GROUP)
-    return earlier.order_by("-starts_at", "-pk").first()
+        return earlier.filter(working_group_id=meeting.working_group_id)
+    return earlier.exclude(kind=Meeting.Kind.WORKING_GROUP)
 
 
 @dataclasses.dataclass
@@ -199,8 +197,7 @@ class AgendaCandidates:
 
     programme: Programme | None
     groups: list  # [(lead organisation, [its ongoing actions not on the agenda yet])]
-    previous: Meeting | None
-    tasks: list  # the previous meeting's open follow-up tasks not brought back yet
+    tasks: list  # the earlier meetings' open follow-up tasks not on this agenda yet
 
     def __bool__(self):
         return bool(self.groups or self.tasks)
@@ -210,7 +207,10 @@ def meeting_agenda_candidates(meeting: Meeting, items=None) -> AgendaCandidates:
     """The ongoing actions and open follow-up tasks that are not on the agenda yet.
 
     Ongoing means in progress: a planned action has nothing to review yet, and a postponed
-    one comes back once it starts again.
+    one comes back once it starts again. The follow-up tasks are those still open of every
+    earlier meeting (``meeting_earlier``), their own and those they had brought back: a task
+    comes back until it is done, even when another meeting (a programming one, say) was held
+    in between.
     """
     if items is None:
         items = list(meeting.agenda_items.all())
@@ -228,19 +228,17 @@ def meeting_agenda_candidates(meeting: Meeting, items=None) -> AgendaCandidates:
         by_organisation.items(),
         key=lambda group: ((group[0].acronym or group[0].name).lower(), group[0].pk),
     )
-    previous = meeting_previous(meeting)
-    tasks = []
-    if previous is not None:
-        tasks = [
-            task
-            for task in FollowUpTask.objects.open()
-            .filter(Q(meeting=previous) | Q(agenda_items__meeting=previous))
-            .select_related("owner", "owner_contact")
-            .distinct()
-            .order_by(F("due_on").asc(nulls_last=True), "pk")
-            if task.pk not in brought_back
-        ]
-    return AgendaCandidates(programme=programme, groups=groups, previous=previous, tasks=tasks)
+    earlier = meeting_earlier(meeting)
+    tasks = [
+        task
+        for task in FollowUpTask.objects.open()
+        .filter(Q(meeting__in=earlier) | Q(agenda_items__meeting__in=earlier))
+        .select_related("meeting", "owner", "owner_contact")
+        .distinct()
+        .order_by(F("due_on").asc(nulls_last=True), "pk")
+        if task.pk not in brought_back
+    ]
+    return AgendaCandidates(programme=programme, groups=groups, tasks=tasks)
 
 
 def _agenda_is_writable(meeting: Meeting) -> None:
@@ -288,8 +286,8 @@ def meeting_prepare_agenda(*, meeting: Meeting, user) -> list[AgendaItem]:
     Every ongoing (in progress) action of the programme under review
     (``meeting_agenda_programme``), grouped by lead organisation: a heading item per
     organisation, then its actions by title; then the follow-up tasks still open from the
-    previous meeting (``meeting_previous``), its own and those it had brought back, under a
-    heading. What is already on the agenda is kept where it is, and nothing is put twice:
+    earlier meetings (``meeting_earlier``), their own and those they had brought back, under
+    a heading. What is already on the agenda is kept where it is, and nothing is put twice:
     running it again only adds what is new, at the end of its group. The titles are written
     in the site's language, whatever the language of the person who prepares the agenda.
     Returns the items created.
