@@ -6,7 +6,7 @@ PYTHON := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test uv lint format migrate demo serve browsers pdf-libs clean bench loadtest backup restore
+.PHONY: run test test-dates install install-test uv lint format migrate demo serve browsers pdf-libs clean bench loadtest backup restore
 
 uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -41,6 +41,44 @@ pdf-libs:
 
 test: install-test
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+# The modules whose outcome depends on the day they run (they read the clock, or rules that
+# do: deadlines, "this year", la rentrée, notice dates, what is in force), run with the clock
+# on the days where calendar arithmetic breaks: the turn of the year, 29 February, la rentrée.
+# tests/conftest.py starts the whole run on TEST_TODAY (noon, Paris time, unless given:
+# make test-dates TEST_DATES="2027-01-01T00:30").
+DATE_TESTS := \
+	tests/test_access_matrix.py \
+	tests/test_action_pages.py \
+	tests/test_agreement_lifecycle.py \
+	tests/test_agreement_pages.py \
+	tests/test_browser_programmes.py \
+	tests/test_browser_staff.py \
+	tests/test_calendar.py \
+	tests/test_convention_pages.py \
+	tests/test_convention_rules.py \
+	tests/test_dashboard.py \
+	tests/test_demo.py \
+	tests/test_exports.py \
+	tests/test_home.py \
+	tests/test_meeting_agenda.py \
+	tests/test_meeting_minutes.py \
+	tests/test_meeting_pages.py \
+	tests/test_meeting_rules.py \
+	tests/test_programme_approval.py \
+	tests/test_programme_lifecycle.py \
+	tests/test_programme_pages.py \
+	tests/test_programme_views.py \
+	tests/test_reminders.py \
+	tests/test_search.py \
+	tests/test_year_story.py
+TEST_DATES ?= 2026-12-31 2027-01-01 2028-02-29 2027-09-01
+
+test-dates: install-test
+	@for day in $(TEST_DATES); do \
+		echo "==> the date-sensitive tests on $$day"; \
+		TEST_TODAY=$$day $(PYTHON) -m pytest -q $(DATE_TESTS) $(PYTEST_ARGS) || exit 1; \
+	done
 
 lint: install
 	$(PYTHON) -m ruff check .

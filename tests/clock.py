@@ -8,6 +8,8 @@ process, keeps the real clock.
 import datetime
 import zoneinfo
 
+import time_machine
+
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 
@@ -31,3 +33,20 @@ def freeze(time_machine, day: datetime.date, hour: int = 12) -> datetime.datetim
     at = moment(day, hour)
     time_machine.move_to(_instant(at), tick=False)
     return at
+
+
+def travel_to(value: str) -> time_machine.travel:
+    """Start the clock at a day (``2028-02-29``, noon) or a moment (``2026-12-31T23:30``),
+    Paris time, ticking from there; the caller stops the returned travel."""
+    try:
+        at = datetime.datetime.fromisoformat(value)
+    except ValueError as error:
+        expected = "a day (2028-02-29) or a moment (2028-02-29T23:30)"
+        raise ValueError(f"TEST_TODAY={value!r}: {expected} was expected") from error
+    if len(value) == 10:
+        at = at.replace(hour=12)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=PARIS)
+    travel = time_machine.travel(_instant(at), tick=True)
+    travel.start()
+    return travel

@@ -1,5 +1,40 @@
+import os
+
 import pytest
 from django.conf import settings
+
+from tests import clock
+
+_session_travel = pytest.StashKey[clock.time_machine.travel]()
+
+
+def pytest_configure(config):
+    """With ``TEST_TODAY`` set (``2028-02-29``, or a moment ``2026-12-31T23:30``, Paris time),
+    the whole run takes place that day: the clock starts there and goes on ticking.
+
+    Started here, before any test module is imported, so that everything the suite computes
+    from the clock sees that day; a test that freezes its own moment (``clock.freeze``) still
+    has it. ``make test-dates`` runs the date-sensitive modules at the dates where calendar
+    arithmetic breaks.
+    """
+    today = os.environ.get("TEST_TODAY")
+    if today:
+        try:
+            config.stash[_session_travel] = clock.travel_to(today)
+        except ValueError as error:
+            raise pytest.UsageError(str(error)) from error
+
+
+def pytest_unconfigure(config):
+    travel = config.stash.get(_session_travel, None)
+    if travel is not None:
+        travel.stop()
+
+
+def pytest_report_header(config):
+    if config.stash.get(_session_travel, None) is not None:
+        return f"TEST_TODAY: the run takes place on {os.environ['TEST_TODAY']} (Paris time)"
+    return None
 
 
 @pytest.fixture(scope="session")

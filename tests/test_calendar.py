@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partnership.models import Meeting, Participant, StaffProfile
+from tests import clock
 from tests.factories import (
     AgendaItemFactory,
     ContactFactory,
@@ -162,8 +163,15 @@ def test_meeting_file_query_count_does_not_grow(
 # The personal feed -------------------------------------------------------------------------
 
 
+@pytest.fixture
+def november(time_machine):
+    """The feed reaches a year back: it is read in the autumn after the June meeting (it would
+    have left the feed by June 2027)."""
+    return clock.freeze(time_machine, datetime.date(2026, 11, 24))
+
+
 def test_person_creates_a_feed_address_and_subscribes_without_logging_in(
-    client, meeting, agreement, anact_reader
+    client, november, meeting, agreement, anact_reader
 ):
     past = timezone.now() - datetime.timedelta(days=400)
     MeetingFactory(agreement=agreement, title="Trop ancien", starts_at=past)
@@ -230,10 +238,15 @@ def test_feed_of_a_deactivated_account_gives_404(client, meeting, anact_reader):
     assert client.get(url).status_code == 404
 
 
-def test_feed_follows_what_the_person_sees_an_outsider_feed_is_empty(client, meeting, outsider):
-    client.force_login(outsider)
-    client.post(reverse("calendar_feed_settings"), {"action": "renew"})
+def test_feed_follows_what_the_person_sees_an_outsider_feed_is_empty(
+    client, november, meeting, anact_reader, outsider
+):
+    for person in (anact_reader, outsider):
+        client.force_login(person)
+        client.post(reverse("calendar_feed_settings"), {"action": "renew"})
     client.logout()
+    [event] = _parse(client.get(_feed_url(anact_reader))).events
+    assert str(event["SUMMARY"]) == meeting.title
     assert _parse(client.get(_feed_url(outsider))).events == []
 
 

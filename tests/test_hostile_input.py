@@ -36,7 +36,7 @@ FORM_PAGES = {
     "agreement_create": {"reference": "AC-PROPRIETES", "title": "Accord de test"},
     "agreement_update": {},
     "agreement_transition": {"reason": "Fin anticipée."},
-    "programme_create": {"year": str(datetime.date.today().year + 1)},
+    "programme_create": {},  # the page proposes the year after the latest programme
     "programme_update": {},
     "action_create": {"title": "Action de test", "progress": "0"},
     "action_update": {},

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import formats, timezone
 
 from conventions.models import Commitment, Convention
 from partnership.core import history
@@ -171,7 +172,10 @@ def test_coordinator_restores_an_earlier_version_of_an_action(
     assert set(action.partners.all()) == {inrs}
     latest = action.history.latest("history_date")
     assert latest.history_user == anact_coordinator
-    assert latest.history_change_reason.startswith("Rest") or latest.history_change_reason
+    restored_from = formats.date_format(
+        timezone.localtime(first.history_date), "SHORT_DATETIME_FORMAT"
+    )
+    assert latest.history_change_reason == f"Restauration de la version du {restored_from}"
     assert action.history.filter(history_date__gte=latest.history_date).count() == 1
 
 
