@@ -7,6 +7,7 @@
 - ``lockout_response``: the login page's answer to a locked-out username from that address.
 - ``SessionActivityMiddleware``: a session expires after ``SESSION_COOKIE_AGE`` seconds
   without activity; an active person's session is kept alive.
+- ``PrivateResponsesMiddleware``: answers to a logged-in person say ``private, no-store``.
 - ``IntegerFieldIn``: out-of-range numbers in ``__in`` lookups match nothing, as Django already
   does for ``=``, ``<`` and ``>`` (a huge number posted to a multiple choice field was a
   server error on SQLite).
@@ -161,6 +162,33 @@ class SessionActivityMiddleware:
             if not isinstance(seen, int) or now - seen >= refresh_interval():
                 request.session[SEEN_KEY] = now
         return self.get_response(request)
+
+
+# What browsers and proxies keep ------------------------------------------------------------
+
+
+class PrivateResponsesMiddleware:
+    """An answer to a logged-in person is kept by no browser cache, proxy or shared cache.
+
+    Every page, export and download drawn for a person says ``Cache-Control: private,
+    no-store``: a shared computer's back button, a disk cache or a proxy keeps nothing of
+    it after the session ends. A view that already says ``no-store`` keeps its own header.
+    The calendar feed is reached without a session (its key is in the address) and says
+    ``max-age`` of at most a minute itself (``partnership.meetings.calendar_views``).
+    Placed before the page cache in ``MIDDLEWARE``: the page cache sees the view's own
+    header, and the answers it serves get this one too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        logged_in = user is not None and user.is_authenticated
+        if logged_in and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "private, no-store"
+        return response
 
 
 # The security log -----------------------------------------------------------------------
