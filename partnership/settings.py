@@ -317,6 +317,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "partnership.core.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "partnership.core.security.client_ip"
+# Password reset requests: past so many for one e-mail address, or from one client, within
+# the window, no e-mail is sent (the page says the same as when one is).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 10)
+PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
 # Proxies in front of the application that append the client's address to X-Forwarded-For
 # (1: the TLS-terminating proxy). 0: use the connection's address (no proxy).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0 if DEBUG or TESTING else 1)
