@@ -195,7 +195,9 @@ class PrivateResponsesMiddleware:
 
 
 class RefusedAccessLogMiddleware:
-    """Log every refused access (403) and every record or page not found (404)."""
+    """Log every refused access (403) and every record or page not found (404), as one line
+    (with the reason of a CSRF refusal); Django's own record of it, with a traceback, is
+    dropped (partnership.core.logs.RefusalsFilter)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -203,13 +205,15 @@ class RefusedAccessLogMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if response.status_code in (403, 404):
+            reason = getattr(request, "refusal_reason", None)
             logger.warning(
-                "access refused status=%s method=%s path=%s user=%s ip=%s",
+                "access refused status=%s method=%s path=%s user=%s ip=%s%s",
                 response.status_code,
                 loggable(request.method),
                 loggable(request.path),
                 _who(request),
                 loggable(client_ip(request)),
+                f" reason={loggable(reason)}" if reason else "",
             )
         return response
 
