@@ -519,7 +519,7 @@ def main():
         import django
 
         django.setup()
-        logging.getLogger("partnership.core.security").setLevel(logging.WARNING)  # 51 logins
+        logging.getLogger("partnership.security").setLevel(logging.WARNING)  # 51 logins
         from django.contrib.auth import get_user_model
         from django.db import connections
         from django.test import Client as DjangoClient

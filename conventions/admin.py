@@ -18,8 +18,6 @@ from partnership.core.admin import HistoryAdmin, ReasonActionForm, lifecycle_act
 from partnership.core.forms import OneLineMixin
 from partnership.documents.admin import DocumentInline
 
-AMENDABLE = (Convention.Status.SIGNED, Convention.Status.IN_FORCE)
-
 
 def _adopt_saved(target, saved):
     """Make the admin's unsaved ``target`` the record a service has just created."""
@@ -46,7 +44,7 @@ class AmendmentForm(OneLineMixin, forms.ModelForm):
     def clean(self):
         cleaned_data = super().clean()
         convention = cleaned_data.get("convention")
-        if self.instance.pk is None and convention and convention.status not in AMENDABLE:
+        if self.instance.pk is None and convention and convention.status not in Convention.RUNNING:
             raise forms.ValidationError(_not_amendable(convention))
         return cleaned_data
 
@@ -56,7 +54,7 @@ class AmendmentFormSet(BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        if self.instance.status in AMENDABLE:
+        if self.instance.status in Convention.RUNNING:
             return
         for form in self.forms:
             if (

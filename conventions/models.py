@@ -15,6 +15,12 @@ from partnership.directory.models import Organisation, Theme
 from partnership.rules import ScopedQuerySet
 
 
+class ConventionQuerySet(ScopedQuerySet):
+    def running(self):
+        """Conventions signed or in force: neither ended nor terminated yet."""
+        return self.filter(status__in=Convention.RUNNING)
+
+
 class Convention(models.Model):
     """An ad hoc convention, annexed to a framework agreement, for one work theme."""
 
@@ -27,6 +33,8 @@ class Convention(models.Model):
         TERMINATED = "terminated", pgettext_lazy("convention", "terminated")
 
     SIGNED_STATUSES = (Status.SIGNED, Status.IN_FORCE, Status.ENDED, Status.TERMINATED)
+    # Signed and not ended or terminated yet: such a convention is amended, and its end comes.
+    RUNNING = (Status.SIGNED, Status.IN_FORCE)
 
     lifecycle = Lifecycle(
         Transition("negotiate", (Status.DRAFT,), Status.NEGOTIATION, _("open the negotiation")),
@@ -80,7 +88,7 @@ class Convention(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ConventionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ad hoc convention")

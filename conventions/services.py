@@ -120,7 +120,7 @@ def amendment_create(
         try:
             with transaction.atomic():
                 locked = lock(convention)
-                if locked.status not in (Convention.Status.SIGNED, Convention.Status.IN_FORCE):
+                if locked.status not in Convention.RUNNING:
                     raise TransitionError(
                         _(
                             "Only a signed or in-force convention can be amended "

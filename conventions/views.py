@@ -27,8 +27,6 @@ from partnership.core.forms import ReasonForm, TransitionDateForm
 from partnership.core.lifecycle import lock
 from partnership.programmes.models import Action
 
-AMENDABLE = (Convention.Status.SIGNED, Convention.Status.IN_FORCE)
-
 
 def parties_queryset():
     """The parties with their organisation, each marked when it is no party to the agreement."""
@@ -98,7 +96,7 @@ class ConventionDetail(ConventionMixin, crud.StaffDetailView):
             .select_related("programme", "lead_organisation")
             .visible_to(user)
             .order_by("-programme__year", "title"),
-            can_add_amendment=convention.status in AMENDABLE
+            can_add_amendment=convention.status in Convention.RUNNING
             and user.has_perm("conventions.add_amendment", convention),
             deletable=convention.status not in Convention.SIGNED_STATUSES,
         )
@@ -256,7 +254,7 @@ class AmendmentCreate(AmendmentMixin, crud.ParentMixin, crud.StaffCreateView):
     form_class = AmendmentForm
 
     def get(self, request, *args, **kwargs):
-        if self.parent.status not in AMENDABLE:
+        if self.parent.status not in Convention.RUNNING:
             messages.error(
                 request,
                 _("Only a signed convention in force can be amended (it is “%(status)s”).")

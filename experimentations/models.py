@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -406,7 +407,8 @@ class StageDecision(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    # default and db_default: as Document.uploaded_at.
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now, db_default=Now())
     comment = models.TextField(_("comment"), blank=True)
 
     version = VersionField()

@@ -44,7 +44,7 @@ from partnership.agreements.models import Agreement
 from partnership.core import crud
 from partnership.core.lifecycle import TransitionError
 from partnership.documents.models import Document
-from partnership.rules import prefetch_party_ids
+from partnership.rules import agreements_permitting
 
 # The phases in their order, "stopped" last: sorting the list "by phase" follows the workflow.
 PHASE_RANK = Case(
@@ -124,13 +124,11 @@ class ExperimentationList(ExperimentationMixin, crud.StaffListView):
         )
         # An experimentation is created under an agreement: offer the ones the person may use.
         if context["can_add"]:
-            context["agreements_for_new"] = [
-                agreement
-                for agreement in prefetch_party_ids(
-                    Agreement.objects.all().visible_to(user).order_by("reference")
-                )
-                if user.has_perm("experimentations.add_experimentation", agreement)
-            ]
+            context["agreements_for_new"] = agreements_permitting(
+                user,
+                "experimentations.add_experimentation",
+                Agreement.objects.all().visible_to(user).order_by("reference"),
+            )
         return context
 
 

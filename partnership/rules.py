@@ -4,18 +4,25 @@ Visibility: a staff member sees an agreement, and everything that hangs from it,
 their organisation, or the network head it belongs to, is a party to the agreement.
 Roles: a reader sees; a contributor also edits the actions, deliverables and follow-up
 tasks of their organisation; a coordinator also edits the agreement, its programmes,
-conventions, meetings and experimentations; an administrator does everything.
+conventions, meetings and experimentations, and approves a proposed programme for their own
+organisation; an administrator does everything.
 
 Views fetch records through ``Model.objects.visible_to(user)`` (``ScopedQuerySet``, which
 asks ``visible()`` here): a record out of scope is a 404. They check the named permissions
 registered below with ``user.has_perm(name, obj)`` (403 when seen but not allowed); templates
-ask the same permissions through the ``can`` tag (``partnership_tags``), services through
-``user.has_perm`` or the predicates, and the back office through ``BACK_OFFICE``.
+ask the same permissions through the ``can`` tag (``partnership_tags``), and the back office
+through ``BACK_OFFICE``. What a permission alone does not say is a function here, asked by
+whoever needs it: for which party a person approves a programme (``approves_programme_for``,
+asked by the programme service, the approval page and its form, and the admin), whether an
+action form's person keeps the action they save (``keeps_action``), which accounts hold a
+role (``with_role``, for the reminders' query).
 
 This module sits just above ``partnership.core`` and imports no subject: it knows the records
 by their app labels and reaches the agreement and its parties through the models' own
 relations, so that every subject's models can use ``ScopedQuerySet``.
 """
+
+import copy
 
 import rules
 from django.contrib.auth import get_user_model
@@ -74,7 +81,6 @@ DIRECTORY_LABELS = {
     "partnership.staffprofile",
     "partnership.contact",
     "partnership.theme",
-    "partnership.region",
 }
 DOCUMENT_PATHS = {
     "agreement": "agreement",
@@ -96,6 +102,11 @@ def profile_of(user):
         profiles = get_user_model()._meta.get_field("profile").related_model.objects
         user._staff_profile = profiles.select_related("organisation").filter(user=user).first()
     return user._staff_profile
+
+
+def remember_profile(user, profile):
+    """Give ``profile_of`` the user's profile (with its organisation) fetched already."""
+    user._staff_profile = profile
 
 
 def role_of(user):
@@ -121,6 +132,16 @@ def organisation_ids(user) -> set[int]:
     if profile.organisation.parent_id:
         ids.add(profile.organisation.parent_id)
     return ids
+
+
+def with_role(role) -> Q:
+    """The condition on accounts that ``has_role(user, role)`` holds, to select people in a query.
+
+    An active account whose staff profile has the role or a higher one, or a superuser (an
+    administrator whatever their profile says).
+    """
+    roles = [name for name, rank in ROLE_RANK.items() if rank >= ROLE_RANK[role]]
+    return Q(is_active=True) & (Q(profile__role__in=roles) | Q(is_superuser=True))
 
 
 # Scopes -------------------------------------------------------------------------------
@@ -200,6 +221,16 @@ def prefetch_party_ids(agreements):
     return agreements
 
 
+def agreements_permitting(user, permission, agreements) -> list:
+    """The agreements on which the person holds the permission (to offer "new ... under this
+    agreement"), their parties fetched in one query."""
+    return [
+        agreement
+        for agreement in prefetch_party_ids(agreements)
+        if user.has_perm(permission, agreement)
+    ]
+
+
 def _party_ids(agreement) -> set[int]:
     """The organisations party to the agreement, fetched once per agreement object."""
     if not hasattr(agreement, "_party_ids"):
@@ -232,7 +263,8 @@ def is_staff_member(user):
 
 @rules.predicate
 def is_party(user, obj):
-    """The record hangs from an agreement the person's organisation is party to."""
+    """The record hangs from an agreement the person's organisation, or its network head,
+    is party to."""
     if obj is None:
         return True
     agreement = agreement_of(obj)
@@ -271,18 +303,62 @@ def is_own_work(user, obj):
     return label == "partnership.programme"
 
 
+# Approving a programme ----------------------------------------------------------------
+# Each party to the agreement approves a proposed programme; the last approval adopts it.
+# A coordinator approves for their own organisation only, when it is itself a party (an Aract
+# coordinator does not approve for Anact, although they see its agreements); an administrator
+# records the approval of any party, naming it. The service (programme_approve), the approval
+# page and its form, and the admin's "adopt" action all ask the functions below.
+
+
+def approves_programmes(user) -> bool:
+    """The person gives approvals of programmes at all: a coordinator or an administrator."""
+    return is_coordinator(user)
+
+
+def approves_for_any_party(user) -> bool:
+    """The person records the approval of any party (an administrator), so names the party."""
+    return is_administrator(user)
+
+
+def approves_programme_for(user, organisation_id: int) -> bool:
+    """The person may give a programme's approval on behalf of this party to its agreement.
+
+    Whether the organisation is a party at all is the caller's to check (it has its own
+    message): this decides only whose approval the person gives.
+    """
+    if approves_for_any_party(user):
+        return True
+    profile = profile_of(user)
+    return (
+        approves_programmes(user)
+        and profile is not None
+        and profile.organisation_id == organisation_id
+    )
+
+
 @rules.predicate
-def is_party_itself(user, obj):
-    """The person's own organisation, not only its network head, is party to the agreement."""
+def approves_for_a_party(user, obj):
+    """The person may approve the programme for at least one party to its agreement."""
     if obj is None:
         return False
-    profile = profile_of(user)
     agreement = agreement_of(obj)
-    return (
-        profile is not None
-        and agreement is not None
-        and (profile.organisation_id in _party_ids(agreement))
+    return agreement is not None and any(
+        approves_programme_for(user, organisation_id) for organisation_id in _party_ids(agreement)
     )
+
+
+# Keeping an action one edits ----------------------------------------------------------
+
+
+def keeps_action(user, action, organisations) -> bool:
+    """The person may still change the action once these organisations (ids) lead it or are
+    its partners: the action form asks it before saving, since a contributor who took their
+    organisation off an action would lose it. ``keeps_action(user, action, ())`` is true for
+    those who may change any action of the programme, whoever leads it."""
+    as_saved = copy.copy(action)
+    as_saved._organisation_ids = set(organisations)
+    return user.has_perm("partnership.change_action", as_saved)
 
 
 can_view = is_administrator | (is_staff_member & is_party)
@@ -331,8 +407,11 @@ for model in ("action", "deliverable", "followuptask"):
     PERMISSIONS[f"partnership.delete_{model}"] = can_coordinate
 PERMISSIONS["partnership.add_action"] = can_coordinate | (is_contributor & is_party)
 PERMISSIONS["partnership.review_action"] = can_coordinate  # record a review at a meeting
-# Approve a proposed programme for one's own organisation (administrators: for any party).
-PERMISSIONS["partnership.approve_programme"] = is_administrator | (is_coordinator & is_party_itself)
+# Approve a proposed programme (see "Approving a programme"); the role first, which needs no
+# query.
+PERMISSIONS["partnership.approve_programme"] = is_administrator | (
+    is_coordinator & approves_for_a_party
+)
 
 
 @rules.predicate

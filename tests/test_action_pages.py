@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partnership.models import Action, ActionContact, ActionResource, Deliverable
+from tests.conftest import _staff
 from tests.factories import (
     ActionFactory,
     ActionResourceFactory,
@@ -316,6 +317,30 @@ def test_contributor_cannot_remove_their_organisation_from_their_action(
     assert response.status_code == 200
     assert "lead_organisation" in response.context["form"].errors
     assert list(inrs_action.partners.all()) == [anact]
+
+
+def test_coordinator_hands_an_action_over_to_another_organisation(
+    client, anact_action, inrs, anact_coordinator
+):
+    client.force_login(anact_coordinator)
+    url = reverse("action_update", args=[anact_action.pk])
+    # No "your organisation must lead the action" for who may change any action of it.
+    assert not client.get(url).context["form"].fields["lead_organisation"].help_text
+    response = client.post(url, _edit_data(anact_action, lead_organisation=inrs.pk, partners=[]))
+    assert response.status_code == 302
+    anact_action.refresh_from_db()
+    assert anact_action.lead_organisation == inrs
+
+
+def test_aract_contributor_edits_an_action_led_by_their_network_head(client, anact_action, aract):
+    aract_contributor = _staff("aract.contributeur", aract, "contributor")
+    client.force_login(aract_contributor)
+    url = reverse("action_update", args=[anact_action.pk])
+    assert client.get(url).context["form"].fields["lead_organisation"].help_text
+    response = client.post(url, _edit_data(anact_action, progress="30"))
+    assert response.status_code == 302
+    anact_action.refresh_from_db()
+    assert anact_action.progress == 30
 
 
 def test_contributor_creates_an_action_led_by_their_organisation(

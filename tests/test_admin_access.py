@@ -28,3 +28,18 @@ def test_staff_administrator_without_superuser_sees_the_agreements(client, anact
     assert client.get(reverse("admin:partnership_agreement_changelist")).status_code == 200
     change = reverse("admin:partnership_agreement_change", args=[agreement.pk])
     assert client.get(change).status_code == 200
+
+
+def test_the_back_office_link_is_shown_only_to_whom_the_back_office_lets_in(
+    client, anact_coordinator, administrator
+):
+    anact_coordinator.is_staff = True
+    anact_coordinator.save()
+    client.force_login(anact_coordinator)
+    page = client.get(reverse("home")).text
+    assert reverse("admin:index") not in page
+    assert reverse("deleted_records") not in page
+    client.force_login(administrator)
+    page = client.get(reverse("home")).text
+    assert reverse("admin:index") in page
+    assert reverse("deleted_records") in page

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from partnership.models import Agreement, AgreementParty
+from tests.conftest import _staff
 from tests.factories import AgreementFactory, AgreementPartyFactory, OrganisationFactory
 
 
@@ -86,6 +87,32 @@ def test_coordinator_cannot_create_an_agreement_without_their_organisation(
     assert response.status_code == 200
     assert not Agreement.objects.filter(reference="AC-2027-001").exists()
     assert not AgreementParty.objects.filter(organisation=outsider_organisation).exists()
+
+
+def test_aract_coordinator_creates_an_agreement_of_their_network_head(
+    client, anact, outsider_organisation, aract
+):
+    # The Aract belongs to the Anact network: an agreement of Anact is theirs to change too.
+    aract_coordinator = _staff("aract.coordinateur", aract, "coordinator")
+    client.force_login(aract_coordinator)
+    data = _form_data(
+        **{"parties-0-organisation": anact.pk, "parties-1-organisation": outsider_organisation.pk}
+    )
+    response = client.post(reverse("agreement_create"), data)
+    assert response.status_code == 302
+    assert Agreement.objects.filter(reference="AC-2027-001").exists()
+
+
+def test_administrator_creates_an_agreement_their_organisation_is_no_party_to(
+    client, inrs, outsider_organisation, administrator
+):
+    client.force_login(administrator)
+    data = _form_data(
+        **{"parties-0-organisation": inrs.pk, "parties-1-organisation": outsider_organisation.pk}
+    )
+    response = client.post(reverse("agreement_create"), data)
+    assert response.status_code == 302
+    assert Agreement.objects.filter(reference="AC-2027-001").exists()
 
 
 def test_reversed_dates_are_refused_next_to_the_field_and_kept(client, anact, anact_coordinator):

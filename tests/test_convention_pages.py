@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from conventions.models import Amendment, Commitment, Convention, ConventionParty
+from conventions.views import ConventionList
 from partnership.models import Agreement, Document
 from tests.factories import (
     ActionFactory,
@@ -276,8 +277,29 @@ def test_list_filters_and_sorts_in_the_url(
     assert titles(o="-ends_on") == [convention.title, other.title]
     assert titles(o="ends_on") == [other.title, convention.title]
     assert titles(o="-title") == list(reversed(titles(o="title")))
-    response = client.get(url, {"theme": theme.pk, "page": 1})
-    assert response.context["query_without_page"] == f"theme={theme.pk}"
+
+
+def test_page_links_keep_the_filters_and_the_order(
+    client, agreement, convention, theme, anact_reader, monkeypatch
+):
+    monkeypatch.setattr(ConventionList, "paginate_by", 1)
+    for number in (2, 3):
+        ConventionFactory(agreement=agreement, annex_number=number, theme=theme)
+    ConventionFactory(agreement=agreement, annex_number=4)  # another theme: filtered out
+    client.force_login(anact_reader)
+    url = reverse("conventions:convention_list")
+    query = {"theme": theme.pk, "q": "", "o": "-annex_number"}
+
+    response = client.get(url, {**query, "page": 2})
+    assert [c.annex_number for c in response.context["object_list"]] == [2]
+    # The page number replaced, every other parameter kept as it came (the empty one too).
+    assert f'href="?theme={theme.pk}&amp;q=&amp;o=-annex_number&amp;page=1"' in response.text
+    assert f'href="?theme={theme.pk}&amp;q=&amp;o=-annex_number&amp;page=3"' in response.text
+
+    # Without a page in the URL, the next page's number comes last.
+    response = client.get(url, query)
+    assert f'href="?theme={theme.pk}&amp;q=&amp;o=-annex_number&amp;page=2"' in response.text
+    assert "page=1" not in response.text
 
 
 def test_agreement_filter_offers_only_visible_agreements(client, agreement, anact_reader):

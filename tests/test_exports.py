@@ -284,3 +284,12 @@ def test_the_action_list_offers_its_exports_with_the_current_filters(
     html = client.get(reverse("action_list"), {"year": 2026, "status": "in_progress"}).text
     assert f"{reverse('action_export_xlsx')}?year=2026&amp;status=in_progress" in html
     assert f"{reverse('action_export_csv')}?year=2026&amp;status=in_progress" in html
+
+
+def test_the_export_links_leave_out_the_page_and_an_empty_query(client, programme, anact_reader):
+    client.force_login(anact_reader)
+    html = client.get(reverse("action_list"), {"status": "planned", "page": 1}).text
+    assert f'href="{reverse("action_export_csv")}?status=planned"' in html
+    html = client.get(reverse("action_list"), {"page": 1}).text
+    assert f'href="{reverse("action_export_xlsx")}"' in html
+    assert f'href="{reverse("action_export_csv")}"' in html

@@ -364,6 +364,19 @@ def _pdf_text(content, tmp_path):
     ).stdout
 
 
+def test_the_pdf_link_carries_the_chosen_sections(client, meeting, anact_reader, monkeypatch):
+    monkeypatch.setattr(pdf, "available", lambda: True)
+    client.force_login(anact_reader)
+    url = reverse("meeting_minutes_pdf", args=[meeting.pk])
+    page = client.get(
+        reverse("meeting_minutes_print", args=[meeting.pk]),
+        {"chosen": "1", "sections": ["decisions", "minutes"]},
+    )
+    assert f'href="{url}?chosen=1&amp;sections=decisions&amp;sections=minutes"' in page.text
+    page = client.get(reverse("meeting_minutes_print", args=[meeting.pk]))
+    assert f'href="{url}"' in page.text
+
+
 def test_without_weasyprint_the_pdf_link_is_hidden_and_the_address_leads_to_printing(
     client, meeting, anact_reader, monkeypatch
 ):

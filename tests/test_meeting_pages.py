@@ -239,6 +239,18 @@ def test_coordinator_gets_a_new_meeting_button_for_the_filtered_agreement(
     assert reverse("meeting_create_choose") not in response.text
 
 
+def test_the_chooser_offers_the_agreements_not_ended_the_person_may_add_a_meeting_to(
+    client, agreement, anact, inrs, anact_coordinator
+):
+    terminated = SignedAgreementFactory(reference="AC-FINI", status="terminated")
+    AgreementPartyFactory(agreement=terminated, organisation=anact)
+    theirs = SignedAgreementFactory(reference="AC-INRS")
+    AgreementPartyFactory(agreement=theirs, organisation=inrs)
+    client.force_login(anact_coordinator)
+    chooser = client.get(reverse("meeting_create_choose"))
+    assert chooser.context["agreements"] == [agreement]
+
+
 # The meeting page -------------------------------------------------------------------
 
 

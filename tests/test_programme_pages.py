@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partnership.models import Action, Meeting, Programme
-from partnership.programmes.services import programme_approve
+from partnership.programmes.services import programme_approve, programme_parties
+from partnership.rules import approves_programme_for
 from tests import clock
 from tests.conftest import _staff
 from tests.factories import (
@@ -135,6 +136,27 @@ def test_programme_filters_are_in_the_url_and_keep_the_grouping(
     assert titles == ["Étude prospective"]
 
 
+def test_status_and_grouping_links_keep_the_other_parameters(
+    client, programme, actions, inrs, anact_reader
+):
+    client.force_login(anact_reader)
+    response = client.get(
+        programme.get_absolute_url(),
+        {"status": "planned", "group": "theme", "lead_organisation": inrs.pk},
+    )
+    lead = f"lead_organisation={inrs.pk}"
+    # A status replaces the one chosen, in its place.
+    assert f'href="?status=completed&amp;group=theme&amp;{lead}"' in response.text
+    # "By kind" takes the grouping out; "By theme" keeps it.
+    assert f'href="?status=planned&amp;{lead}"' in response.text
+    assert f'href="?status=planned&amp;group=theme&amp;{lead}"' in response.text
+
+    response = client.get(programme.get_absolute_url())
+    assert 'href="?status=planned"' in response.text
+    assert 'href="?group=theme"' in response.text
+    assert 'href="?"' in response.text  # "By kind", nothing left to keep
+
+
 def test_programme_page_counts_actions_by_status_whatever_the_filter(
     client, programme, actions, anact_reader
 ):
@@ -254,6 +276,17 @@ def test_coordinator_sees_the_agreements_they_may_add_a_programme_to(
         reverse("programme_create", args=[agreement.pk])
         not in client.get(reverse("programme_list")).text
     )
+
+
+def test_only_agreements_not_ended_are_offered_for_a_new_programme(
+    client, agreement, anact, anact_coordinator
+):
+    terminated = SignedAgreementFactory(reference="AC-FINI", status="terminated")
+    AgreementPartyFactory(agreement=terminated, organisation=anact)
+    client.force_login(anact_coordinator)
+    response = client.get(reverse("programme_list"))
+    assert response.context["addable_agreements"] == [agreement]
+    assert reverse("programme_create", args=[terminated.pk]) not in response.text
 
 
 def test_coordinator_edits_the_programme(client, programme, anact_coordinator):
@@ -523,6 +556,78 @@ def test_administrator_chooses_the_party_they_record_the_approval_for(
     response = client.post(url, {"organisation": inrs.pk})
     assert response.status_code == 302
     assert list(programme.approvals.values_list("organisation", flat=True)) == [inrs.pk]
+
+
+def test_a_coordinator_cannot_approve_for_another_party_by_tampering_with_the_form(
+    client, programme, actions, anact, inrs, anact_coordinator
+):
+    Programme.objects.filter(pk=programme.pk).update(status=Programme.Status.PROPOSED)
+    client.force_login(anact_coordinator)
+    url = reverse("programme_approve", args=[programme.pk])
+    # The form has no choice of party for a coordinator: one naming INRS approves for Anact.
+    response = client.post(url, {"organisation": inrs.pk}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+    assert list(programme.approvals.values_list("organisation", flat=True)) == [anact.pk]
+    # Anact has approved: naming INRS again gives nothing left to approve, and no approval.
+    response = client.post(url, {"organisation": inrs.pk}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert list(programme.approvals.values_list("organisation", flat=True)) == [anact.pk]
+    programme.refresh_from_db()
+    assert programme.status == Programme.Status.PROPOSED
+
+
+@pytest.mark.parametrize("persona", ["anact_reader", "anact_contributor"])
+def test_a_reader_or_contributor_posting_an_approval_for_their_party_is_refused(
+    request, client, programme, actions, anact, persona
+):
+    Programme.objects.filter(pk=programme.pk).update(status=Programme.Status.PROPOSED)
+    client.force_login(request.getfixturevalue(persona))
+    url = reverse("programme_approve", args=[programme.pk])
+    assert client.post(url, {"organisation": anact.pk}).status_code == 403
+    assert not programme.approvals.exists()
+
+
+@pytest.mark.parametrize("persona", ["anact_coordinator", "inrs_coordinator", "administrator"])
+def test_the_approval_form_offers_only_the_parties_the_rule_module_allows(
+    request, client, programme, actions, anact, inrs, persona
+):
+    Programme.objects.filter(pk=programme.pk).update(status=Programme.Status.PROPOSED)
+    user = request.getfixturevalue(persona)
+    allowed = [
+        party for party in programme_parties(programme) if approves_programme_for(user, party.pk)
+    ]
+    client.force_login(user)
+    page = client.get(reverse("programme_approve", args=[programme.pk]))
+    assert page.context["organisations"] == allowed
+    form = page.context["form"]
+    if len(allowed) > 1:
+        assert list(form.fields["organisation"].queryset) == allowed
+    else:
+        assert "organisation" not in form.fields
+    expected = {
+        "anact_coordinator": [anact],
+        "inrs_coordinator": [inrs],
+        "administrator": [anact, inrs],
+    }
+    assert allowed == expected[persona]
+
+
+def test_a_party_that_approved_is_no_longer_offered_to_the_administrator(
+    client, programme, actions, anact, inrs, inrs_coordinator, administrator
+):
+    Programme.objects.filter(pk=programme.pk).update(status=Programme.Status.PROPOSED)
+    programme_approve(programme=programme, user=inrs_coordinator)
+    client.force_login(administrator)
+    url = reverse("programme_approve", args=[programme.pk])
+    page = client.get(url)
+    assert page.context["organisations"] == [anact]
+    assert "organisation" not in page.context["form"].fields
+    held = MeetingFactory(agreement=programme.agreement, status="held")
+    # Naming INRS again is ignored: the only approval left to record is Anact's.
+    response = client.post(url, {"organisation": inrs.pk, "meeting": held.pk})
+    assert response.status_code == 302
+    assert set(programme.approvals.values_list("organisation", flat=True)) == {anact.pk, inrs.pk}
+    assert programme.approvals.get(organisation=anact).approved_by == administrator
 
 
 def _adopt(programme):

@@ -318,6 +318,20 @@ def test_coordinators_hear_only_of_the_agreements_they_may_see(
     assert sent_keys(inrs_anact_reader) == set()
 
 
+def test_only_active_coordinators_and_administrators_hear_of_an_agreements_end(
+    anact, inrs, anact_contributor, anact_coordinator, inrs_coordinator, administrator
+):
+    inrs_coordinator.is_active = False
+    inrs_coordinator.save()
+    ours = signed_agreement(anact, inrs, reference="AC-ANACT", ends_on=days(20))
+    key = f"agreement:{ours.pk}:end:2026-03-22:30d"
+
+    reminders.send_reminders(day=DAY)
+
+    assert sent_keys(anact_coordinator) == sent_keys(administrator) == {key}
+    assert sent_keys(anact_contributor) == sent_keys(inrs_coordinator) == set()
+
+
 # Never twice ---------------------------------------------------------------------------------
 
 

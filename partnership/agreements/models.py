@@ -13,6 +13,16 @@ from partnership.directory.models import Organisation
 from partnership.rules import ScopedQuerySet
 
 
+class AgreementQuerySet(ScopedQuerySet):
+    def signed(self):
+        """Agreements in force: signed, and neither expired nor terminated."""
+        return self.filter(status=Agreement.Status.SIGNED)
+
+    def not_ended(self):
+        """Agreements in preparation or in force: not expired, not terminated."""
+        return self.exclude(status__in=[Agreement.Status.EXPIRED, Agreement.Status.TERMINATED])
+
+
 class Agreement(models.Model):
     """A framework partnership agreement (accord-cadre)."""
 
@@ -70,7 +80,7 @@ class Agreement(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
-    objects = ScopedQuerySet.as_manager()
+    objects = AgreementQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("framework agreement")

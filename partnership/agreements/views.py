@@ -1,5 +1,5 @@
 from django import forms
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,7 +14,6 @@ from partnership.agreements.services import (
 )
 from partnership.core import crud
 from partnership.core.forms import ReasonForm, TransitionDateForm
-from partnership.rules import has_role, organisation_ids
 
 
 class AgreementMixin:
@@ -46,11 +45,7 @@ class AgreementDetail(AgreementMixin, crud.StaffDetailView):
         agreement = self.object
         user = self.request.user
         context.update(
-            programmes=agreement.programmes.annotate(
-                action_count=Count("actions"),
-                ongoing_count=Count("actions", filter=Q(actions__status="in_progress")),
-                completed_count=Count("actions", filter=Q(actions__status="completed")),
-            ).order_by("-year"),
+            programmes=agreement.programmes.with_action_counts().order_by("-year"),
             conventions=agreement.conventions.select_related("theme")
             .visible_to(user)
             .order_by("annex_number"),
@@ -67,12 +62,9 @@ class AgreementCreate(AgreementMixin, crud.StaffCreateView):
     success_message = gettext_lazy("The agreement “%(object)s” was created.")
 
     def after_save(self, form, formsets):
-        """A coordinator creates agreements their organisation is party to (or would lose them)."""
-        user = self.request.user
-        if has_role(user, "administrator"):
-            return
-        parties = set(self.object.parties.values_list("organisation_id", flat=True))
-        if not parties & organisation_ids(user):
+        """The person must be able to change the agreement they created, with its parties as
+        saved: a coordinator's organisation (or its network head) must be one of them."""
+        if not self.request.user.has_perm("partnership.change_agreement", self.object):
             raise forms.ValidationError(
                 _("Your organisation must be one of the parties to the agreement.")
             )

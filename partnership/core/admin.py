@@ -9,10 +9,13 @@
 - ``transition_action``: a lifecycle service offered as an admin action, on the change list
   and on the change page; each selected record goes through the service on its own, and the
   page says which ones moved and why the others were refused.
+- ``lifecycle_action``: the same, labelled with the transition's label in the model's
+  lifecycle.
 - ``ReasonActionForm``: the action bar with a "reason" box, for the transitions that need one
   (terminate, stop, reopen).
-- ``back_office_only``: who enters the back office, asked of the rule module by its
-  permission name ``BACK_OFFICE``, whatever ``is_staff`` says.
+- ``back_office_only``: who enters the back office: an active account marked ``is_staff`` that
+  the rule module lets in by the permission name ``BACK_OFFICE`` (``is_staff`` alone opens
+  nothing). The "Back office" link of the pages asks the same function.
 """
 
 from django import forms

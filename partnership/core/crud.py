@@ -115,9 +115,6 @@ class StaffListView(ScopedMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_without_page"] = query.urlencode()
         context["can_add"] = self.request.user.has_perm(permission_name(self.model, "add"))
         return context
 

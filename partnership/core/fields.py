@@ -11,7 +11,11 @@ class VersionField(models.PositiveIntegerField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("verbose_name", _("version"))
-        kwargs.setdefault("default", 1)
+        # A version starts at 1 in the database. The fields of the older migrations (default=1)
+        # keep meaning what they did: otherwise the migration that adds the database default
+        # would find it there already and leave the existing tables without it.
+        if "default" not in kwargs:
+            kwargs.setdefault("db_default", 1)
         kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
 

@@ -157,7 +157,12 @@ def record_value(record, field):
 
 
 def changes_between(record, previous, m2m=None) -> list[dict]:
-    """What changed from ``previous`` to ``record`` (two historical records of one row)."""
+    """What changed from ``previous`` to ``record`` (two historical records of one row).
+
+    Not simple-history's ``diff_against``: it compares only the fields a form may edit, so a
+    status moved by a transition (``editable=False``) would not show, and it reads the
+    many-to-many rows again for every pair of records (two queries a field and a pair).
+    """
     model = record.instance_type
     changes = []
     for field in tracked_fields(model):

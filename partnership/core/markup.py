@@ -4,7 +4,7 @@ The text goes through Python-Markdown, then through nh3 (the Rust ``ammonia`` sa
 which keeps only a small set of tags and attributes: whatever HTML a person typed (or an
 import brought) in the Markdown, no script, event handler, style, image or ``javascript:``
 link comes out. Headings are moved down two levels (``#`` becomes ``<h3>``) because the
-minutes sit under the page's own ``<h1>`` and section ``<h2>``.
+minutes sit under the page's own ``<h1>`` and section ``<h2>`` (none deeper than ``<h4>``).
 """
 
 import markdown

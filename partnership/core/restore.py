@@ -1,8 +1,9 @@
 """Bringing back an earlier version of a record, or a deleted record, from its history.
 
-Each function is keyword-only and atomic, checks the current state first (on a locked
-copy of the record, so that two people acting at once give one transition, not two),
-and leaves its trace in the record's history with its author.
+Both functions are keyword-only, check the current state first and leave their trace in the
+record's history with its author. ``restore_version`` runs in its caller's transaction (the
+subjects' ``*_restore`` services, atomic) on a locked copy of the record, so that two people
+acting at once give one restore, not two; ``record_restore_deleted`` is atomic itself.
 """
 
 from django.core.exceptions import ValidationError
@@ -13,10 +14,6 @@ from django.utils.translation import gettext as _
 
 from partnership.core import history
 from partnership.core.lifecycle import TransitionError, lock
-
-
-def _today():
-    return timezone.localdate()
 
 
 def _restore_reason(record) -> str:

@@ -12,7 +12,7 @@
   does for ``=``, ``<`` and ``>`` (a huge number posted to a multiple choice field was a
   server error on SQLite).
 - ``RefusedAccessLogMiddleware`` and the signal receivers below: every login, failed login,
-  lock-out and refused access (403, 404) is logged to the ``partnership.core.security`` logger
+  lock-out and refused access (403, 404) is logged to the ``partnership.security`` logger
   with the username and the address; never a password, a session key or a query string.
 """
 

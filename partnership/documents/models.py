@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -45,7 +46,9 @@ class Document(models.Model):
         blank=True,
         related_name="+",
     )
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    # default: the application's clock (the one the tests move), also the admin form's initial
+    # value; db_default: the same for a row written outside the ORM.
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now, db_default=Now())
 
     agreement = models.ForeignKey(
         "partnership.Agreement",

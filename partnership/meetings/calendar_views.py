@@ -25,6 +25,7 @@ from partnership.meetings import calendar
 from partnership.meetings.models import Meeting
 from partnership.meetings.services import calendar_token_renew, calendar_token_revoke
 from partnership.meetings.views import calendar_queryset
+from partnership.rules import remember_profile
 
 FEED_PAST = datetime.timedelta(days=365)
 FEED_MAX_AGE = 60  # seconds
@@ -51,7 +52,7 @@ def calendar_feed(request, token):
     if profile is None:
         raise Http404
     user = profile.user
-    user._staff_profile = profile  # partnership.rules reads the profile from here
+    remember_profile(user, profile)  # partnership.rules would fetch it again
     name = _("Meetings – %(name)s") % {"name": user.get_full_name() or user.get_username()}
     response = HttpResponse(
         calendar.calendar_of(feed_meetings(user), request=request, name=name),

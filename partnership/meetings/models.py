@@ -27,6 +27,10 @@ class MeetingQuerySet(ScopedQuerySet):
         """Meetings that took place: held, or with their minutes approved."""
         return self.filter(status__in=[Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED])
 
+    def not_cancelled(self):
+        """Meetings planned or held (cancelled ones left out)."""
+        return self.exclude(status=Meeting.Status.CANCELLED)
+
 
 class Meeting(models.Model):
     """A review meeting (rendez-vous de suivi) or a steering committee of an agreement."""
@@ -300,6 +304,7 @@ class Decision(models.Model):
 
 class FollowUpTaskQuerySet(ScopedQuerySet):
     def open(self):
+        """Tasks not done yet."""
         return self.filter(done=False)
 
 

@@ -1,9 +1,12 @@
 """The writes of meetings: transitions, agenda preparation, reviews of the actions, follow-up tasks,
 the personal calendar feed.
 
-Each function is keyword-only and atomic, checks the current state first (on a locked
-copy of the record, so that two people acting at once give one transition, not two),
-and leaves its trace in the record's history with its author.
+Each write is keyword-only and atomic, checks the current state first (on a locked copy of
+the record, so that two people acting at once give one transition, not two), and leaves its
+trace in the record's history with its author; the calendar feed's key is the exception,
+written with ``update()`` so that no history keeps the secret. Beside them, the reads that
+preparing an agenda needs: the programme a meeting reviews, the previous meeting, what the
+agenda would get.
 """
 
 import dataclasses
@@ -179,9 +182,9 @@ def meeting_previous(meeting: Meeting) -> Meeting | None:
     meeting, otherwise the agreement's latest meeting (not a working group's, not
     cancelled) that started earlier."""
     earlier = (
-        Meeting.objects.filter(agreement_id=meeting.agreement_id, starts_at__lt=meeting.starts_at)
+        Meeting.objects.not_cancelled()
+        .filter(agreement_id=meeting.agreement_id, starts_at__lt=meeting.starts_at)
         .exclude(pk=meeting.pk)
-        .exclude(status=Meeting.Status.CANCELLED)
     )
     if meeting.kind == Meeting.Kind.WORKING_GROUP:
         earlier = earlier.filter(working_group_id=meeting.working_group_id)

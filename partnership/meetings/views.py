@@ -56,6 +56,7 @@ from partnership.meetings.services import (
     meeting_prepare_agenda,
     meeting_reopen,
 )
+from partnership.rules import agreements_permitting
 
 REVIEW_PERMISSION = "partnership.review_action"
 
@@ -209,7 +210,8 @@ def review_initial(action, review=None):
 
 
 class MeetingCreateChoose(TemplateView):
-    """“New meeting” from the list: first choose the agreement it belongs to."""
+    """“New meeting” from the list: first choose the agreement it belongs to, among those not
+    ended that the person may add a meeting to."""
 
     template_name = "partnership/meeting_create_choose.html"
 
@@ -219,12 +221,11 @@ class MeetingCreateChoose(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["agreements"] = (
-            Agreement.objects.exclude(
-                status__in=[Agreement.Status.EXPIRED, Agreement.Status.TERMINATED]
-            )
-            .visible_to(self.request.user)
-            .order_by("reference")
+        user = self.request.user
+        context["agreements"] = agreements_permitting(
+            user,
+            "partnership.add_meeting",
+            Agreement.objects.not_ended().visible_to(user).order_by("reference"),
         )
         return context
 

@@ -86,10 +86,8 @@ def current_programmes(user, today):
 
 def upcoming_meetings(user, now):
     return _first(
-        Meeting.objects.filter(
-            ends_at__gte=now, starts_at__lte=now + datetime.timedelta(days=MEETING_DAYS)
-        )
-        .exclude(status=Meeting.Status.CANCELLED)
+        Meeting.objects.not_cancelled()
+        .filter(ends_at__gte=now, starts_at__lte=now + datetime.timedelta(days=MEETING_DAYS))
         .visible_to(user)
         .select_related("agreement")
         .order_by("starts_at", "pk")
@@ -113,11 +111,8 @@ def my_open_tasks(user, today):
 def deliverables_due(user, today):
     """Not delivered, due within the next days or overdue (actions cancelled left out)."""
     queryset = (
-        Deliverable.objects.filter(
-            delivered_on__isnull=True,
-            due_on__lte=today + datetime.timedelta(days=DELIVERABLE_DAYS),
-        )
-        .exclude(action__status=Action.Status.CANCELLED)
+        Deliverable.objects.outstanding()
+        .due_by(today + datetime.timedelta(days=DELIVERABLE_DAYS))
         .visible_to(user)
         .select_related("action__programme__agreement")
         .annotate(overdue_total=Window(Count("pk", filter=Q(due_on__lt=today))))
@@ -138,7 +133,8 @@ def ending_soon(user, today):
     horizon = today + datetime.timedelta(days=ENDING_DAYS)
     horizon_month = horizon.year * 12 + horizon.month
     agreements = (
-        Agreement.objects.filter(status=Agreement.Status.SIGNED, ends_on__gte=today)
+        Agreement.objects.signed()
+        .filter(ends_on__gte=today)
         .visible_to(user)
         .alias(
             notice_month=ExtractYear("ends_on") * 12
@@ -165,11 +161,8 @@ def ending_soon(user, today):
                 }
             )
     conventions = (
-        Convention.objects.filter(
-            status__in=[Convention.Status.SIGNED, Convention.Status.IN_FORCE],
-            ends_on__gte=today,
-            ends_on__lte=horizon,
-        )
+        Convention.objects.running()
+        .filter(ends_on__gte=today, ends_on__lte=horizon)
         .visible_to(user)
         .select_related("agreement")
     )

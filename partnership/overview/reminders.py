@@ -8,10 +8,11 @@ What a person is reminded of, as of a day D (the Paris date, or ``--date``):
 - the deliverables not delivered, due between D and D + 14 days or overdue, of the actions they
   are a contact of (``ActionContact`` with an account and the role "contact"; actions cancelled
   left out);
-- for coordinators and administrators (a staff profile with one of those roles), the signed
-  agreements and the signed or in-force conventions they may see (``partnership.rules``) whose
-  end date, or for an agreement renewed tacitly its notice date, falls within 90 days and again
-  within 30 days: two reminders, at the 90-day mark and at the 30-day mark.
+- for coordinators and administrators with a staff profile (``partnership.rules.with_role``),
+  the signed agreements and the signed or in-force conventions they may see (the named
+  permissions ``view_agreement`` and ``view_convention``) whose end date, or for an agreement
+  renewed tacitly its notice date, falls within 90 days and again within 30 days: two
+  reminders, at the 90-day mark and at the 30-day mark.
 
 Never the same reminder twice: every reminder has a key, recorded in ``ReminderSent`` (unique per
 person and key) when it is sent, and a key already recorded for the person is never sent again.
@@ -62,10 +63,10 @@ from django.utils.translation import gettext, ngettext
 
 from conventions.models import Convention
 from partnership.agreements.models import Agreement
-from partnership.directory.models import StaffProfile
 from partnership.meetings.models import FollowUpTask, Meeting, Participant
 from partnership.overview.models import ReminderSent
-from partnership.programmes.models import Action, ActionContact, Deliverable
+from partnership.programmes.models import ActionContact, Deliverable
+from partnership.rules import Role, prefetch_party_ids, remember_profile, with_role
 
 logger = logging.getLogger(__name__)
 
@@ -241,11 +242,8 @@ def deliverable_reminders(day):
         .order_by("pk")
     )
     deliverables = (
-        Deliverable.objects.filter(
-            delivered_on__isnull=True,
-            due_on__lte=day + datetime.timedelta(days=DELIVERABLE_DAYS),
-        )
-        .exclude(action__status=Action.Status.CANCELLED)
+        Deliverable.objects.outstanding()
+        .due_by(day + datetime.timedelta(days=DELIVERABLE_DAYS))
         .select_related("action__programme__agreement")
         .prefetch_related(Prefetch("action__contacts", contacts, to_attr="reminded_contacts"))
         .order_by("due_on", "pk")
@@ -260,11 +258,6 @@ def deliverable_reminders(day):
         )
         for contact in deliverable.action.reminded_contacts:
             yield contact.user, reminder
-
-
-def _prime_parties(agreement):
-    """Give ``partnership.rules`` the agreement's parties it would otherwise fetch one by one."""
-    agreement._party_ids = {party.organisation_id for party in agreement.parties.all()}
 
 
 def _ending(kind, prefix, record, what, date, day):
@@ -289,19 +282,19 @@ def ending_reminders(day):
     # Notice dates are computed in Python (months before the end); the query keeps the
     # candidates whose end month minus the notice period is at most the horizon's month.
     agreements = (
-        Agreement.objects.filter(status=Agreement.Status.SIGNED, ends_on__gte=day)
+        Agreement.objects.signed()
+        .filter(ends_on__gte=day)
         .alias(
             notice_month=ExtractYear("ends_on") * 12
             + ExtractMonth("ends_on")
             - F("notice_period_months")
         )
         .filter(Q(ends_on__lte=horizon) | Q(tacit_renewal=True, notice_month__lte=horizon_month))
-        .prefetch_related("parties")
         .order_by("pk")
     )
     reminders = []
-    for agreement in agreements:
-        _prime_parties(agreement)
+    # The parties of every agreement at once, for the permission checks below.
+    for agreement in prefetch_party_ids(agreements):
         if agreement.tacit_renewal:
             reminders.append(
                 _ending(
@@ -312,17 +305,14 @@ def ending_reminders(day):
             _ending(AGREEMENT_END, "agreement", agreement, "end", agreement.ends_on, day)
         )
     conventions = (
-        Convention.objects.filter(
-            status__in=[Convention.Status.SIGNED, Convention.Status.IN_FORCE],
-            ends_on__gte=day,
-            ends_on__lte=horizon,
-        )
+        Convention.objects.running()
+        .filter(ends_on__gte=day, ends_on__lte=horizon)
         .select_related("agreement", "theme")
-        .prefetch_related("agreement__parties")
         .order_by("pk")
     )
+    conventions = list(conventions)
+    prefetch_party_ids([convention.agreement for convention in conventions])
     for convention in conventions:
-        _prime_parties(convention.agreement)
         reminders.append(
             _ending(CONVENTION_END, "convention", convention, "end", convention.ends_on, day)
         )
@@ -331,18 +321,13 @@ def ending_reminders(day):
         return
     coordinators = (
         get_user_model()
-        .objects.filter(is_active=True, profile__isnull=False)
+        .objects.filter(with_role(Role.COORDINATOR), profile__isnull=False)
         .exclude(email="")
-        .filter(
-            Q(profile__role__in=[StaffProfile.Role.COORDINATOR, StaffProfile.Role.ADMINISTRATOR])
-            | Q(is_superuser=True)
-        )
         .select_related("profile__organisation")
         .order_by("pk")
     )
     for user in coordinators:
-        # The profile is already here: partnership.rules would otherwise fetch it again.
-        user._staff_profile = user.profile
+        remember_profile(user, user.profile)  # partnership.rules would fetch it again
         for reminder in reminders:
             permission = (
                 "conventions.view_convention"

@@ -83,12 +83,8 @@ def year_bounds(year: int):
 def held_meetings(programme):
     start, end = year_bounds(programme.year)
     return (
-        Meeting.objects.filter(
-            agreement_id=programme.agreement_id,
-            starts_at__gte=start,
-            starts_at__lt=end,
-            status__in=[Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED],
-        )
+        Meeting.objects.held()
+        .filter(agreement_id=programme.agreement_id, starts_at__gte=start, starts_at__lt=end)
         .annotate(
             review_count=Count(
                 "action_reviews", filter=Q(action_reviews__action__programme=programme)

@@ -16,7 +16,7 @@ from partnership.programmes.models import (
     Deliverable,
     Programme,
 )
-from partnership.rules import Role, has_role, organisation_ids
+from partnership.rules import keeps_action
 
 # Programmes ---------------------------------------------------------------------------
 
@@ -68,9 +68,11 @@ class MeetingChoiceField(forms.ModelChoiceField):
 class ProgrammeApproveForm(OneLineMixin, forms.Form):
     """A party's approval of the proposed programme.
 
-    An administrator names the party they record the approval for (a coordinator approves
-    for their own organisation, named on the page). The approval that completes the set
-    adopts the programme: it names the held meeting of the agreement where that happened.
+    ``organisations`` are the parties the person may approve for, as the rule module says
+    (``programme_approval_organisations``): only those are offered and accepted. With one
+    (a coordinator's own organisation) the page names it and the form asks nothing; with
+    several (an administrator) the person names the party. The approval that completes the
+    set adopts the programme: it names the held meeting of the agreement where that happened.
     """
 
     organisation = forms.ModelChoiceField(
@@ -145,7 +147,7 @@ class ActionForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
 
     A contributor edits the actions of their organisation only: the action they save must be
     led by their organisation (or its network head) or count it among the partners, or they
-    would lose the right to edit it.
+    would lose the right to edit it (``partnership.rules.keeps_action``).
     """
 
     progress = forms.IntegerField(
@@ -219,7 +221,8 @@ class ActionForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
 
     @property
     def is_contributor_only(self):
-        return not has_role(self.user, Role.COORDINATOR)
+        """The person edits the actions of their organisation only, not any of the programme."""
+        return not keeps_action(self.user, self.instance, ())
 
     def clean(self):
         cleaned = super().clean()
@@ -233,10 +236,9 @@ class ActionForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
         ):
             self.add_error("progress", _("A completed action stays at 100%."))
         lead = cleaned.get("lead_organisation")
-        if self.is_contributor_only and lead is not None:
-            mine = organisation_ids(self.user)
+        if lead is not None:
             partners = {organisation.pk for organisation in cleaned.get("partners") or ()}
-            if not mine & ({lead.pk} | partners):
+            if not keeps_action(self.user, self.instance, {lead.pk} | partners):
                 self.add_error(
                     "lead_organisation",
                     _("Your organisation must lead the action or be one of its partners."),

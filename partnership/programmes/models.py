@@ -2,7 +2,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,17 @@ from partnership.directory.people import (
     person_name,
 )
 from partnership.rules import ScopedQuerySet
+
+
+class ProgrammeQuerySet(ScopedQuerySet):
+    def with_action_counts(self):
+        """Each programme with ``action_count``, ``ongoing_count`` (actions in progress) and
+        ``completed_count``."""
+        return self.annotate(
+            action_count=Count("actions"),
+            ongoing_count=Count("actions", filter=Q(actions__status=Action.Status.IN_PROGRESS)),
+            completed_count=Count("actions", filter=Q(actions__status=Action.Status.COMPLETED)),
+        )
 
 
 class Programme(models.Model):
@@ -76,7 +88,7 @@ class Programme(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ProgrammeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("joint work programme")
@@ -132,7 +144,8 @@ class ProgrammeApproval(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    approved_at = models.DateTimeField(_("approved at"), default=timezone.now)
+    # default and db_default: as Document.uploaded_at.
+    approved_at = models.DateTimeField(_("approved at"), default=timezone.now, db_default=Now())
 
     version = VersionField()
     history = HistoricalRecords()
@@ -155,10 +168,12 @@ class ProgrammeApproval(models.Model):
 
 class ActionQuerySet(ScopedQuerySet):
     def ongoing(self):
+        """Actions in progress."""
         return self.filter(status=Action.Status.IN_PROGRESS)
 
     def unfinished(self):
-        return self.exclude(status__in=[Action.Status.COMPLETED, Action.Status.CANCELLED])
+        """Actions neither completed nor cancelled."""
+        return self.exclude(status__in=Action.FINISHED)
 
 
 class Action(models.Model):
@@ -392,6 +407,18 @@ class ActionResource(models.Model):
         return f"{self.organisation} – {self.person_days} j"
 
 
+class DeliverableQuerySet(ScopedQuerySet):
+    def outstanding(self):
+        """Deliverables still awaited: not delivered, of an action that is not cancelled."""
+        return self.filter(delivered_on__isnull=True).exclude(
+            action__status=Action.Status.CANCELLED
+        )
+
+    def due_by(self, day):
+        """Deliverables due on or before the day (overdue ones included)."""
+        return self.filter(due_on__lte=day)
+
+
 class Deliverable(models.Model):
     class Kind(models.TextChoices):
         REPORT = "report", _("report")
@@ -414,7 +441,7 @@ class Deliverable(models.Model):
     version = VersionField()
     history = HistoricalRecords()
 
-    objects = ScopedQuerySet.as_manager()
+    objects = DeliverableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("deliverable")

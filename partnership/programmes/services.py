@@ -1,8 +1,9 @@
 """The writes of programmes and their actions: one function per operation.
 
-Each function is keyword-only and atomic, checks the current state first (on a locked
-copy of the record, so that two people acting at once give one transition, not two),
-and leaves its trace in the record's history with its author.
+Each write is keyword-only and atomic, checks the current state first (on a locked copy of
+the record, so that two people acting at once give one transition, not two), and leaves its
+trace in the record's history with its author. Beside them, the reads the pages share: a
+programme's parties, the approvals the person may still give, the actions carried over.
 """
 
 import datetime
@@ -17,7 +18,12 @@ from partnership.core.lifecycle import TransitionError, apply_transition, lock
 from partnership.core.restore import restore_version
 from partnership.directory.models import Organisation
 from partnership.programmes.models import Action, ActionResource, Programme, ProgrammeApproval
-from partnership.rules import Role, has_role, profile_of
+from partnership.rules import (
+    approves_for_any_party,
+    approves_programme_for,
+    approves_programmes,
+    profile_of,
+)
 
 
 def _today():
@@ -58,20 +64,15 @@ def programme_parties(programme: Programme) -> list[Organisation]:
 
 
 def programme_approval_organisations(*, programme: Programme, user) -> list[Organisation]:
-    """The parties the person may approve the programme for, among those still to approve.
-
-    A coordinator approves for their own organisation only, when it is itself a party (an
-    Aract coordinator does not approve for Anact, although they see its agreements); an
-    administrator may record the approval of any party.
-    """
+    """The parties still to approve the programme that the person may approve it for
+    (``partnership.rules.approves_programme_for`` decides: a coordinator for their own
+    organisation, an administrator for any party)."""
     approved = set(programme.approvals.values_list("organisation_id", flat=True))
-    parties = [party for party in programme_parties(programme) if party.pk not in approved]
-    if has_role(user, Role.ADMINISTRATOR):
-        return parties
-    profile = profile_of(user)
-    if profile is None or not has_role(user, Role.COORDINATOR):
-        return []
-    return [party for party in parties if party.pk == profile.organisation_id]
+    return [
+        party
+        for party in programme_parties(programme)
+        if party.pk not in approved and approves_programme_for(user, party.pk)
+    ]
 
 
 def _check_adopting_meeting(programme: Programme, meeting) -> None:
@@ -94,8 +95,9 @@ def programme_approve(
 ) -> ProgrammeApproval:
     """Record one party's approval of a proposed programme; the last one adopts it.
 
-    The approval is given for the person's own organisation (an administrator names the
-    party). When every party has approved, the programme is adopted at ``meeting``, which the
+    Who approves for whom is asked of the rule module (``approves_programme_for``): the
+    approval is given for the person's own organisation, or for the party an administrator
+    names. When every party has approved, the programme is adopted at ``meeting``, which the
     last approval must name: a held meeting of the agreement. A meeting named by an earlier
     approval is not kept (the adoption is dated by the meeting that completes it).
     Returns the approval; ``approval.programme`` is the programme as it now stands.
@@ -108,12 +110,11 @@ def programme_approve(
         )
     if programme.agreement.status != Agreement.Status.SIGNED:
         raise TransitionError(_("A programme is adopted only under a signed agreement."))
-    is_administrator = has_role(user, Role.ADMINISTRATOR)
-    profile = profile_of(user)
-    if not is_administrator and not has_role(user, Role.COORDINATOR):
+    if not approves_programmes(user):
         raise TransitionError(_("Only a coordinator of a party approves the programme."))
+    profile = profile_of(user)
     if organisation is None:
-        if is_administrator:
+        if approves_for_any_party(user):
             raise TransitionError(_("Choose the party you record the approval for."))
         organisation = profile.organisation
     parties = programme_parties(programme)
@@ -125,7 +126,7 @@ def programme_approve(
             )
             % {"organisation": organisation}
         )
-    if not is_administrator and organisation.pk != profile.organisation_id:
+    if not approves_programme_for(user, organisation.pk):
         raise TransitionError(
             _(
                 "You approve the programme for your own organisation only: you cannot approve "
@@ -158,7 +159,8 @@ def programme_approve(
         programme=programme, organisation=organisation, approved_by=user, approved_at=timezone.now()
     )
     approval._history_user = user
-    if is_administrator and (profile is None or profile.organisation_id != organisation.pk):
+    if profile is None or profile.organisation_id != organisation.pk:
+        # Only an administrator approves for another organisation than their own.
         approval._change_reason = _("Recorded by an administrator")
     approval.save()
     if completes:

@@ -1,7 +1,7 @@
 """Staff pages: annual joint work programmes, their joint actions (chantiers) and deliverables."""
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,7 +42,7 @@ from partnership.programmes.services import (
     programme_propose,
     programme_withdraw,
 )
-from partnership.rules import Role, has_role, prefetch_party_ids, profile_of
+from partnership.rules import agreements_permitting, approves_programme_for, profile_of
 
 # Programmes ---------------------------------------------------------------------------
 
@@ -112,15 +112,7 @@ class ProgrammeList(ProgrammeMixin, crud.StaffListView):
     filterset_class = ProgrammeFilter
 
     def base_queryset(self):
-        return (
-            super()
-            .base_queryset()
-            .annotate(
-                action_count=Count("actions"),
-                ongoing_count=Count("actions", filter=Q(actions__status="in_progress")),
-                completed_count=Count("actions", filter=Q(actions__status="completed")),
-            )
-        )
+        return super().base_queryset().with_action_counts()
 
     def get_queryset(self):
         return super().get_queryset().order_by("-year", "agreement__reference", "pk")
@@ -130,17 +122,12 @@ class ProgrammeList(ProgrammeMixin, crud.StaffListView):
         user = self.request.user
         # A programme is created under its agreement: offer the agreements the person may add to.
         addable = []
-        if has_role(user, Role.COORDINATOR):
-            agreements = (
-                Agreement.objects.all()
-                .visible_to(user)
-                .exclude(status__in=[Agreement.Status.EXPIRED, Agreement.Status.TERMINATED])
+        if context["can_add"]:  # "partnership.add_programme" under some agreement
+            addable = agreements_permitting(
+                user,
+                "partnership.add_programme",
+                Agreement.objects.not_ended().visible_to(user).order_by("reference"),
             )
-            addable = [
-                agreement
-                for agreement in prefetch_party_ids(agreements.order_by("reference"))
-                if user.has_perm("partnership.add_programme", agreement)
-            ]
         context.update(can_add=bool(addable), addable_agreements=addable)
         return context
 
@@ -189,10 +176,7 @@ class ProgrammeDetail(ProgrammeMixin, crud.StaffDetailView):
                 and user.has_perm("partnership.approve_programme", programme)
                 and any(
                     item["approval"] is None
-                    and (
-                        has_role(user, Role.ADMINISTRATOR)
-                        or item["organisation"].pk == profile_of(user).organisation_id
-                    )
+                    and approves_programme_for(user, item["organisation"].pk)
                     for item in context["approvals"]
                 )
             )

@@ -1,7 +1,9 @@
-"""The generic tags of every page: permissions and transitions asked of the rule module."""
+"""The generic tags of every page: permissions and transitions asked of the rule module, and
+the query string of a list's links."""
 
 from django import template
 
+from partnership.core.admin import back_office_only
 from partnership.core.crud import permission_name
 
 register = template.Library()
@@ -24,13 +26,7 @@ def can(context, action, obj=None, model=None):
 
 
 @register.simple_tag(takes_context=True)
-def querystring_with(context, **changes):
-    """The current query string with some parameters replaced (sorting, paging)."""
-    query = context["request"].GET.copy()
-    for key, value in changes.items():
-        if value in (None, ""):
-            query.pop(key, None)
-        else:
-            query[key] = value
-    encoded = query.urlencode()
-    return f"?{encoded}" if encoded else "?"
+def back_office_allowed(context):
+    """{% back_office_allowed as back_office %}: the back office's own check (core.admin)."""
+    request = context.get("request")
+    return request is not None and back_office_only(request)
