@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partnership', '0004_search_indexes'),
+        ('partnership', '0005_db_defaults'),
     ]
 
     operations = [
