@@ -6,7 +6,10 @@ Every value can be overridden by the environment (GUNICORN_* below) or the comma
 import multiprocessing
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Listen on the loopback only: the TLS-terminating proxy in front, on the same machine, is the
+# only one that reaches gunicorn. Another address (GUNICORN_BIND) goes with the proxy's
+# address in FORWARDED_ALLOW_IPS, and a firewall that lets nobody else in.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # gthread workers: a few processes, each with threads, suit an I/O-bound Django app on PostgreSQL.
 worker_class = "gthread"
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -22,4 +25,15 @@ max_requests_jitter = 200
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in ("1", "true", "yes")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Whom gunicorn believes about the request's scheme (X-Forwarded-Proto...): the same trust as
+# the application's (partnership/settings.py, TRUSTED_PROXY_COUNT, with the same default).
+# No proxy: nobody's forwarded headers are believed. Behind proxies: only the next one's,
+# at FORWARDED_ALLOW_IPS (the loopback by default, where gunicorn listens).
+_debug = os.environ.get("DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
+trusted_proxy_count = int(os.environ.get("TRUSTED_PROXY_COUNT") or (0 if _debug else 1))
+forwarded_allow_ips = (
+    os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1") if trusted_proxy_count > 0 else ""
+)
+# The access log never holds a calendar feed's key (partnership/core/logs.py).
+logger_class = "partnership.core.logs.AccessLogger"

@@ -15,6 +15,7 @@ from conventions import services
 from conventions.models import Amendment, Commitment, Convention, ConventionParty
 from partnership.agreements.models import AgreementParty
 from partnership.core.admin import HistoryAdmin, ReasonActionForm, lifecycle_action
+from partnership.core.forms import OneLineMixin
 from partnership.documents.admin import DocumentInline
 
 
@@ -33,7 +34,7 @@ def _not_amendable(convention):
     }
 
 
-class AmendmentForm(forms.ModelForm):
+class AmendmentForm(OneLineMixin, forms.ModelForm):
     """An amendment form that refuses, next to the form, what ``amendment_create`` would."""
 
     class Meta:

@@ -6,7 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Amendment, Commitment, Convention, ConventionParty
-from partnership.core.forms import BaseInlineFormSet, DateInput, NoMarkupMixin, inline_formset
+from partnership.core.forms import (
+    BaseInlineFormSet,
+    DateInput,
+    NoMarkupMixin,
+    OneLineMixin,
+    inline_formset,
+)
 from partnership.directory.models import Organisation, Theme
 
 
@@ -27,7 +33,7 @@ def organisation_choices(agreement):
     ]
 
 
-class ConventionForm(NoMarkupMixin, forms.ModelForm):
+class ConventionForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
     class Meta:
         model = Convention
         fields = [
@@ -69,7 +75,7 @@ class OrganisationRowMixin:
             field.choices = [("", field.empty_label), *organisation_choices]
 
 
-class ConventionPartyForm(OrganisationRowMixin, NoMarkupMixin, forms.ModelForm):
+class ConventionPartyForm(OneLineMixin, OrganisationRowMixin, NoMarkupMixin, forms.ModelForm):
     class Meta:
         model = ConventionParty
         fields = ["organisation", "signatory_name", "signatory_title", "signed_on"]
@@ -117,7 +123,7 @@ ConventionPartyFormSet = inline_formset(
 )
 
 
-class CommitmentForm(OrganisationRowMixin, NoMarkupMixin, forms.ModelForm):
+class CommitmentForm(OneLineMixin, OrganisationRowMixin, NoMarkupMixin, forms.ModelForm):
     class Meta:
         model = Commitment
         fields = ["organisation", "description", "person_days", "budget"]
@@ -166,7 +172,7 @@ CommitmentFormSet = inline_formset(
 )
 
 
-class AmendmentForm(NoMarkupMixin, forms.ModelForm):
+class AmendmentForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
     class Meta:
         model = Amendment
         fields = ["signed_on", "summary"]

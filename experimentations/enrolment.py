@@ -5,10 +5,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from experimentations.models import EnrolledCompany
-from partnership.core.forms import DateInput, NoMarkupMixin
+from partnership.core.forms import DateInput, NoMarkupMixin, OneLineMixin
 
 
-class EnrolledCompanyForm(NoMarkupMixin, forms.ModelForm):
+class EnrolledCompanyForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
     class Meta:
         model = EnrolledCompany
         fields = [

@@ -23,6 +23,7 @@ from partnership.core.forms import (
     BaseInlineFormSet,
     DateInput,
     NoMarkupMixin,
+    OneLineMixin,
     ReasonForm,
     inline_formset,
 )
@@ -30,7 +31,7 @@ from partnership.directory.regions import Region
 from partnership.documents.models import Document
 
 
-class ExperimentationForm(NoMarkupMixin, forms.ModelForm):
+class ExperimentationForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
     """The experimentation itself; its agreement is the one it was created under."""
 
     class Meta:
@@ -50,7 +51,7 @@ class ExperimentationForm(NoMarkupMixin, forms.ModelForm):
         ).order_by("annex_number")
 
 
-class PartnerForm(NoMarkupMixin, forms.ModelForm):
+class PartnerForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
     class Meta:
         model = ExperimentationPartner
         fields = ["organisation", "level", "is_lead"]
@@ -92,7 +93,7 @@ class BasePartnerFormSet(BaseInlineFormSet):
         super().clean()
 
 
-class TerritoryForm(forms.ModelForm):
+class TerritoryForm(OneLineMixin, forms.ModelForm):
     class Meta:
         model = Territory
         fields = ["region"]
@@ -110,7 +111,7 @@ class BaseTerritoryFormSet(BaseInlineFormSet):
         super().clean()
 
 
-class EvaluationForm(NoMarkupMixin, forms.ModelForm):
+class EvaluationForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
     """Method, criteria (written at design time) and findings; saved only when filled."""
 
     class Meta:
@@ -171,7 +172,7 @@ class StopForm(NoMarkupMixin, ReasonForm):
 # Stage criteria, written gate by gate while designing ------------------------------------
 
 
-class StageCriterionForm(NoMarkupMixin, forms.ModelForm):
+class StageCriterionForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
     class Meta:
         model = StageCriterion
         fields = ["gate", "text"]
@@ -214,7 +215,7 @@ StageCriterionFormSet = inline_formset(
 # Evaluation indicators and their measurements -------------------------------------------
 
 
-class IndicatorForm(NoMarkupMixin, forms.ModelForm):
+class IndicatorForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
     class Meta:
         model = Indicator
         fields = ["name", "unit", "baseline", "target"]
@@ -264,7 +265,7 @@ IndicatorFormSet = inline_formset(
 )
 
 
-class MeasurementForm(NoMarkupMixin, forms.ModelForm):
+class MeasurementForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
     class Meta:
         model = Measurement
         fields = ["indicator", "company", "measured_on", "value", "comment"]
@@ -298,7 +299,7 @@ class MeasurementForm(NoMarkupMixin, forms.ModelForm):
 # The decision at a gate -----------------------------------------------------------------
 
 
-class DecisionForm(NoMarkupMixin, forms.Form):
+class DecisionForm(OneLineMixin, NoMarkupMixin, forms.Form):
     """The decision with, for each criterion of the gate, met or not and the evidence.
 
     The fields of a criterion are named after its id (``c12-met``...); the view builds the
@@ -412,7 +413,7 @@ class DecisionForm(NoMarkupMixin, forms.Form):
 # Importing companies from a spreadsheet -------------------------------------------------
 
 
-class CompanyImportForm(forms.Form):
+class CompanyImportForm(OneLineMixin, forms.Form):
     file = forms.FileField(
         label=_("File (CSV or XLSX)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),

@@ -9,9 +9,8 @@ aside ("PME", "pme", "Auvergne-Rhône-Alpes", "auvergne rhone alpes", "ARA"...).
 
 import csv
 import datetime
-import io
+import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -22,12 +21,18 @@ from django.utils.translation import gettext_lazy
 
 from experimentations.enrolment import CompanyRowForm
 from experimentations.models import EnrolledCompany, Experimentation, Sector
+from partnership.core import tables
 from partnership.directory.regions import Region
 
 MAX_FILE_SIZE = 1024 * 1024  # 1 Mo: a few thousand rows, far more than an experimentation has
 MAX_ROWS = 500
 MAX_UNCOMPRESSED_SIZE = 20 * 1024 * 1024  # an XLSX is a zip: refuse what would inflate
 MAX_CELL_LENGTH = 1000
+# What reading a file may cost, whatever it declares (partnership.core.tables): cells read,
+# empty or formatted ones included (500 companies x 8 columns is 4,000), and XML elements of
+# the whole workbook (a cell is 2 or 3, the styles a few hundred).
+MAX_CELLS = 20_000
+MAX_XML_ELEMENTS = 100_000
 
 FIELDS = [
     "name",
@@ -115,10 +120,14 @@ EXPECTED_HELP = gettext_lazy(
 )
 
 
+# The combining marks NFKD separates from their letters (one regular expression, not a test
+# per character: a preview normalises up to 500 rows of 1,000 characters).
+COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def normalise(text) -> str:
     """Lower case, no accents, one kind of apostrophe, dashes and underscores as spaces."""
-    text = unicodedata.normalize("NFKD", str(text))
-    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", str(text)))
     text = text.lower().replace("’", "'").replace("`", "'").replace("´", "'")
     for char in "-_/":
         text = text.replace(char, " ")
@@ -193,71 +202,61 @@ def _csv_records(content: bytes):
     first_line = text.split("\n", 1)[0]
     delimiter = max(";,\t", key=first_line.count)
     try:
-        return _bounded(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        return _bounded(tables.csv_rows, text, delimiter)
     except csv.Error as error:
         _refuse(_("The CSV file is malformed (%(error)s).") % {"error": error}, "malformed")
 
 
 def _xlsx_records(content: bytes):
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    malformed = _("This file is not a readable XLSX spreadsheet.")
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = set(archive.namelist())
-            inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        _refuse(malformed, "malformed")
-    if "xl/workbook.xml" not in names:
-        _refuse(malformed, "malformed")
-    if inflated > MAX_UNCOMPRESSED_SIZE:
-        _refuse(_("The spreadsheet is too large once uncompressed."), "too_large")
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        try:
-            records = _bounded(workbook.worksheets[0].iter_rows(values_only=True))
-        finally:
-            workbook.close()
-    except (InvalidFileException, KeyError, ValueError, OSError, zipfile.BadZipFile, IndexError):
-        _refuse(malformed, "malformed")
-    return records
+        return _bounded(tables.xlsx_rows, content)
+    except tables.Unreadable:
+        _refuse(_("This file is not a readable XLSX spreadsheet."), "malformed")
 
 
 BLANK_RUN_END = 1000  # so many blank lines in a row: the table has ended (formatted cells)
 
 
-def _bounded(records):
-    """The records with their line numbers, blank ones left out, stopping when too many."""
-    kept, blank_run = [], 0
-    for line, record in enumerate(records, start=1):
-        values = [_text(value) for value in record]
-        if not any(values):
-            blank_run += 1
-            if blank_run >= BLANK_RUN_END:
-                break
-            continue
-        blank_run = 0
-        kept.append((line, values))
-        if len(kept) > MAX_ROWS + 1:  # the line of column names, then the companies
-            _refuse(
-                _("The file has more than %(max)s companies: split it into several files.")
-                % {"max": MAX_ROWS},
-                "too_many_rows",
+def _bounded(read, *args):
+    """The file's rows read by ``read`` within the limits, or the limit it passes, in French."""
+    limits = tables.Limits(
+        max_rows=MAX_ROWS + 1,  # the line of column names, then the companies
+        max_cells=MAX_CELLS,
+        max_elements=MAX_XML_ELEMENTS,
+        max_uncompressed=MAX_UNCOMPRESSED_SIZE,
+        max_cell_length=MAX_CELL_LENGTH,
+        blank_run_end=BLANK_RUN_END,
+    )
+    try:
+        return read(*args, limits)
+    except tables.LimitExceeded as exceeded:
+        if exceeded.kind == "max_rows":
+            message = _("The file has more than %(max)s companies: split it into several files.")
+            code = "too_many_rows"
+            limit = MAX_ROWS
+        elif exceeded.kind == "max_cells":
+            message = _(
+                "The file has more than %(max)s cells, filled or formatted: keep only the "
+                "table of companies (on the first sheet of a spreadsheet) and delete the other "
+                "rows and columns."
             )
-    return kept
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()[: MAX_CELL_LENGTH + 1]
+            code = "too_many_cells"
+            limit = exceeded.limit
+        elif exceeded.kind == "max_elements":
+            message = _(
+                "The spreadsheet is too complex to read (more than %(max)s XML elements): "
+                "copy the table of companies alone into a new spreadsheet."
+            )
+            code = "too_complex"
+            limit = exceeded.limit
+        else:
+            message = _(
+                "The spreadsheet is too large once uncompressed (more than %(max)s): copy the "
+                "table of companies alone into a new spreadsheet."
+            )
+            code = "too_large"
+            limit = filesizeformat(exceeded.limit)
+        _refuse(message % {"max": limit}, code)
 
 
 def _header_map(header) -> dict:
@@ -300,15 +299,15 @@ def _rows(records) -> list:
     if not records:
         _refuse(_("The file is empty."), "empty")
     (_line, header), *lines = records
-    mapping = _header_map(header)
+    mapping = _header_map([header.get(index, "") for index in range(max(header) + 1)])
     rows = []
     for line, record in lines:
         values = dict.fromkeys(FIELDS, "")
         extra = False
-        for position, value in enumerate(record):
+        for position, value in record.items():  # only the cells written, all non-empty
             if position in mapping:
                 values[mapping[position]] = value
-            elif value:
+            else:
                 extra = True
         rows.append((line, values, extra))
     if not rows:

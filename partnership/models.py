@@ -7,6 +7,7 @@ subject's module, never from here; tests and the shell may use this shortcut.
 """
 
 from partnership.agreements.models import Agreement, AgreementParty
+from partnership.core.models import ThrottledRequest
 from partnership.directory.models import Contact, Organisation, StaffProfile, Theme
 from partnership.directory.regions import Region
 from partnership.documents.models import Document
@@ -50,4 +51,5 @@ __all__ = [
     "ReminderSent",
     "StaffProfile",
     "Theme",
+    "ThrottledRequest",
 ]

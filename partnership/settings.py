@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "partnership.core.security.SessionActivityMiddleware",
+    # Before the page cache: what a logged-in person is shown is kept by no other cache.
+    "partnership.core.security.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -259,8 +261,9 @@ SITE_URL = env_str("SITE_URL").rstrip("/")
 if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured(f"SITE_URL must start with https:// or http://, got {SITE_URL!r}.")
 
-# Security. Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Security. Behind TRUSTED_PROXY_COUNT proxies (below), the one in front of gunicorn
+# terminating TLS and setting X-Forwarded-Proto; with none, the header is a client's own
+# words and is not read.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG and not TESTING)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG and not TESTING)
@@ -279,6 +282,7 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "partnership.core.errors.csrf_failure"
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
@@ -315,9 +319,17 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "partnership.core.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "partnership.core.security.client_ip"
+# Password reset requests: past so many for one e-mail address, or from one client, within
+# the window, no e-mail is sent (the page says the same as when one is).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 10)
+PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
 # Proxies in front of the application that append the client's address to X-Forwarded-For
-# (1: the TLS-terminating proxy). 0: use the connection's address (no proxy).
+# (1: the TLS-terminating proxy). 0: use the connection's address (no proxy). gunicorn.conf.py
+# reads the same variable: with 0 it trusts no forwarded header from anyone, else only from
+# FORWARDED_ALLOW_IPS (the proxy next to it, 127.0.0.1 by default, where gunicorn listens).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0 if DEBUG or TESTING else 1)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
 
 # Logs go to the standard error stream, one line each. "partnership.security" records logins,
 # failed logins, lock-outs, logouts, refused accesses and downloads, always at INFO or above.
@@ -325,10 +337,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    # partnership.core.logs: the calendar feed's key is masked in every line; a refused page
+    # (403, 404) is the security log's one line, Django's record of it (with its traceback
+    # for PermissionDenied and Http404) dropped.
+    "filters": {
+        "secrets": {"()": "partnership.core.logs.SecretsFilter"},
+        "refusals": {"()": "partnership.core.logs.RefusalsFilter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["secrets"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["refusals"]},
+        # The development server's request lines, through the same handler (masked).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "partnership.security": {"level": "INFO"},
         "axes": {"level": "WARNING"},  # its lock-outs; the rest is in partnership.core.security
     },

@@ -11,7 +11,8 @@ urlpatterns = [
     path("", dashboard, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("a-propos/", views.about, name="about"),
-    path("comptes/", include("django.contrib.auth.urls")),
+    # Django's account pages, the password reset request limited per address and per client.
+    path("comptes/", include("partnership.core.auth_urls")),
     path("langue/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("partnership.agreements.urls")),

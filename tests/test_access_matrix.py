@@ -213,7 +213,7 @@ def _url_names(patterns=None, namespace=None):
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
             module = getattr(pattern.urlconf_module, "__name__", pattern.urlconf_name)
-            if pattern.namespace == "admin" or module == "django.contrib.auth.urls":
+            if pattern.namespace == "admin" or module == "partnership.core.auth_urls":
                 continue
             yield from _url_names(pattern.url_patterns, pattern.namespace or namespace)
         elif isinstance(pattern, URLPattern) and pattern.name:

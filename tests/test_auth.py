@@ -1,8 +1,10 @@
 """Logging in and out, changing and resetting a password, in French."""
 
+import datetime
 import re
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core import mail
 
@@ -212,3 +214,50 @@ def test_invalid_reset_link_says_so(client, alice):
     assert response.context["validlink"] is False
     assert 'name="new_password1"' not in response.text
     assert 'href="/comptes/password_reset/"' in response.text
+
+
+# Password reset requests are limited ------------------------------------------------------
+
+
+def _reset(client, email, ip="203.0.113.7"):
+    return client.post("/comptes/password_reset/", {"email": email}, REMOTE_ADDR=ip)
+
+
+def test_resets_for_one_address_stop_after_the_limit_with_the_same_answer(client, alice):
+    answers = [_reset(client, "alice@anact.fr", ip=f"203.0.113.{n}") for n in range(5)]
+
+    assert len(mail.outbox) == settings.PASSWORD_RESET_LIMIT_PER_ADDRESS == 3
+    assert {(a.status_code, a["Location"]) for a in answers} == {
+        (302, "/comptes/password_reset/done/")
+    }
+    # The address's case does not give more tries.
+    _reset(client, "ALICE@anact.fr", ip="203.0.113.99")
+    assert len(mail.outbox) == 3
+
+
+def test_resets_from_one_client_stop_after_the_limit_whatever_the_addresses(
+    client, alice, django_user_model
+):
+    for n in range(12):
+        django_user_model.objects.create_user(f"user{n}", f"user{n}@anact.fr", "x-2027-Mot")
+    answers = [_reset(client, f"user{n}@anact.fr") for n in range(12)]
+
+    assert len(mail.outbox) == settings.PASSWORD_RESET_LIMIT_PER_CLIENT == 10
+    assert {a["Location"] for a in answers} == {"/comptes/password_reset/done/"}
+    # Another client is not held back by this one.
+    _reset(client, "alice@anact.fr", ip="198.51.100.1")
+    assert len(mail.outbox) == 11
+
+
+def test_unknown_addresses_count_too_and_the_limit_ends_with_its_window(client, alice):
+    with time_machine.travel(datetime.datetime(2027, 3, 1, 9, 0, tzinfo=datetime.UTC)):
+        for _ in range(3):
+            _reset(client, "personne@example.com")
+        _reset(client, "alice@anact.fr")  # another address: not limited
+        assert len(mail.outbox) == 1
+        for _ in range(3):
+            _reset(client, "alice@anact.fr", ip="198.51.100.2")
+        assert len(mail.outbox) == 3
+    with time_machine.travel(datetime.datetime(2027, 3, 1, 10, 1, tzinfo=datetime.UTC)):
+        _reset(client, "alice@anact.fr")
+    assert len(mail.outbox) == 4

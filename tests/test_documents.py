@@ -4,6 +4,7 @@ download them, and that a file is never reachable but through the download view.
 import datetime
 import io
 import zipfile
+import zlib
 from pathlib import Path
 from urllib.parse import quote
 
@@ -106,7 +107,7 @@ def test_accepted_types_are_recognised_by_their_content(name, content, content_t
         ("setup.pdf", EXE_BYTES, "file_type_refused"),  # a program renamed .pdf
         ("page.pdf", b"<html><script>alert(1)</script></html>", "file_type_refused"),
         ("archive.docx", PLAIN_ZIP_BYTES, "file_type_refused"),  # a ZIP, not a document
-        ("macros.docx", DOCM_BYTES, "file_type_refused"),  # a document with macros
+        ("macros.docx", DOCM_BYTES, "macros_refused"),  # a document with macros
         ("texte.docx", PDF_BYTES, "file_name_mismatch"),  # a PDF that says it is a DOCX
         ("image.pdf", PNG_BYTES, "file_name_mismatch"),
         ("sans extension", PDF_BYTES, "file_name_mismatch"),
@@ -142,6 +143,212 @@ def test_a_file_over_the_size_limit_is_refused(settings):
 )
 def test_file_names_are_cleaned_and_stay_readable(raw, clean):
     assert clean_filename(raw) == clean
+
+
+# Programs inside documents, found by content ----------------------------------------------
+
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="xml" ContentType="application/xml"/>{}</Types>'
+)
+WORD_MAIN = (
+    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.wordprocessingml.document.main+xml"/>'
+)
+RELATIONSHIPS = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    "{}</Relationships>"
+)
+
+
+def _docx(*, types=WORD_MAIN, relationships="", parts=None):
+    return zip_bytes(
+        {
+            "[Content_Types].xml": CONTENT_TYPES.format(types),
+            "word/document.xml": "<w:document/>",
+            "word/_rels/document.xml.rels": RELATIONSHIPS.format(relationships),
+            **(parts or {}),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # The VBA project renamed, declared by its content type for its extension...
+        _docx(
+            types=WORD_MAIN
+            + '<Default Extension="png" ContentType="application/vnd.ms-office.vbaProject"/>',
+            parts={"word/media/image1.png": b"\xd0\xcf\x11\xe0"},
+        ),
+        # ... or reached through a relationship whatever its part's name.
+        _docx(
+            relationships='<Relationship Id="rId9" Target="media/logo.png" '
+            'Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject"/>',
+            parts={"word/media/logo.png": b"\xd0\xcf\x11\xe0"},
+        ),
+        # A macro-enabled document (a .docm) renamed .docx.
+        _docx(
+            types='<Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.ms-word.document.macroEnabled.main+xml"/>'
+        ),
+        # A workbook with an Excel 4 macro sheet.
+        zip_bytes(
+            {
+                "[Content_Types].xml": CONTENT_TYPES.format(
+                    '<Override PartName="/xl/macrosheets/sheet1.xml" ContentType="application/'
+                    'vnd.ms-excel.macrosheet+xml"/>'
+                ),
+                "xl/workbook.xml": "<workbook/>",
+            }
+        ),
+        # The project under another case.
+        _docx(parts={"word/VBAPROJECT.BIN": b"\xd0\xcf\x11\xe0"}),
+    ],
+    ids=["content-type", "relationship", "macro-enabled", "macro-sheet", "name-case"],
+)
+def test_ooxml_macros_are_found_by_content_whatever_the_names(content):
+    name = "classeur.xlsx" if b"xl/workbook.xml" in content else "note.docx"
+    with pytest.raises(ValidationError) as refused:
+        validate_upload(upload(name, content))
+    assert refused.value.code == "macros_refused"
+    assert "macros" in str(refused.value.messages[0])
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "Basic/Standard/Module1.xml",  # no folder entry: only the file
+        "basic/standard/module1.xml",
+        "Scripts/python/run.py",
+        "SCRIPTS/beanshell/x.bsh",
+        "Object 1/Basic/Standard/Module1.xml",  # in an embedded object
+    ],
+)
+def test_odf_macros_are_found_in_any_basic_or_scripts_folder_whatever_the_case(entry):
+    content = zip_bytes(
+        {"content.xml": "<office/>", entry: "Sub Main\nEnd Sub"},
+        mimetype="application/vnd.oasis.opendocument.text",
+    )
+    with pytest.raises(ValidationError) as refused:
+        validate_upload(upload("compte rendu.odt", content))
+    assert refused.value.code == "macros_refused"
+
+
+def test_a_document_that_only_mentions_macros_is_accepted():
+    content = _docx(
+        relationships='<Relationship Id="rId5" TargetMode="External" '
+        'Target="https://example.org/macroeconomie-vba.html" Type="http://schemas.openxmlformats'
+        '.org/officeDocument/2006/relationships/hyperlink"/>',
+        parts={"word/media/scripts.png": PNG_BYTES},
+    )
+    assert validate_upload(upload("note.docx", content)).file_type.label == "DOCX"
+
+
+def _pdf(*objects):
+    body = b"%PDF-1.7\n" + b"".join(
+        b"%d 0 obj\n%s\nendobj\n" % (number, text) for number, text in enumerate(objects, 1)
+    )
+    return body + b"trailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _object_stream(content: bytes, *, filters=b"/FlateDecode"):
+    data = zlib.compress(content) if filters == b"/FlateDecode" else content.hex().encode()
+    return b"<< /Type /ObjStm /N 1 /First 4 /Length %d /Filter %s >>\nstream\n%s\nendstream" % (
+        len(data),
+        filters,
+        data,
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (_pdf(b"<< /Type /Catalog /Names << /JavaScript 2 0 R >> >>"), "active_content_refused"),
+        (
+            _pdf(
+                b"<< /Type /Catalog /OpenAction 2 0 R >>",
+                b"<< /S /JavaScript /JS (app.alert(1)) >>",
+            ),
+            "active_content_refused",
+        ),
+        (
+            _pdf(b"<< /Type /Catalog /OpenAction << /S /GoTo /D [3 0 R /Fit] >> >>"),
+            "active_content_refused",
+        ),
+        (
+            _pdf(b"<< /Type /Catalog /AA << /O << /S /Launch /F (calc.exe) >> >> >>"),
+            "active_content_refused",
+        ),
+        # Names written with #xx escapes, as a PDF reader accepts them.
+        (
+            _pdf(b"<< /Type /Catalog /AA << /O << /S /J#61vaScript /J#53 (x) >> >> >>"),
+            "active_content_refused",
+        ),
+        (_pdf(b"<< /Type /Catalog /Open#41ction [3 0 R /Fit] >>"), "active_content_refused"),
+        # The action hidden in a compressed object stream.
+        (
+            _pdf(b"<< /Type /Catalog >>", _object_stream(b"3 0 << /S /JavaScript /JS (x) >>")),
+            "active_content_refused",
+        ),
+        # An object stream the check cannot read is not trusted.
+        (
+            _pdf(_object_stream(b"3 0 << /S /Launch >>", filters=b"/ASCIIHexDecode")),
+            "uncheckable_content",
+        ),
+        (
+            _pdf(b"<< /Type /Obj#53tm /Filter /FlateDecode >>\nstream\nxx\nendstream"),
+            "uncheckable_content",
+        ),
+    ],
+    ids=[
+        "javascript",
+        "open-action-js",
+        "open-action-dict",
+        "launch",
+        "escaped",
+        "escaped-open",
+        "object-stream",
+        "hex-stream",
+        "escaped-stream",
+    ],
+)
+def test_pdfs_with_scripts_or_actions_are_refused(content, code):
+    with pytest.raises(ValidationError) as refused:
+        validate_upload(upload("rapport.pdf", content))
+    assert refused.value.code == code
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # A destination to open at (hyperref writes one): no action.
+        _pdf(b"<< /Type /Catalog /OpenAction [3 0 R /FitH null] >>"),
+        _pdf(b"<< /Type /Catalog >>", _object_stream(b"3 0 << /Type /Page /Parent 2 0 R >>")),
+        _pdf(b"<< /Font << /JSans 4 0 R /Arial#20Bold 5 0 R >> >>"),
+    ],
+    ids=["open-destination", "clean-object-stream", "similar-names"],
+)
+def test_plain_pdfs_are_accepted(content):
+    assert validate_upload(upload("rapport.pdf", content)).file_type.label == "PDF"
+
+
+def test_a_pdf_with_javascript_is_refused_in_french_on_the_staff_page(
+    client, agreement, anact_coordinator, media_root
+):
+    client.force_login(anact_coordinator)
+    content = _pdf(b"<< /Type /Catalog /OpenAction << /S /JavaScript /JS (x) >> >>")
+    response = client.post(
+        reverse("document_create_agreement", args=[agreement.pk]),
+        {"title": "Accord", "kind": "signed_text", "file": upload("accord.pdf", content)},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].has_error("file", "active_content_refused")
+    assert "Ce PDF contient du JavaScript" in response.text
+    assert Document.objects.count() == 0
+    assert stored_files(media_root) == []
 
 
 # Uploading through the staff pages -------------------------------------------------------

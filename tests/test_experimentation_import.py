@@ -3,6 +3,8 @@ then a confirmation that enrols them all, or none."""
 
 import datetime
 import io
+import time
+import zipfile
 
 import openpyxl
 import pytest
@@ -320,8 +322,6 @@ def test_a_malformed_file_is_refused_cleanly(
 
 def test_an_xlsx_that_is_another_zip_is_refused(client, experimentation, anact_coordinator):
     buffer = io.BytesIO()
-    import zipfile
-
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("word/document.xml", "<document/>")
     client.force_login(anact_coordinator)
@@ -357,6 +357,144 @@ def test_an_xlsx_inflating_too_much_is_refused(
     rows = [["nom"]] + [[f"Entreprise numéro {n}"] for n in range(200)]
     response = _upload(client, experimentation, _xlsx(rows))
     assert [e.code for e in response.context["form"].errors.as_data()["file"]] == ["too_large"]
+
+
+# Files that lie about their size ---------------------------------------------------------
+
+SHEET_START = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<dimension ref="A1:XFD1048576"/><sheetData>'
+)
+SHEET_END = "</sheetData></worksheet>"
+
+
+def _inline(reference, text):
+    return f'<c r="{reference}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def _header_row():
+    titles = HEADER.split(";")
+    return (
+        '<row r="1">'
+        + "".join(_inline(f"{chr(65 + index)}1", title) for index, title in enumerate(titles))
+        + "</row>"
+    )
+
+
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
+    'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+)
+
+
+def _handmade_xlsx(sheet_data, *, sheet_start=SHEET_START, name="entreprises.xlsx"):
+    """An XLSX written by hand, as an attacker would: only the parts a reader needs."""
+    workbook = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="Entreprises" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    relationships = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="http://schemas.'
+        'openxmlformats.org/officeDocument/2006/relationships/worksheet"/></Relationships>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("xl/workbook.xml", workbook)
+        archive.writestr("xl/_rels/workbook.xml.rels", relationships)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet_start + sheet_data + SHEET_END)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def _cpu_seconds(call):
+    started = time.process_time()
+    result = call()
+    return result, time.process_time() - started
+
+
+def test_an_xlsx_declaring_a_whole_sheet_is_read_by_its_written_cells(
+    client, experimentation, anact_coordinator
+):
+    # The attack of the issue: 2 KB declaring 16,384 x 1,048,576 cells, rows far apart. The
+    # reader that trusted the declaration spent 0.35 s of CPU per row (23 s for this file).
+    rows = "".join(
+        f'<row r="{line}">'
+        + _inline(f"A{line}", f"Entreprise {line}")
+        + _inline(f"XFD{line}", "x")
+        + "</row>"
+        for line in range(900, 60_000, 999)
+    )
+    upload = _handmade_xlsx(_header_row() + rows)
+    assert upload.size < 3000
+    client.force_login(anact_coordinator)
+    response, seconds = _cpu_seconds(lambda: _upload(client, experimentation, upload))
+    assert seconds < 1
+    rows = response.context["rows"]
+    assert [row.line for row in rows][:3] == [900, 1899, 2898]
+    # The value far to the right is not lost: the row says it lies outside the columns.
+    assert "Une valeur se trouve en dehors des colonnes nommées." in rows[0].errors
+
+
+def test_a_sheet_of_too_many_cells_is_refused_naming_the_limit(
+    client, experimentation, anact_coordinator, monkeypatch
+):
+    monkeypatch.setattr(imports, "MAX_CELLS", 100)
+    empty_cells = "".join(f'<c r="{chr(65 + n % 8)}2" s="1"/>' for n in range(8))
+    rows = "".join(
+        f'<row r="{line}">' + empty_cells.replace("2", str(line)) + "</row>"
+        for line in range(2, 20)
+    )
+    client.force_login(anact_coordinator)
+    response = _upload(client, experimentation, _handmade_xlsx(_header_row() + rows))
+    errors = response.context["form"].errors.as_data()["file"]
+    assert [error.code for error in errors] == ["too_many_cells"]
+    assert "plus de 100 cellules" in errors[0].message
+
+
+def test_a_csv_of_too_many_cells_is_refused_naming_the_limit(
+    client, experimentation, anact_coordinator
+):
+    client.force_login(anact_coordinator)
+    separators = ";" * (imports.MAX_CELLS + 1)
+    response = _upload(client, experimentation, _csv([HEADER, f"Entreprise{separators}"]))
+    errors = response.context["form"].errors.as_data()["file"]
+    assert [error.code for error in errors] == ["too_many_cells"]
+    assert f"plus de {imports.MAX_CELLS} cellules" in errors[0].message
+
+
+def test_a_sheet_of_countless_elements_stops_at_the_limit(
+    client, experimentation, anact_coordinator
+):
+    client.force_login(anact_coordinator)
+    upload = _handmade_xlsx(_header_row() + "<x/>" * (imports.MAX_XML_ELEMENTS + 1))
+    response, seconds = _cpu_seconds(lambda: _upload(client, experimentation, upload))
+    errors = response.context["form"].errors.as_data()["file"]
+    assert [error.code for error in errors] == ["too_complex"]
+    assert f"plus de {imports.MAX_XML_ELEMENTS} éléments" in errors[0].message
+    assert seconds < 1
+
+
+def test_an_xlsx_with_entity_declarations_is_refused(client, experimentation, anact_coordinator):
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    )
+    client.force_login(anact_coordinator)
+    upload = _handmade_xlsx(_header_row(), sheet_start=laughs)
+    response = _upload(client, experimentation, upload)
+    errors = response.context["form"].errors.as_data()["file"]
+    assert [error.code for error in errors] == ["malformed"]
 
 
 def test_no_file_is_a_field_error(client, experimentation, anact_coordinator):

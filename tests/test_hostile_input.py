@@ -14,15 +14,19 @@ rolled back, so every example starts from the same data.
 """
 
 import datetime
+import importlib
+import pkgutil
 
 import pytest
 from django import forms
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from partnership.core.forms import OneLineMixin
 from tests.factories import PDF_BYTES
 from tests.test_access_matrix import RULES, _url, world  # noqa: F401 (the fixture)
 
@@ -366,3 +370,77 @@ def test_hostile_filters_never_break_a_list(client, world, administrator, name):
         assert answer.status_code in (200, 404), changes  # 404: a page number out of range
 
     get_hostile()
+
+
+# One-line text fields ---------------------------------------------------------------------
+
+PROJECT_PACKAGES = ("partnership", "conventions", "experimentations")
+
+
+def _project_form_classes():
+    for package_name in PROJECT_PACKAGES:
+        package = importlib.import_module(package_name)
+        for module_info in pkgutil.walk_packages(package.__path__, f"{package_name}."):
+            if ".migrations" in module_info.name or module_info.name.endswith(".filters"):
+                continue  # filter forms only read (tests/test_hostile_input.py, the lists)
+            module = importlib.import_module(module_info.name)
+            for value in vars(module).values():
+                if (
+                    isinstance(value, type)
+                    and issubclass(value, forms.BaseForm)
+                    and value.__module__ == module.__name__
+                ):
+                    yield value
+
+
+def test_every_form_refuses_line_breaks_in_its_one_line_fields():
+    classes = list(_project_form_classes())
+    assert len(classes) > 30
+    assert [cls.__qualname__ for cls in classes if not issubclass(cls, OneLineMixin)] == []
+
+
+@pytest.mark.parametrize(
+    "title", ["Réunion\r\nBcc: victime@example.org", "Réunion\nX", "Réunion\u2028X", "Ré\x1bunion"]
+)
+def test_a_line_break_in_a_one_line_field_is_refused_and_nothing_saved(client, page, title):
+    url, data, _names = page("action_update")
+    data["title"] = title
+    tables = application_tables()
+    before = snapshot(tables)
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["form"].has_error("title", "not_one_line")
+    assert "une seule ligne de texte" in response.text
+    assert snapshot(tables) == before
+
+
+def test_text_areas_keep_their_line_breaks(client, page):
+    url, data, _names = page("action_update")
+    data["description"] = "Premier paragraphe.\r\n\r\nSecond paragraphe."
+
+    assert client.post(url, data).status_code == 302
+
+
+def test_the_admin_refuses_line_breaks_too(admin_client, world):  # noqa: F811
+    from partnership.models import Organisation
+
+    organisation = world["organisation"]
+    response = admin_client.post(
+        reverse("admin:partnership_organisation_change", args=[organisation.pk]),
+        {
+            "name": "INRS\r\nReply-To: pirate@example.org",
+            "acronym": organisation.acronym,
+            "kind": organisation.kind,
+            "region": "",
+            "website": "",
+            "version": organisation.version,
+            "contacts-TOTAL_FORMS": "0",
+            "contacts-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "name" in response.context["adminform"].form.errors
+    assert Organisation.objects.get(pk=organisation.pk).name == organisation.name

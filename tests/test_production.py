@@ -5,6 +5,7 @@ no TESTING), as the deployment scripts do.
 """
 
 import http.client
+import json
 import os
 import re
 import secrets
@@ -253,3 +254,55 @@ def test_gunicorn_serves_the_application_behind_a_tls_proxy(gunicorn_server, ali
     home = server.request("GET", "/", headers={"Cookie": f"sessionid={session}"})
     assert home.status == 200
     assert "Alice Martin" in home.text
+
+
+# gunicorn: where it listens, whom it believes, what its access log keeps -------------------
+
+
+def gunicorn_settings(**environment):
+    """The values gunicorn.conf.py gives gunicorn in an environment."""
+    code = (
+        "import json, runpy; c = runpy.run_path('gunicorn.conf.py'); print(json.dumps("
+        "{k: c[k] for k in ('bind', 'forwarded_allow_ips', 'logger_class')}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base_env(), **environment},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_gunicorn_listens_on_the_loopback_and_believes_only_the_proxy_next_to_it():
+    production = gunicorn_settings()
+    assert production["bind"] == "127.0.0.1:8000"
+    assert production["forwarded_allow_ips"] == "127.0.0.1,::1"
+    assert production["logger_class"] == "partnership.core.logs.AccessLogger"
+    # The proxy elsewhere: its address, given once, for both.
+    assert gunicorn_settings(FORWARDED_ALLOW_IPS="10.0.0.5")["forwarded_allow_ips"] == "10.0.0.5"
+
+
+@pytest.mark.parametrize("environment", [{"TRUSTED_PROXY_COUNT": "0"}, {"DEBUG": "true"}])
+def test_without_a_proxy_nobody_is_believed_about_the_scheme(environment):
+    assert gunicorn_settings(**environment)["forwarded_allow_ips"] == ""
+    code = "from django.conf import settings as s; print(s.SECURE_PROXY_SSL_HEADER)"
+    result = run_manage("shell", "-c", code, env=production_env(**environment))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "None"
+
+
+def test_the_access_log_never_holds_a_calendar_key(gunicorn_server, alice):
+    server = gunicorn_server
+    key = "Cle-Secrete_" + "k" * 31
+
+    for path in (f"/calendrier/{key}.ics", f"/%63alendrier/{key}.ics"):
+        assert server.request("GET", path).status == 404  # no such key: the same for a revoked one
+
+    log = server.log.read_text()
+    assert "[clé masquée]" in log
+    assert key not in log
+    assert "Traceback" not in log

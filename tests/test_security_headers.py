@@ -4,6 +4,8 @@ import json
 import subprocess
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import DocumentFactory
@@ -92,3 +94,74 @@ def test_production_settings_send_cookies_over_https_only_with_hsts():
         "frame": "DENY",
         "proxy": ["HTTP_X_FORWARDED_PROTO", "https"],
     }
+
+
+# What browsers and proxies may keep ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["home", "agreement_list", "action_export_csv", "action_export_xlsx", "organisation_list"],
+)
+def test_pages_and_exports_for_a_logged_in_person_are_never_stored(
+    client, agreement, anact_reader, url_name
+):
+    client.force_login(anact_reader)
+
+    response = client.get(reverse(url_name))
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_a_record_page_and_a_refusal_are_never_stored_either(
+    client, agreement, anact_reader, outsider
+):
+    client.force_login(anact_reader)
+    page = client.get(agreement.get_absolute_url())
+    client.force_login(outsider)
+    refused = client.get(agreement.get_absolute_url())
+
+    assert (page.status_code, refused.status_code) == (200, 404)
+    assert page["Cache-Control"] == "private, no-store"
+    assert refused["Cache-Control"] == "private, no-store"
+
+
+def test_the_pages_kept_by_the_server_are_still_not_stored_by_browsers(
+    client, agreement, anact_reader, settings, tmp_path
+):
+    settings.PAGE_CACHE_SECONDS = 60
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path),
+        },
+    }
+    client.force_login(anact_reader)
+    client.get(reverse("home"))  # the CSRF cookie
+
+    with CaptureQueriesContext(connection) as drawn:
+        first = client.get(agreement.get_absolute_url())
+    with CaptureQueriesContext(connection) as kept:
+        second = client.get(agreement.get_absolute_url())
+
+    assert first.content == second.content
+    assert len(kept) < len(drawn)  # served from the page cache
+    assert second["Cache-Control"] == "private, no-store"
+
+
+def test_the_calendar_feed_is_kept_a_minute_at_most(client, agreement, anact_reader):
+    from partnership.meetings.services import calendar_token_renew
+
+    calendar_token_renew(user=anact_reader)
+    anact_reader.profile.refresh_from_db()
+
+    response = client.get(reverse("calendar_feed", args=[anact_reader.profile.calendar_token]))
+
+    assert response.status_code == 200
+    directives = dict(
+        (part.strip().split("=") + [""])[:2] for part in response["Cache-Control"].split(",")
+    )
+    assert "private" in directives
+    assert 0 < int(directives["max-age"]) <= 60

@@ -129,3 +129,76 @@ def test_forged_usernames_cannot_forge_log_lines(client, security_log):
     lines = security_log()
     assert all("\n" not in line for line in lines)
     assert r"login failed user=x\nlogin succeeded user=admin ip=1.2.3.4 ip=127.0.0.1" in lines
+
+
+# One line per refusal, no traceback; no calendar key in any line ------------------------------
+
+
+def test_a_refused_page_is_one_line_without_a_traceback(client, agreement, anact_reader, caplog):
+    caplog.set_level(logging.INFO)
+    client.force_login(anact_reader)
+    caplog.clear()
+
+    forbidden = client.post(reverse("agreement_update", args=[agreement.pk]))
+    not_found = client.get("/accords/999999/")
+
+    assert (forbidden.status_code, not_found.status_code) == (403, 404)
+    lines = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert [record.name for record in lines] == [LOGGER, LOGGER]
+    assert all(record.exc_info is None for record in caplog.records)
+    assert all("\n" not in record.getMessage() for record in caplog.records)
+
+
+def test_a_csrf_refusal_is_one_line_with_its_reason(agreement, anact_reader, security_log):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(anact_reader)
+
+    response = client.post(reverse("agreement_update", args=[agreement.pk]), {})
+
+    assert response.status_code == 403
+    [line] = refusals(security_log())
+    assert line.startswith(f"access refused status=403 method=POST path=/accords/{agreement.pk}/")
+    assert "reason=CSRF cookie not set." in line
+
+
+def _console_handler():
+    from partnership.core.logs import SecretsFilter
+
+    return next(
+        handler
+        for handler in logging.getLogger().handlers
+        if any(isinstance(log_filter, SecretsFilter) for log_filter in handler.filters)
+    )
+
+
+@pytest.mark.parametrize("prefix", ["/calendrier/", "/%63alendrier/"])
+def test_a_calendar_key_is_never_written_to_the_log(client, anact_reader, caplog, prefix):
+    from partnership.meetings.services import calendar_token_renew
+
+    caplog.set_level(logging.INFO)
+    calendar_token_renew(user=anact_reader)
+    anact_reader.profile.refresh_from_db()
+    key = anact_reader.profile.calendar_token
+    revoked = "x" * 43
+    assert reverse("calendar_feed", args=[key]).startswith("/calendrier/")
+
+    assert client.get(f"{prefix}{key}.ics").status_code == 200
+    assert client.get(f"{prefix}{revoked}.ics").status_code == 404  # a revoked key
+
+    handler = _console_handler()
+    written = [handler.format(record) for record in caplog.records if handler.filter(record)]
+    assert any("[clé masquée]" in line for line in written)
+    assert not any(key in line or revoked in line for line in written)
+
+
+def test_the_masking_reads_percent_encoded_addresses():
+    from partnership.core.logs import mask_secrets
+
+    assert mask_secrets("GET /calendrier/abcDEF_12-x.ics HTTP/1.1") == (
+        "GET /calendrier/[clé masquée] HTTP/1.1"
+    )
+    assert "abc" not in mask_secrets("GET /%63alendrier/%61bc.ics HTTP/1.1")
+    assert mask_secrets("GET /calendrier/ HTTP/1.1") == "GET /calendrier/ HTTP/1.1"
+    assert mask_secrets("GET /accords/3/?q=50%25 HTTP/1.1") == "GET /accords/3/?q=50%25 HTTP/1.1"

@@ -2,10 +2,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from partnership.agreements.models import Agreement, AgreementParty
-from partnership.core.forms import BaseInlineFormSet, DateInput, NoMarkupMixin, inline_formset
+from partnership.core.forms import (
+    BaseInlineFormSet,
+    DateInput,
+    NoMarkupMixin,
+    OneLineMixin,
+    inline_formset,
+)
 
 
-class AgreementForm(NoMarkupMixin, forms.ModelForm):
+class AgreementForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
     class Meta:
         model = Agreement
         fields = [
@@ -29,7 +35,7 @@ class AgreementForm(NoMarkupMixin, forms.ModelForm):
         }
 
 
-class AgreementPartyForm(NoMarkupMixin, forms.ModelForm):
+class AgreementPartyForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
     class Meta:
         model = AgreementParty
         fields = ["organisation", "signatory_name", "signatory_title", "signed_on"]

@@ -1,5 +1,6 @@
 """What the admin pages of the three apps share.
 
+- ``OneLineAdminMixin``: one-line text fields refuse line breaks, as on the staff pages.
 - ``HistoryAdmin``: the base of every model admin (change history from django-simple-history,
   author stamped on records created through inlines). Its change form carries the version
   of the record, and each inline row the version of the row: saving over a newer version
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from partnership.core import concurrency
+from partnership.core.forms import OneLineMixin, one_line_form
 
 # The permission that opens the back office and every model admin in it (partnership.rules).
 BACK_OFFICE = "partnership.use_back_office"
@@ -52,7 +54,20 @@ def stamp_author(obj, user):
     obj._history_user = user
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class OneLineAdminMixin:
+    """The admin's forms and inline rows refuse line breaks in one-line text fields, as the
+    staff pages' forms do (``partnership.core.forms.OneLineMixin``)."""
+
+    def get_form(self, request, *args, **kwargs):
+        return one_line_form(super().get_form(request, *args, **kwargs))
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            formset.form = one_line_form(formset.form)
+            yield formset, inline
+
+
+class HistoryAdmin(OneLineAdminMixin, SimpleHistoryAdmin):
     """Every model admin: history page, authors recorded, fifty rows a page.
 
     The back office is for administrators: partnership.rules decides who is one, as it
@@ -125,7 +140,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
         formset.save_m2m()
 
 
-class ReasonActionForm(ActionForm):
+class ReasonActionForm(OneLineMixin, ActionForm):
     reason = forms.CharField(
         label=_("Reason (terminate, stop, reopen):"),
         required=False,

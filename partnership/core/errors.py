@@ -20,7 +20,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views import defaults
+from django.views import csrf, defaults
 
 # OperationalError: the server refused or dropped the connection, is starting up or shutting
 # down, a lock or statement timed out; InterfaceError: the connection is already closed.
@@ -50,3 +50,10 @@ def bad_request(request, exception):
         page = None
     html = loader.get_template("400.html").render({"page_url": page})
     return HttpResponseBadRequest(html)
+
+
+def csrf_failure(request, reason=""):
+    """Django's CSRF refusal, its reason kept for the security log's line (Django's own
+    record of it is dropped with the other refusals: partnership.core.logs)."""
+    request.refusal_reason = reason
+    return csrf.csrf_failure(request, reason=reason)

@@ -1,6 +1,9 @@
 """Form building blocks shared by the staff pages."""
 
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms import renderers
 from django.forms.formsets import TOTAL_FORM_COUNT
 from django.template import TemplateDoesNotExist
@@ -31,6 +34,54 @@ class NoMarkupMixin:
             if isinstance(value, str) and ("<" in value and ">" in value):
                 self.add_error(name, _("HTML tags are not allowed in this field."))
         return cleaned
+
+
+# Line breaks (U+2028 and U+2029 included) and the other control characters, tab included.
+NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def validate_one_line(value):
+    if isinstance(value, str) and NOT_ONE_LINE.search(value):
+        raise ValidationError(
+            _(
+                "This field takes one line of text: line breaks, tabs and other control "
+                "characters are not allowed."
+            ),
+            code="not_one_line",
+        )
+
+
+def is_one_line(field) -> bool:
+    """A text field drawn as one line (not a text area, nor a password, left as typed)."""
+    return isinstance(field, forms.CharField) and not isinstance(
+        field.widget, (forms.Textarea, forms.PasswordInput)
+    )
+
+
+class OneLineMixin:
+    """Refuse line breaks and control characters in every one-line text field of the form.
+
+    A title, a name or a place is one line wherever it is shown: in a page, a CSV export, an
+    e-mail's subject or body (a line break there made a fake header line), a log. Text areas
+    keep their line breaks. Every form of the application, and of the admin through
+    ``HistoryAdmin``, uses it (tests/test_hostile_input.py checks that none is left out).
+    """
+
+    def full_clean(self):
+        # At validation, not in __init__: forms add or replace fields in their own __init__.
+        for field in self.fields.values():
+            if is_one_line(field) and validate_one_line not in field.validators:
+                field.validators.append(validate_one_line)
+        super().full_clean()
+
+
+def one_line_form(form_class):
+    """The form class with ``OneLineMixin`` (the class itself if it has it)."""
+    if issubclass(form_class, OneLineMixin):
+        return form_class
+    return type(
+        form_class.__name__, (OneLineMixin, form_class), {"__module__": form_class.__module__}
+    )
 
 
 class BaseInlineFormSet(forms.BaseInlineFormSet):
@@ -78,7 +129,7 @@ def inline_formset(parent_model, model, *, max_rows, formset=BaseInlineFormSet, 
     )
 
 
-class TransitionDateForm(forms.Form):
+class TransitionDateForm(OneLineMixin, forms.Form):
     """The date of a signature, asked for when signing."""
 
     signed_on = forms.DateField(label=_("date of signature"), widget=DateInput)
@@ -91,7 +142,7 @@ class TransitionDateForm(forms.Form):
             self.fields["signed_on"].initial = obj.signed_on
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(OneLineMixin, forms.Form):
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 

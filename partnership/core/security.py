@@ -7,6 +7,7 @@
 - ``lockout_response``: the login page's answer to a locked-out username from that address.
 - ``SessionActivityMiddleware``: a session expires after ``SESSION_COOKIE_AGE`` seconds
   without activity; an active person's session is kept alive.
+- ``PrivateResponsesMiddleware``: answers to a logged-in person say ``private, no-store``.
 - ``IntegerFieldIn``: out-of-range numbers in ``__in`` lookups match nothing, as Django already
   does for ``=``, ``<`` and ``>`` (a huge number posted to a multiple choice field was a
   server error on SQLite).
@@ -163,11 +164,40 @@ class SessionActivityMiddleware:
         return self.get_response(request)
 
 
+# What browsers and proxies keep ------------------------------------------------------------
+
+
+class PrivateResponsesMiddleware:
+    """An answer to a logged-in person is kept by no browser cache, proxy or shared cache.
+
+    Every page, export and download drawn for a person says ``Cache-Control: private,
+    no-store``: a shared computer's back button, a disk cache or a proxy keeps nothing of
+    it after the session ends. A view that already says ``no-store`` keeps its own header.
+    The calendar feed is reached without a session (its key is in the address) and says
+    ``max-age`` of at most a minute itself (``partnership.meetings.calendar_views``).
+    Placed before the page cache in ``MIDDLEWARE``: the page cache sees the view's own
+    header, and the answers it serves get this one too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        logged_in = user is not None and user.is_authenticated
+        if logged_in and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
 # The security log -----------------------------------------------------------------------
 
 
 class RefusedAccessLogMiddleware:
-    """Log every refused access (403) and every record or page not found (404)."""
+    """Log every refused access (403) and every record or page not found (404), as one line
+    (with the reason of a CSRF refusal); Django's own record of it, with a traceback, is
+    dropped (partnership.core.logs.RefusalsFilter)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -175,13 +205,15 @@ class RefusedAccessLogMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if response.status_code in (403, 404):
+            reason = getattr(request, "refusal_reason", None)
             logger.warning(
-                "access refused status=%s method=%s path=%s user=%s ip=%s",
+                "access refused status=%s method=%s path=%s user=%s ip=%s%s",
                 response.status_code,
                 loggable(request.method),
                 loggable(request.path),
                 _who(request),
                 loggable(client_ip(request)),
+                f" reason={loggable(reason)}" if reason else "",
             )
         return response
 

@@ -8,9 +8,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from partnership.core.admin import (
-    HistoryAdmin,
-)
+from partnership.core.admin import HistoryAdmin, OneLineAdminMixin
 from partnership.directory.models import Contact, Organisation, StaffProfile, Theme
 
 User = get_user_model()
@@ -100,7 +98,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(OneLineAdminMixin, DjangoUserAdmin):
     """Django's user admin, with the staff member's organisation, job title and role."""
 
     inlines = [StaffProfileInline]

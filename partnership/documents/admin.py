@@ -8,11 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from partnership.core.admin import (
     HistoryAdmin,
 )
+from partnership.core.forms import OneLineMixin
 from partnership.documents.forms import CurrentFileWidget, UploadMixin
 from partnership.documents.models import Document
 
 
-class DocumentForm(UploadMixin, forms.ModelForm):
+class DocumentForm(OneLineMixin, UploadMixin, forms.ModelForm):
     """The admin's document form: the file checked by partnership.documents.files, its metadata
     recorded; the current file links to the download view. A new file keeps the old one in
     the document's history."""

@@ -3,7 +3,9 @@
 The staff pages and the admin validate uploads through ``validate_upload``: the type is
 recognised from the first bytes of the file (and, for the office formats, from the entries
 of the ZIP container), never from the name alone, and the name must say the same thing as
-the content. A PDF renamed ``.docx``, or a program renamed ``.pdf``, is refused.
+the content. A PDF renamed ``.docx``, or a program renamed ``.pdf``, is refused; so is an
+office file with macros or a PDF with scripts or actions run at opening, found by content
+(``active_content``).
 
 Files are stored through Django's storage API (``Document.file``) under an unguessable name,
 and served only by ``partnership.documents.views``, never through a media URL.
@@ -18,6 +20,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+
+from partnership.documents.active_content import MACROS, PDF_ACTIVE, UNCHECKABLE, active_content
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,7 @@ XLSX = FileType(
 )
 ALLOWED_TYPES = (PDF, ODT, ODS, DOCX, XLSX, PNG, JPEG)
 ODF_TYPES = {file_type.content_type: file_type for file_type in (ODT, ODS)}
-# Office files whose package carries macros are refused: they are programs, not documents.
-MACRO_ENTRIES = ("vbaProject.bin", "Basic/", "Scripts/")
+OOXML_TYPES = (DOCX, XLSX)
 # Types that a browser may display in the page rather than save (see the download view).
 INLINE_TYPES = {PDF.content_type, PNG.content_type, JPEG.content_type}
 
@@ -86,8 +89,6 @@ def _zip_type(upload):
     try:
         with zipfile.ZipFile(upload) as archive:
             names = archive.namelist()
-            if any(name.endswith(MACRO_ENTRIES) or "/vbaProject" in name for name in names):
-                return None
             if "mimetype" in names:
                 info = archive.getinfo("mimetype")
                 if info.file_size > 100:
@@ -121,6 +122,35 @@ def sniff(upload) -> FileType | None:
         return None
     finally:
         upload.seek(0)
+
+
+# Why a file carrying a program is refused: (message, code).
+ACTIVE_CONTENT_ERRORS = {
+    MACROS: (
+        _(
+            "This document contains macros, a program that would run on the computers of "
+            "the people who open it, whatever its name says. Save it without macros (as "
+            ".docx, .xlsx, .odt or .ods) and upload it again."
+        ),
+        "macros_refused",
+    ),
+    PDF_ACTIVE: (
+        _(
+            "This PDF contains JavaScript or an action that runs when it is opened "
+            "(OpenAction, Launch): such PDFs are refused. Print it again to PDF, or export "
+            "it without scripts or actions, and upload it again."
+        ),
+        "active_content_refused",
+    ),
+    UNCHECKABLE: (
+        _(
+            "This file's content cannot be checked for macros or scripts (part of it is "
+            "encrypted, compressed in an unusual way or too large once uncompressed): save "
+            "it again as a plain file (for a PDF, “Print to PDF”) and upload it again."
+        ),
+        "uncheckable_content",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -165,6 +195,10 @@ def validate_upload(upload) -> CheckedUpload:
             code="file_name_mismatch",
             params={"name": name, "type": file_type.label, "extension": file_type.extensions[0]},
         )
+    refusal = active_content(upload, file_type.content_type)
+    if refusal is not None:
+        message, code = ACTIVE_CONTENT_ERRORS[refusal]
+        raise ValidationError(message, code=code)
     upload.name = name
     return CheckedUpload(name=name, file_type=file_type, size=upload.size)
 

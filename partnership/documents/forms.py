@@ -7,7 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from partnership.core.forms import NoMarkupMixin
+from partnership.core.forms import NoMarkupMixin, OneLineMixin
 from partnership.documents.files import (
     allowed_extensions_text,
     record_upload,
@@ -58,7 +58,7 @@ def _max_size_text():
     return filesizeformat(settings.DOCUMENT_MAX_SIZE)
 
 
-class DocumentUploadForm(UploadMixin, NoMarkupMixin, forms.ModelForm):
+class DocumentUploadForm(OneLineMixin, UploadMixin, NoMarkupMixin, forms.ModelForm):
     class Meta:
         model = Document
         fields = ["title", "kind", "file"]
@@ -68,7 +68,7 @@ class DocumentUploadForm(UploadMixin, NoMarkupMixin, forms.ModelForm):
         self._setup_file_field()
 
 
-class DocumentReplaceForm(UploadMixin, forms.ModelForm):
+class DocumentReplaceForm(OneLineMixin, UploadMixin, forms.ModelForm):
     """A new version of the file; the previous one stays in the document's history."""
 
     class Meta:

@@ -28,6 +28,7 @@ from partnership.meetings.views import calendar_queryset
 from partnership.rules import remember_profile
 
 FEED_PAST = datetime.timedelta(days=365)
+FEED_MAX_AGE = 60  # seconds
 
 
 def feed_meetings(user):
@@ -40,7 +41,8 @@ def feed_meetings(user):
 
 @login_not_required
 @require_GET
-@cache_control(private=True, max_age=900)
+# A calendar client may keep the feed a minute: a revoked key stops serving it within one.
+@cache_control(private=True, max_age=FEED_MAX_AGE, must_revalidate=True)
 def calendar_feed(request, token):
     profile = (
         StaffProfile.objects.select_related("user", "organisation")

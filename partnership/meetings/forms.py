@@ -21,6 +21,7 @@ from partnership.core.forms import (
     DateInput,
     DateTimeInput,
     NoMarkupMixin,
+    OneLineMixin,
     inline_formset,
 )
 from partnership.directory.models import Contact
@@ -202,7 +203,7 @@ class SharedChoicesMixin:
 # The meeting, its participants and agenda --------------------------------------------
 
 
-class MeetingForm(SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
+class MeetingForm(OneLineMixin, SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
     shared_choices = {"working_group": "working_groups"}
 
     class Meta:
@@ -236,7 +237,7 @@ class MeetingForm(SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
         _limit_length(self.fields["minutes"], TEXT_MAX_LENGTH)
 
 
-class ParticipantForm(SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
+class ParticipantForm(OneLineMixin, SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
     shared_choices = {"user": "users", "contact": "contacts"}
 
     class Meta:
@@ -299,7 +300,7 @@ ParticipantFormSet = inline_formset(
 )
 
 
-class AgendaItemForm(SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
+class AgendaItemForm(OneLineMixin, SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
     shared_choices = {"action": "actions", "convention": "conventions", "programme": "programmes"}
 
     class Meta:
@@ -367,7 +368,7 @@ class AgendaItemAddForm(AgendaItemForm):
 # Decisions and follow-up tasks --------------------------------------------------------
 
 
-class MeetingOutcomesForm(forms.ModelForm):
+class MeetingOutcomesForm(OneLineMixin, forms.ModelForm):
     """The meeting itself is not changed on the decisions and follow-ups page."""
 
     def __init__(self, *args, choices=None, **kwargs):
@@ -378,7 +379,7 @@ class MeetingOutcomesForm(forms.ModelForm):
         fields = []
 
 
-class DecisionForm(SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
+class DecisionForm(OneLineMixin, SharedChoicesMixin, NoMarkupMixin, forms.ModelForm):
     shared_choices = {"agenda_item": "agenda_items"}
 
     class Meta:
@@ -414,7 +415,9 @@ class DoneDateMixin:
         return cleaned
 
 
-class FollowUpTaskForm(SharedChoicesMixin, DoneDateMixin, NoMarkupMixin, forms.ModelForm):
+class FollowUpTaskForm(
+    OneLineMixin, SharedChoicesMixin, DoneDateMixin, NoMarkupMixin, forms.ModelForm
+):
     shared_choices = {"owner": "users", "owner_contact": "contacts"}
 
     class Meta:
@@ -437,7 +440,7 @@ FollowUpTaskFormSet = inline_formset(
 )
 
 
-class TaskProgressForm(DoneDateMixin, NoMarkupMixin, forms.ModelForm):
+class TaskProgressForm(OneLineMixin, DoneDateMixin, NoMarkupMixin, forms.ModelForm):
     """One follow-up task, edited by its owner's organisation.
 
     Once the meeting is read-only (minutes approved, or cancelled), what the meeting decided
@@ -459,7 +462,7 @@ class TaskProgressForm(DoneDateMixin, NoMarkupMixin, forms.ModelForm):
 # An action's review at the meeting ----------------------------------------------------
 
 
-class ActionReviewForm(SharedChoicesMixin, NoMarkupMixin, forms.Form):
+class ActionReviewForm(OneLineMixin, SharedChoicesMixin, NoMarkupMixin, forms.Form):
     shared_choices = {"action": "actions"}
 
     action = SharedModelChoiceField(label=_("action"), queryset=Action.objects.none())
@@ -486,7 +489,7 @@ class ActionReviewForm(SharedChoicesMixin, NoMarkupMixin, forms.Form):
 # The printable minutes ---------------------------------------------------------------
 
 
-class MinutesSectionsForm(forms.Form):
+class MinutesSectionsForm(OneLineMixin, forms.Form):
     """The sections of the printed minutes the person wants (GET): all of them by default."""
 
     SECTIONS = [

@@ -14,6 +14,7 @@ from partnership.core.admin import (
     lifecycle_action,
     transition_action,
 )
+from partnership.core.forms import OneLineMixin
 from partnership.core.lifecycle import TransitionError
 from partnership.documents.admin import DocumentInline
 from partnership.programmes.models import (
@@ -43,7 +44,7 @@ class AdoptingMeetingField(forms.ModelChoiceField):
         return f"{obj.agreement.reference} – {day} – {obj.title}"
 
 
-class ProgrammeActionForm(ActionForm):
+class ProgrammeActionForm(OneLineMixin, ActionForm):
     """The action bar of programmes: adopting needs the meeting that adopted it."""
 
     meeting = AdoptingMeetingField(

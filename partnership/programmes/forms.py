@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from partnership.core.forms import DateInput, NoMarkupMixin, inline_formset
+from partnership.core.forms import DateInput, NoMarkupMixin, OneLineMixin, inline_formset
 from partnership.directory.models import Contact, Organisation, Theme
 from partnership.programmes.models import (
     Action,
@@ -21,7 +21,7 @@ from partnership.rules import keeps_action
 # Programmes ---------------------------------------------------------------------------
 
 
-class ProgrammeForm(NoMarkupMixin, forms.ModelForm):
+class ProgrammeForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
     """A programme of one agreement: the agreement comes from the page, never from the form."""
 
     class Meta:
@@ -65,7 +65,7 @@ class MeetingChoiceField(forms.ModelChoiceField):
         return f"{obj.title} ({date})"
 
 
-class ProgrammeApproveForm(forms.Form):
+class ProgrammeApproveForm(OneLineMixin, forms.Form):
     """A party's approval of the proposed programme.
 
     ``organisations`` are the parties the person may approve for, as the rule module says
@@ -122,7 +122,7 @@ class ProgrammeApproveForm(forms.Form):
         return self.organisations[0] if self.organisations else None
 
 
-class ProgrammeCloseForm(NoMarkupMixin, forms.Form):
+class ProgrammeCloseForm(OneLineMixin, NoMarkupMixin, forms.Form):
     """Closing a programme asks for its annual review (bilan)."""
 
     review = forms.CharField(
@@ -142,7 +142,7 @@ class ProgrammeCloseForm(NoMarkupMixin, forms.Form):
 # Joint actions ------------------------------------------------------------------------
 
 
-class ActionForm(NoMarkupMixin, forms.ModelForm):
+class ActionForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
     """A joint action; who may lead it depends on the person (see ``clean``).
 
     A contributor edits the actions of their organisation only: the action they save must be
@@ -246,7 +246,7 @@ class ActionForm(NoMarkupMixin, forms.ModelForm):
         return cleaned
 
 
-class ActionResourceForm(forms.ModelForm):
+class ActionResourceForm(OneLineMixin, forms.ModelForm):
     class Meta:
         model = ActionResource
         fields = ["organisation", "person_days", "budget"]
@@ -262,7 +262,7 @@ class StaffChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
-class ActionContactForm(forms.ModelForm):
+class ActionContactForm(OneLineMixin, forms.ModelForm):
     user = StaffChoiceField(
         label=capfirst(ActionContact._meta.get_field("user").verbose_name),
         queryset=get_user_model()
@@ -295,7 +295,7 @@ ActionContactFormSet = inline_formset(
 # Deliverables -------------------------------------------------------------------------
 
 
-class DeliverableForm(NoMarkupMixin, forms.ModelForm):
+class DeliverableForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
     class Meta:
         model = Deliverable
         fields = ["title", "kind", "due_on", "delivered_on", "link"]
