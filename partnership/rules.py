@@ -44,6 +44,19 @@ class Role(models.TextChoices):
 
 ROLE_RANK = {Role.READER: 0, Role.CONTRIBUTOR: 1, Role.COORDINATOR: 2, Role.ADMINISTRATOR: 3}
 
+
+class PartyStatus(models.TextChoices):
+    """Where an organisation named as a party to an agreement stands (``AgreementParty.status``).
+
+    Naming an organisation is an invitation; only an accepted party gives its staff the
+    agreement (``visible``), its meetings, reminders and calendar feeds.
+    """
+
+    INVITED = "invited", _("invited")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+
+
 # The path from each model to the agreement it hangs from ("" for the agreement itself).
 AGREEMENT_PATHS = {
     "partnership.agreement": "",
@@ -158,7 +171,11 @@ def _party_condition(model, path: str, ids) -> Exists:
     """The agreement at ``path`` from ``model`` has one of the organisations as a party."""
     parties = _agreement_model(model, path)._meta.get_field("parties").related_model
     return Exists(
-        parties.objects.filter(agreement=OuterRef(path or "pk"), organisation_id__in=list(ids))
+        parties.objects.filter(
+            agreement=OuterRef(path or "pk"),
+            organisation_id__in=list(ids),
+            status=PartyStatus.ACCEPTED,
+        )
     )
 
 
@@ -213,7 +230,7 @@ def prefetch_party_ids(agreements):
         return agreements
     parties = type(agreements[0])._meta.get_field("parties").related_model
     for agreement_id, organisation_id in parties.objects.filter(
-        agreement__in=agreements
+        agreement__in=agreements, status=PartyStatus.ACCEPTED
     ).values_list("agreement_id", "organisation_id"):
         party_ids[agreement_id].add(organisation_id)
     for agreement in agreements:
@@ -232,10 +249,34 @@ def agreements_permitting(user, permission, agreements) -> list:
 
 
 def _party_ids(agreement) -> set[int]:
-    """The organisations party to the agreement, fetched once per agreement object."""
+    """The organisations party to the agreement (accepted parties only), fetched once per
+    agreement object."""
     if not hasattr(agreement, "_party_ids"):
-        agreement._party_ids = set(agreement.parties.values_list("organisation_id", flat=True))
+        agreement._party_ids = set(
+            agreement.parties.filter(status=PartyStatus.ACCEPTED).values_list(
+                "organisation_id", flat=True
+            )
+        )
     return agreement._party_ids
+
+
+def sees_agreement(model, user_path: str, agreement_path: str) -> Q:
+    """The condition on records of ``model`` that the person they reach (``user_path``) may
+    see the agreement they hang from (``agreement_path``), as ``visible`` decides it: an
+    administrator, or a staff member whose organisation, or its network head, is an accepted
+    party. For the queries that choose whom to tell (reminders), in one query."""
+    parties = _agreement_model(model, agreement_path)._meta.get_field("parties").related_model
+    organisation = f"{user_path}__profile__organisation"
+    accepted = parties.objects.filter(
+        Q(organisation=OuterRef(organisation))
+        | Q(organisation=OuterRef(f"{organisation}__parent")),
+        agreement=OuterRef(agreement_path or "pk"),
+        status=PartyStatus.ACCEPTED,
+    )
+    administrator = Q(**{f"{user_path}__is_superuser": True}) | Q(
+        **{f"{user_path}__profile__role": Role.ADMINISTRATOR}
+    )
+    return administrator | Exists(accepted)
 
 
 # Predicates ---------------------------------------------------------------------------
@@ -361,16 +402,85 @@ def keeps_action(user, action, organisations) -> bool:
     return user.has_perm("partnership.change_action", as_saved)
 
 
+# Organisations ------------------------------------------------------------------------
+# Who an organisation is decides what its staff see: its network head (``parent``) widens
+# their reach to the network's agreements, its kind says what it is. Administrators set
+# them. A coordinator describes their own organisation (region, website); its name and
+# acronym are how every other organisation recognises it (in lists of parties, in an
+# invitation), so they too are the administrators' once the organisation exists: a
+# coordinator chooses them when creating one.
+
+ORGANISATION_FIELDS = ("name", "acronym", "kind", "parent", "region", "website")
+ORGANISATION_DESCRIPTION = ("region", "website")
+ORGANISATION_IDENTITY = ("name", "acronym")
+
+
+def _own_organisation_id(user):
+    profile = profile_of(user)
+    return profile.organisation_id if profile is not None else None
+
+
+@rules.predicate
+def is_own_organisation(user, obj):
+    """The organisation is the person's own (not its network head, not a member of it)."""
+    return obj is None or (obj.pk is not None and obj.pk == _own_organisation_id(user))
+
+
+def changeable_organisation_fields(user, organisation) -> set[str]:
+    """The fields of the organisation the person may set (``organisation.pk`` None: the one
+    they create)."""
+    if is_administrator(user):
+        return set(ORGANISATION_FIELDS)
+    if not is_coordinator(user):
+        return set()
+    if organisation.pk is None:
+        return {*ORGANISATION_IDENTITY, *ORGANISATION_DESCRIPTION}
+    if is_own_organisation(user, organisation):
+        return set(ORGANISATION_DESCRIPTION)
+    return set()
+
+
+# Invitations to be a party ------------------------------------------------------------
+# Naming an organisation as a party to an agreement invites it; one of its own coordinators
+# accepts or declines (an administrator records either for any organisation). Only an
+# accepted party gives its staff the agreement: ``visible`` counts accepted parties only.
+
+
+def answers_invitation_for(user, organisation_id) -> bool:
+    """The person accepts or declines an invitation on behalf of this organisation."""
+    if is_administrator(user):
+        return True
+    return is_coordinator(user) and organisation_id == _own_organisation_id(user)
+
+
+@rules.predicate
+def answers_invitation(user, obj):
+    """The invitation (an agreement's party) is one the person answers."""
+    return obj is not None and answers_invitation_for(user, obj.organisation_id)
+
+
+def invitations_answered_by(queryset, user):
+    """The invitations (parties of ``queryset``) the person answers: their organisation's,
+    for a coordinator; every one, for an administrator. They are shown although the
+    agreement is not visible to the person yet (who invites, its title and purpose)."""
+    if is_administrator(user):
+        return queryset
+    if not is_coordinator(user):
+        return queryset.none()
+    return queryset.filter(organisation_id=_own_organisation_id(user))
+
+
 can_view = is_administrator | (is_staff_member & is_party)
 can_coordinate = is_administrator | (is_coordinator & is_party)
 can_contribute = can_coordinate | (is_contributor & is_party & is_own_work)
 can_manage_directory = is_administrator | is_coordinator
+can_change_organisation = is_administrator | (is_coordinator & is_own_organisation)
 
 PERMISSIONS = {
     # The shared directories.
     "partnership.view_organisation": is_staff_member,
     "partnership.add_organisation": can_manage_directory,
-    "partnership.change_organisation": can_manage_directory,
+    "partnership.change_organisation": can_change_organisation,
     "partnership.delete_organisation": is_administrator,
     "partnership.view_contact": is_staff_member,
     "partnership.add_contact": can_manage_directory,
@@ -407,6 +517,8 @@ for model in ("action", "deliverable", "followuptask"):
     PERMISSIONS[f"partnership.delete_{model}"] = can_coordinate
 PERMISSIONS["partnership.add_action"] = can_coordinate | (is_contributor & is_party)
 PERMISSIONS["partnership.review_action"] = can_coordinate  # record a review at a meeting
+# Accept or decline an invitation to be a party (object: the AgreementParty).
+PERMISSIONS["partnership.answer_agreementparty"] = answers_invitation
 # Approve a proposed programme (see "Approving a programme"); the role first, which needs no
 # query.
 PERMISSIONS["partnership.approve_programme"] = is_administrator | (

@@ -17,6 +17,7 @@ from django.utils import timezone
 from partnership.models import Action, Contact
 from tests.factories import (
     AgendaItemFactory,
+    AgreementPartyFactory,
     AmendmentFactory,
     ContactFactory,
     ConventionFactory,
@@ -46,6 +47,9 @@ ADMINISTRATOR = dict(
     zip(PERSONAS[1:], [FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK], strict=True)
 )
 EVERYONE_405 = dict.fromkeys(PERSONAS[1:], NOT_ALLOWED)
+# An invitation of the outsider's organisation: its coordinator and administrators answer it;
+# to the others it does not exist.
+INVITEE = dict(zip(PERSONAS[1:], [OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK], strict=True))
 # The chooser of an agreement refuses non-coordinators before looking at the method.
 CHOOSER_POST = {**EVERYONE_405, "reader": FORBIDDEN, "contributor": FORBIDDEN}
 
@@ -108,7 +112,10 @@ RULES = {
     "organisation_list": (LIST, EVERYONE_405, None, ""),
     "organisation_create": (ANY_COORDINATOR, ANY_COORDINATOR, None, ""),
     "organisation_detail": (LIST, EVERYONE_405, "organisation", ""),
-    "organisation_update": (ANY_COORDINATOR, ANY_COORDINATOR, "organisation", ""),
+    # INRS: only its own coordinators and administrators change it (tests/test_attacks.py).
+    "organisation_update": (ADMINISTRATOR, ADMINISTRATOR, "organisation", ""),
+    "invitation_accept": (EVERYONE_405, INVITEE, "invitation", ""),
+    "invitation_decline": (EVERYONE_405, INVITEE, "invitation", ""),
     "organisation_delete": (ADMINISTRATOR, ADMINISTRATOR, "organisation", ""),
     "contact_list": (LIST, EVERYONE_405, None, ""),
     "contact_create": (ANY_COORDINATOR, ANY_COORDINATOR, None, ""),
@@ -227,7 +234,7 @@ def test_every_url_has_a_rule():
 
 
 @pytest.fixture
-def world(agreement, anact, inrs, anact_contributor):
+def world(agreement, anact, inrs, anact_contributor, outsider_organisation):
     today = timezone.localdate()
     theme = ThemeFactory(code="tms", name="TMS")
     programme = ProgrammeFactory(agreement=agreement, year=today.year)
@@ -268,6 +275,9 @@ def world(agreement, anact, inrs, anact_contributor):
         "task": FollowUpTaskFactory(meeting=meeting, owner=anact_contributor),
         "agenda_item": AgendaItemFactory(meeting=meeting, title="Point d’étape"),
         "organisation": inrs,
+        "invitation": AgreementPartyFactory(
+            agreement=agreement, organisation=outsider_organisation, status="invited"
+        ),
         "contact": ContactFactory(organisation=inrs),
         "convention": convention,
         "signed_convention": signed,

@@ -16,7 +16,7 @@ from partnership.programmes.models import (
     Deliverable,
     Programme,
 )
-from partnership.rules import keeps_action
+from partnership.rules import PartyStatus, keeps_action
 
 # Programmes ---------------------------------------------------------------------------
 
@@ -280,7 +280,10 @@ class ActionContactForm(OneLineMixin, forms.ModelForm):
         if agreement is not None:
             # The staff of the agreement's parties, and the people chosen already for the
             # action: the same options on every row.
-            staff = Q(profile__organisation__agreement_parties__agreement=agreement)
+            staff = Q(
+                profile__organisation__agreement_parties__agreement=agreement,
+                profile__organisation__agreement_parties__status=PartyStatus.ACCEPTED,
+            )
             if action is not None:
                 staff |= Q(pk__in=ActionContact.objects.filter(action=action).values("user"))
             self.fields["user"].queryset = self.fields["user"].queryset.filter(staff).distinct()
