@@ -29,6 +29,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partnership.core.admin import BACK_OFFICE
 
@@ -52,9 +53,9 @@ class PartyStatus(models.TextChoices):
     agreement (``visible``), its meetings, reminders and calendar feeds.
     """
 
-    INVITED = "invited", _("invited")
-    ACCEPTED = "accepted", _("accepted")
-    DECLINED = "declined", _("declined")
+    INVITED = "invited", pgettext_lazy("invitation", "awaiting an answer")
+    ACCEPTED = "accepted", pgettext_lazy("invitation", "accepted")
+    DECLINED = "declined", pgettext_lazy("invitation", "declined")
 
 
 # The path from each model to the agreement it hangs from ("" for the agreement itself).
@@ -333,7 +334,13 @@ def is_own_work(user, obj):
     label = obj._meta.label_lower
     if label == "partnership.action":
         return bool(mine & _action_organisation_ids(obj))
-    if label in ("partnership.deliverable", "partnership.actionresource"):
+    if label == "partnership.deliverable":
+        # Its responsible organisation's, or the lead organisation's (who answers for them all).
+        return leads_action(user, obj.action) or (
+            obj.responsible_organisation_id is not None
+            and obj.responsible_organisation_id == _own_organisation_id(user)
+        )
+    if label == "partnership.actionresource":
         return bool(mine & _action_organisation_ids(obj.action))
     if label == "partnership.followuptask":
         if obj.owner_id == user.pk:
@@ -342,6 +349,72 @@ def is_own_work(user, obj):
         return owner_profile is not None and owner_profile.organisation_id in mine
     # A contributor may add an action of their organisation to a programme.
     return label == "partnership.programme"
+
+
+# Each organisation changes its own part of an action ----------------------------------
+# What the action is (its title, kind, theme, lead organisation, partners, convention,
+# description, dates, progress, status) is changed by a coordinator of a party or by a
+# contributor of the lead organisation. A contributor of a partner organisation changes only
+# its organisation's contribution: its row of resources, its contacts, the deliverables it is
+# responsible for. Forms show the rest read-only and refuse a post that changes it.
+
+ACTION_DEFINITION_FIELDS = (
+    "title",
+    "kind",
+    "theme",
+    "lead_organisation",
+    "partners",
+    "convention",
+    "description",
+    "objectives",
+    "planned_start",
+    "planned_end",
+    "progress",
+    "continues",
+    "status",
+)
+
+
+def _coordinates(user, obj) -> bool:
+    return is_administrator(user) or (is_coordinator(user) and is_party(user, obj))
+
+
+def leads_action(user, action) -> bool:
+    """The person changes what the action is: a coordinator of a party (or an
+    administrator), or a contributor of its lead organisation (their own, not their network
+    head's). A new action: the person may create one (they lead it)."""
+    if _coordinates(user, action):
+        return True
+    if not (is_contributor(user) and is_party(user, action)):
+        return False
+    return action.pk is None or action.lead_organisation_id == _own_organisation_id(user)
+
+
+def changeable_action_fields(user, action) -> set[str]:
+    """The fields of the action (``ACTION_DEFINITION_FIELDS``) the person may change; a
+    contributor creating an action leads it: the lead organisation is theirs, not chosen."""
+    if not leads_action(user, action):
+        return set()
+    if action.pk is None and not _coordinates(user, action):
+        return set(ACTION_DEFINITION_FIELDS) - {"lead_organisation"}
+    return set(ACTION_DEFINITION_FIELDS)
+
+
+def contribution_organisation_ids(user, action):
+    """The organisations whose contribution to the action (resources, contacts, deliverables)
+    the person changes: None for every organisation (who leads the action), else their own
+    organisation (a partner's contributor), or none."""
+    if leads_action(user, action):
+        return None
+    if user.has_perm("partnership.change_action", action):
+        own = _own_organisation_id(user)
+        return {own} if own is not None else set()
+    return set()
+
+
+@rules.predicate
+def is_action_lead(user, obj):
+    return obj is None or leads_action(user, obj)
 
 
 # Approving a programme ----------------------------------------------------------------
@@ -517,6 +590,8 @@ for model in ("action", "deliverable", "followuptask"):
     PERMISSIONS[f"partnership.delete_{model}"] = can_coordinate
 PERMISSIONS["partnership.add_action"] = can_coordinate | (is_contributor & is_party)
 PERMISSIONS["partnership.review_action"] = can_coordinate  # record a review at a meeting
+# Change what an action is, its status included (object: the action).
+PERMISSIONS["partnership.lead_action"] = can_contribute & is_action_lead
 # Accept or decline an invitation to be a party (object: the AgreementParty).
 PERMISSIONS["partnership.answer_agreementparty"] = answers_invitation
 # Approve a proposed programme (see "Approving a programme"); the role first, which needs no

@@ -4,9 +4,9 @@ from django.db.models import Count, Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from partnership.agreements.filters import AgreementFilter
 from partnership.agreements.forms import AgreementForm, AgreementPartyFormSet
