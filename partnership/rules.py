@@ -1,9 +1,11 @@
 """Who may see and do what: the one place that decides it.
 
 Visibility: a staff member sees an agreement, and everything that hangs from it, only if
-their organisation, or the network head it belongs to, is a party to the agreement.
+their organisation, or the network head it belongs to, is a party to the agreement that
+accepted it (naming an organisation as a party invites it; ``PartyStatus``).
 Roles: a reader sees; a contributor also edits the actions, deliverables and follow-up
-tasks of their organisation; a coordinator also edits the agreement, its programmes,
+tasks of their organisation (what an action is, only for its lead organisation; a partner
+its own contribution); a coordinator also edits the agreement, its programmes,
 conventions, meetings and experimentations, and approves a proposed programme for their own
 organisation; an administrator does everything.
 
@@ -14,8 +16,11 @@ ask the same permissions through the ``can`` tag (``partnership_tags``), and the
 through ``BACK_OFFICE``. What a permission alone does not say is a function here, asked by
 whoever needs it: for which party a person approves a programme (``approves_programme_for``,
 asked by the programme service, the approval page and its form, and the admin), whether an
-action form's person keeps the action they save (``keeps_action``), which accounts hold a
-role (``with_role``, for the reminders' query).
+action form's person keeps the action they save (``keeps_action``), which fields of an
+organisation or an action the person changes (``changeable_organisation_fields``,
+``changeable_action_fields``, ``contribution_organisation_ids``), which invitations they
+answer (``invitations_answered_by``), which accounts hold a role (``with_role``) or see an
+agreement (``sees_agreement``), for the reminders' queries.
 
 This module sits just above ``partnership.core`` and imports no subject: it knows the records
 by their app labels and reaches the agreement and its parties through the models' own

@@ -24,6 +24,7 @@ from partnership.programmes.models import (
     Programme,
 )
 from partnership.rules import (
+    ACTION_DEFINITION_FIELDS,
     PartyStatus,
     changeable_action_fields,
     contribution_organisation_ids,
@@ -177,20 +178,8 @@ class ActionForm(LockedFieldsMixin, OneLineMixin, NoMarkupMixin, forms.ModelForm
 
     class Meta:
         model = Action
-        fields = [
-            "title",
-            "kind",
-            "theme",
-            "lead_organisation",
-            "partners",
-            "convention",
-            "description",
-            "objectives",
-            "planned_start",
-            "planned_end",
-            "progress",
-            "continues",
-        ]
+        # What the action is (the status changes through its transitions).
+        fields = [name for name in ACTION_DEFINITION_FIELDS if name != "status"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "objectives": forms.Textarea(attrs={"rows": 3}),
