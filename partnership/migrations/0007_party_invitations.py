@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='agreementparty',
             name='status',
-            field=models.CharField(choices=[('invited', 'invited'), ('accepted', 'accepted'), ('declined', 'declined')], default='invited', max_length=10, verbose_name='invitation'),
+            field=models.CharField(choices=[('invited', 'awaiting an answer'), ('accepted', 'accepted'), ('declined', 'declined')], default='invited', max_length=10, verbose_name='invitation'),
         ),
         migrations.AddField(
             model_name='historicalagreementparty',
@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalagreementparty',
             name='status',
-            field=models.CharField(choices=[('invited', 'invited'), ('accepted', 'accepted'), ('declined', 'declined')], default='invited', max_length=10, verbose_name='invitation'),
+            field=models.CharField(choices=[('invited', 'awaiting an answer'), ('accepted', 'accepted'), ('declined', 'declined')], default='invited', max_length=10, verbose_name='invitation'),
         ),
         migrations.RunPython(existing_parties_accepted, migrations.RunPython.noop),
     ]
