@@ -392,3 +392,25 @@ def test_an_aract_coordinator_no_longer_reaches_an_agreement_only_their_head_was
     agreement = Agreement.objects.get(reference="AC-2027-IMPOSE")
     client.force_login(aract_coordinator)
     assert client.get(agreement.get_absolute_url()).status_code == 404
+
+
+def test_a_partner_contributor_cannot_change_the_lead_organisation_contacts(
+    client, anact_action, anact, inrs, anact_contributor, inrs_contributor
+):
+    from partnership.models import ActionContact
+
+    contact = ActionContact.objects.create(
+        action=anact_action, organisation=anact, user=anact_contributor
+    )
+    client.force_login(inrs_contributor)
+    url = reverse("action_update", args=[anact_action.pk])
+    data = form_data(client.get(url))
+    prefix = next(
+        key.removesuffix("-id")
+        for key, value in data.items()
+        if key.startswith("contacts-") and key.endswith("-id") and value == str(contact.pk)
+    )
+    data[f"{prefix}-user"] = inrs_contributor.pk  # their own person in Anact's place
+    assert REFUSED in client.post(url, data).text
+    contact.refresh_from_db()
+    assert contact.user == anact_contributor
