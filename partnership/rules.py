@@ -1,9 +1,11 @@
 """Who may see and do what: the one place that decides it.
 
 Visibility: a staff member sees an agreement, and everything that hangs from it, only if
-their organisation, or the network head it belongs to, is a party to the agreement.
+their organisation, or the network head it belongs to, is a party to the agreement that
+accepted it (naming an organisation as a party invites it; ``PartyStatus``).
 Roles: a reader sees; a contributor also edits the actions, deliverables and follow-up
-tasks of their organisation; a coordinator also edits the agreement, its programmes,
+tasks of their organisation (what an action is, only for its lead organisation; a partner
+its own contribution); a coordinator also edits the agreement, its programmes,
 conventions, meetings and experimentations, and approves a proposed programme for their own
 organisation; an administrator does everything.
 
@@ -14,8 +16,11 @@ ask the same permissions through the ``can`` tag (``partnership_tags``), and the
 through ``BACK_OFFICE``. What a permission alone does not say is a function here, asked by
 whoever needs it: for which party a person approves a programme (``approves_programme_for``,
 asked by the programme service, the approval page and its form, and the admin), whether an
-action form's person keeps the action they save (``keeps_action``), which accounts hold a
-role (``with_role``, for the reminders' query).
+action form's person keeps the action they save (``keeps_action``), which fields of an
+organisation or an action the person changes (``changeable_organisation_fields``,
+``changeable_action_fields``, ``contribution_organisation_ids``), which invitations they
+answer (``invitations_answered_by``), which accounts hold a role (``with_role``) or see an
+agreement (``sees_agreement``), for the reminders' queries.
 
 This module sits just above ``partnership.core`` and imports no subject: it knows the records
 by their app labels and reaches the agreement and its parties through the models' own
@@ -29,6 +34,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partnership.core.admin import BACK_OFFICE
 
@@ -43,6 +49,19 @@ class Role(models.TextChoices):
 
 
 ROLE_RANK = {Role.READER: 0, Role.CONTRIBUTOR: 1, Role.COORDINATOR: 2, Role.ADMINISTRATOR: 3}
+
+
+class PartyStatus(models.TextChoices):
+    """Where an organisation named as a party to an agreement stands (``AgreementParty.status``).
+
+    Naming an organisation is an invitation; only an accepted party gives its staff the
+    agreement (``visible``), its meetings, reminders and calendar feeds.
+    """
+
+    INVITED = "invited", pgettext_lazy("invitation", "awaiting an answer")
+    ACCEPTED = "accepted", pgettext_lazy("invitation", "accepted")
+    DECLINED = "declined", pgettext_lazy("invitation", "declined")
+
 
 # The path from each model to the agreement it hangs from ("" for the agreement itself).
 AGREEMENT_PATHS = {
@@ -158,7 +177,11 @@ def _party_condition(model, path: str, ids) -> Exists:
     """The agreement at ``path`` from ``model`` has one of the organisations as a party."""
     parties = _agreement_model(model, path)._meta.get_field("parties").related_model
     return Exists(
-        parties.objects.filter(agreement=OuterRef(path or "pk"), organisation_id__in=list(ids))
+        parties.objects.filter(
+            agreement=OuterRef(path or "pk"),
+            organisation_id__in=list(ids),
+            status=PartyStatus.ACCEPTED,
+        )
     )
 
 
@@ -213,7 +236,7 @@ def prefetch_party_ids(agreements):
         return agreements
     parties = type(agreements[0])._meta.get_field("parties").related_model
     for agreement_id, organisation_id in parties.objects.filter(
-        agreement__in=agreements
+        agreement__in=agreements, status=PartyStatus.ACCEPTED
     ).values_list("agreement_id", "organisation_id"):
         party_ids[agreement_id].add(organisation_id)
     for agreement in agreements:
@@ -232,10 +255,34 @@ def agreements_permitting(user, permission, agreements) -> list:
 
 
 def _party_ids(agreement) -> set[int]:
-    """The organisations party to the agreement, fetched once per agreement object."""
+    """The organisations party to the agreement (accepted parties only), fetched once per
+    agreement object."""
     if not hasattr(agreement, "_party_ids"):
-        agreement._party_ids = set(agreement.parties.values_list("organisation_id", flat=True))
+        agreement._party_ids = set(
+            agreement.parties.filter(status=PartyStatus.ACCEPTED).values_list(
+                "organisation_id", flat=True
+            )
+        )
     return agreement._party_ids
+
+
+def sees_agreement(model, user_path: str, agreement_path: str) -> Q:
+    """The condition on records of ``model`` that the person they reach (``user_path``) may
+    see the agreement they hang from (``agreement_path``), as ``visible`` decides it: an
+    administrator, or a staff member whose organisation, or its network head, is an accepted
+    party. For the queries that choose whom to tell (reminders), in one query."""
+    parties = _agreement_model(model, agreement_path)._meta.get_field("parties").related_model
+    organisation = f"{user_path}__profile__organisation"
+    accepted = parties.objects.filter(
+        Q(organisation=OuterRef(organisation))
+        | Q(organisation=OuterRef(f"{organisation}__parent")),
+        agreement=OuterRef(agreement_path or "pk"),
+        status=PartyStatus.ACCEPTED,
+    )
+    administrator = Q(**{f"{user_path}__is_superuser": True}) | Q(
+        **{f"{user_path}__profile__role": Role.ADMINISTRATOR}
+    )
+    return administrator | Exists(accepted)
 
 
 # Predicates ---------------------------------------------------------------------------
@@ -292,7 +339,13 @@ def is_own_work(user, obj):
     label = obj._meta.label_lower
     if label == "partnership.action":
         return bool(mine & _action_organisation_ids(obj))
-    if label in ("partnership.deliverable", "partnership.actionresource"):
+    if label == "partnership.deliverable":
+        # Its responsible organisation's, or the lead organisation's (who answers for them all).
+        return leads_action(user, obj.action) or (
+            obj.responsible_organisation_id is not None
+            and obj.responsible_organisation_id == _own_organisation_id(user)
+        )
+    if label == "partnership.actionresource":
         return bool(mine & _action_organisation_ids(obj.action))
     if label == "partnership.followuptask":
         if obj.owner_id == user.pk:
@@ -301,6 +354,72 @@ def is_own_work(user, obj):
         return owner_profile is not None and owner_profile.organisation_id in mine
     # A contributor may add an action of their organisation to a programme.
     return label == "partnership.programme"
+
+
+# Each organisation changes its own part of an action ----------------------------------
+# What the action is (its title, kind, theme, lead organisation, partners, convention,
+# description, dates, progress, status) is changed by a coordinator of a party or by a
+# contributor of the lead organisation. A contributor of a partner organisation changes only
+# its organisation's contribution: its row of resources, its contacts, the deliverables it is
+# responsible for. Forms show the rest read-only and refuse a post that changes it.
+
+ACTION_DEFINITION_FIELDS = (
+    "title",
+    "kind",
+    "theme",
+    "lead_organisation",
+    "partners",
+    "convention",
+    "description",
+    "objectives",
+    "planned_start",
+    "planned_end",
+    "progress",
+    "continues",
+    "status",
+)
+
+
+def _coordinates(user, obj) -> bool:
+    return is_administrator(user) or (is_coordinator(user) and is_party(user, obj))
+
+
+def leads_action(user, action) -> bool:
+    """The person changes what the action is: a coordinator of a party (or an
+    administrator), or a contributor of its lead organisation (their own, not their network
+    head's). A new action: the person may create one (they lead it)."""
+    if _coordinates(user, action):
+        return True
+    if not (is_contributor(user) and is_party(user, action)):
+        return False
+    return action.pk is None or action.lead_organisation_id == _own_organisation_id(user)
+
+
+def changeable_action_fields(user, action) -> set[str]:
+    """The fields of the action (``ACTION_DEFINITION_FIELDS``) the person may change; a
+    contributor creating an action leads it: the lead organisation is theirs, not chosen."""
+    if not leads_action(user, action):
+        return set()
+    if action.pk is None and not _coordinates(user, action):
+        return set(ACTION_DEFINITION_FIELDS) - {"lead_organisation"}
+    return set(ACTION_DEFINITION_FIELDS)
+
+
+def contribution_organisation_ids(user, action):
+    """The organisations whose contribution to the action (resources, contacts, deliverables)
+    the person changes: None for every organisation (who leads the action), else their own
+    organisation (a partner's contributor), or none."""
+    if leads_action(user, action):
+        return None
+    if user.has_perm("partnership.change_action", action):
+        own = _own_organisation_id(user)
+        return {own} if own is not None else set()
+    return set()
+
+
+@rules.predicate
+def is_action_lead(user, obj):
+    return obj is None or leads_action(user, obj)
 
 
 # Approving a programme ----------------------------------------------------------------
@@ -361,16 +480,85 @@ def keeps_action(user, action, organisations) -> bool:
     return user.has_perm("partnership.change_action", as_saved)
 
 
+# Organisations ------------------------------------------------------------------------
+# Who an organisation is decides what its staff see: its network head (``parent``) widens
+# their reach to the network's agreements, its kind says what it is. Administrators set
+# them. A coordinator describes their own organisation (region, website); its name and
+# acronym are how every other organisation recognises it (in lists of parties, in an
+# invitation), so they too are the administrators' once the organisation exists: a
+# coordinator chooses them when creating one.
+
+ORGANISATION_FIELDS = ("name", "acronym", "kind", "parent", "region", "website")
+ORGANISATION_DESCRIPTION = ("region", "website")
+ORGANISATION_IDENTITY = ("name", "acronym")
+
+
+def _own_organisation_id(user):
+    profile = profile_of(user)
+    return profile.organisation_id if profile is not None else None
+
+
+@rules.predicate
+def is_own_organisation(user, obj):
+    """The organisation is the person's own (not its network head, not a member of it)."""
+    return obj is None or (obj.pk is not None and obj.pk == _own_organisation_id(user))
+
+
+def changeable_organisation_fields(user, organisation) -> set[str]:
+    """The fields of the organisation the person may set (``organisation.pk`` None: the one
+    they create)."""
+    if is_administrator(user):
+        return set(ORGANISATION_FIELDS)
+    if not is_coordinator(user):
+        return set()
+    if organisation.pk is None:
+        return {*ORGANISATION_IDENTITY, *ORGANISATION_DESCRIPTION}
+    if is_own_organisation(user, organisation):
+        return set(ORGANISATION_DESCRIPTION)
+    return set()
+
+
+# Invitations to be a party ------------------------------------------------------------
+# Naming an organisation as a party to an agreement invites it; one of its own coordinators
+# accepts or declines (an administrator records either for any organisation). Only an
+# accepted party gives its staff the agreement: ``visible`` counts accepted parties only.
+
+
+def answers_invitation_for(user, organisation_id) -> bool:
+    """The person accepts or declines an invitation on behalf of this organisation."""
+    if is_administrator(user):
+        return True
+    return is_coordinator(user) and organisation_id == _own_organisation_id(user)
+
+
+@rules.predicate
+def answers_invitation(user, obj):
+    """The invitation (an agreement's party) is one the person answers."""
+    return obj is not None and answers_invitation_for(user, obj.organisation_id)
+
+
+def invitations_answered_by(queryset, user):
+    """The invitations (parties of ``queryset``) the person answers: their organisation's,
+    for a coordinator; every one, for an administrator. They are shown although the
+    agreement is not visible to the person yet (who invites, its title and purpose)."""
+    if is_administrator(user):
+        return queryset
+    if not is_coordinator(user):
+        return queryset.none()
+    return queryset.filter(organisation_id=_own_organisation_id(user))
+
+
 can_view = is_administrator | (is_staff_member & is_party)
 can_coordinate = is_administrator | (is_coordinator & is_party)
 can_contribute = can_coordinate | (is_contributor & is_party & is_own_work)
 can_manage_directory = is_administrator | is_coordinator
+can_change_organisation = is_administrator | (is_coordinator & is_own_organisation)
 
 PERMISSIONS = {
     # The shared directories.
     "partnership.view_organisation": is_staff_member,
     "partnership.add_organisation": can_manage_directory,
-    "partnership.change_organisation": can_manage_directory,
+    "partnership.change_organisation": can_change_organisation,
     "partnership.delete_organisation": is_administrator,
     "partnership.view_contact": is_staff_member,
     "partnership.add_contact": can_manage_directory,
@@ -407,6 +595,10 @@ for model in ("action", "deliverable", "followuptask"):
     PERMISSIONS[f"partnership.delete_{model}"] = can_coordinate
 PERMISSIONS["partnership.add_action"] = can_coordinate | (is_contributor & is_party)
 PERMISSIONS["partnership.review_action"] = can_coordinate  # record a review at a meeting
+# Change what an action is, its status included (object: the action).
+PERMISSIONS["partnership.lead_action"] = can_contribute & is_action_lead
+# Accept or decline an invitation to be a party (object: the AgreementParty).
+PERMISSIONS["partnership.answer_agreementparty"] = answers_invitation
 # Approve a proposed programme (see "Approving a programme"); the role first, which needs no
 # query.
 PERMISSIONS["partnership.approve_programme"] = is_administrator | (

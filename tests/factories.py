@@ -121,6 +121,7 @@ class AgreementPartyFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     signatory_name = factory.Faker("name", locale="fr_FR")
     signatory_title = "Directeur général"
+    status = AgreementParty.Status.ACCEPTED  # an invitation is said so
 
 
 class ProgrammeFactory(factory.django.DjangoModelFactory):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from partnership.models import Action, Contact
 from tests.factories import (
     AgendaItemFactory,
+    AgreementPartyFactory,
     AmendmentFactory,
     ContactFactory,
     ConventionFactory,
@@ -31,6 +32,7 @@ from tests.factories import (
     ProgrammeFactory,
     ThemeFactory,
 )
+from tests.html_forms import form_data
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = "ok", "login", 403, 404, 405
 PERSONAS = ["anonymous", "outsider", "reader", "contributor", "coordinator", "administrator"]
@@ -46,6 +48,9 @@ ADMINISTRATOR = dict(
     zip(PERSONAS[1:], [FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK], strict=True)
 )
 EVERYONE_405 = dict.fromkeys(PERSONAS[1:], NOT_ALLOWED)
+# An invitation of the outsider's organisation: its coordinator and administrators answer it;
+# to the others it does not exist.
+INVITEE = dict(zip(PERSONAS[1:], [OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK], strict=True))
 # The chooser of an agreement refuses non-coordinators before looking at the method.
 CHOOSER_POST = {**EVERYONE_405, "reader": FORBIDDEN, "contributor": FORBIDDEN}
 
@@ -108,7 +113,10 @@ RULES = {
     "organisation_list": (LIST, EVERYONE_405, None, ""),
     "organisation_create": (ANY_COORDINATOR, ANY_COORDINATOR, None, ""),
     "organisation_detail": (LIST, EVERYONE_405, "organisation", ""),
-    "organisation_update": (ANY_COORDINATOR, ANY_COORDINATOR, "organisation", ""),
+    # INRS: only its own coordinators and administrators change it (tests/test_attacks.py).
+    "organisation_update": (ADMINISTRATOR, ADMINISTRATOR, "organisation", ""),
+    "invitation_accept": (EVERYONE_405, INVITEE, "invitation", ""),
+    "invitation_decline": (EVERYONE_405, INVITEE, "invitation", ""),
     "organisation_delete": (ADMINISTRATOR, ADMINISTRATOR, "organisation", ""),
     "contact_list": (LIST, EVERYONE_405, None, ""),
     "contact_create": (ANY_COORDINATOR, ANY_COORDINATOR, None, ""),
@@ -227,7 +235,7 @@ def test_every_url_has_a_rule():
 
 
 @pytest.fixture
-def world(agreement, anact, inrs, anact_contributor):
+def world(agreement, anact, inrs, anact_contributor, outsider_organisation):
     today = timezone.localdate()
     theme = ThemeFactory(code="tms", name="TMS")
     programme = ProgrammeFactory(agreement=agreement, year=today.year)
@@ -268,6 +276,9 @@ def world(agreement, anact, inrs, anact_contributor):
         "task": FollowUpTaskFactory(meeting=meeting, owner=anact_contributor),
         "agenda_item": AgendaItemFactory(meeting=meeting, title="Point d’étape"),
         "organisation": inrs,
+        "invitation": AgreementPartyFactory(
+            agreement=agreement, organisation=outsider_organisation, status="invited"
+        ),
         "contact": ContactFactory(organisation=inrs),
         "convention": convention,
         "signed_convention": signed,
@@ -337,3 +348,173 @@ def _persona_name(user):
         "anact.coordinateur": "coordinator",
         "admin": "administrator",
     }[user.username]
+
+
+# Field-level: who changes which part of an action ----------------------------------------
+# The action of the world is led by Anact with INRS as partner. "lead contributor" is Anact's
+# contributor, "partner contributor" INRS's. Each case is a real POST of the edit page as the
+# person's browser shows it, with one part changed; "may" means the change is saved, "may not"
+# that it is refused (or the page is not theirs: 404, 403) and nothing changes.
+FIELD_PERSONAS = [
+    "outsider",
+    "reader",
+    "lead contributor",
+    "partner contributor",
+    "coordinator",
+    "administrator",
+]
+DEFINITION = dict(zip(FIELD_PERSONAS, [False, False, True, False, True, True], strict=True))
+OWN_PART = dict(zip(FIELD_PERSONAS, [False, False, True, True, True, True], strict=True))
+ACTION_FIELD_RULES = {
+    "title": DEFINITION,
+    "kind": DEFINITION,
+    "theme": DEFINITION,
+    "lead_organisation": DEFINITION,
+    "partners": DEFINITION,
+    "convention": DEFINITION,
+    "description": DEFINITION,
+    "objectives": DEFINITION,
+    "planned_start": DEFINITION,
+    "planned_end": DEFINITION,
+    "progress": DEFINITION,
+    "continues": DEFINITION,
+    "status": DEFINITION,
+    # Who leads the action changes every organisation's rows; a partner only its own.
+    "resources of the other organisation": DEFINITION,
+    "resources of their organisation": OWN_PART,
+    "deliverable of their organisation": OWN_PART,
+    "deliverable of the other organisation": DEFINITION,
+}
+
+
+@pytest.fixture
+def field_persona(
+    request,
+    anact_reader,
+    anact_contributor,
+    anact_coordinator,
+    inrs_contributor,
+    outsider,
+    administrator,
+):
+    return {
+        "outsider": outsider,
+        "reader": anact_reader,
+        "lead contributor": anact_contributor,
+        "partner contributor": inrs_contributor,
+        "coordinator": anact_coordinator,
+        "administrator": administrator,
+    }[request.param]
+
+
+def _row_prefix(data, formset, pk):
+    ids = {
+        value: key
+        for key, value in data.items()
+        if key.startswith(f"{formset}-") and key.endswith("-id")
+    }
+    return ids[str(pk)].removesuffix("-id")
+
+
+@pytest.mark.parametrize("field_persona", FIELD_PERSONAS, indirect=True)
+@pytest.mark.parametrize("field", sorted(ACTION_FIELD_RULES))
+def test_action_field_access(
+    client, world, field, field_persona, anact, inrs, outsider_organisation
+):
+    from partnership.models import ActionResource, Deliverable
+
+    action = world["action"]
+    persona = {
+        "cnav.coordinateur": "outsider",
+        "anact.lecteur": "reader",
+        "anact.contributeur": "lead contributor",
+        "inrs.contributeur": "partner contributor",
+        "anact.coordinateur": "coordinator",
+        "admin": "administrator",
+    }[field_persona.username]
+    own, other = (inrs, anact) if persona == "partner contributor" else (anact, inrs)
+    rows = {
+        organisation: ActionResource.objects.create(
+            action=action, organisation=organisation, person_days=1
+        )
+        for organisation in (anact, inrs)
+    }
+    deliverables = {
+        organisation: DeliverableFactory(
+            action=action, title="Livrable", responsible_organisation=organisation
+        )
+        for organisation in (anact, inrs)
+    }
+    previous_year = ProgrammeFactory(agreement=world["agreement"], year=action.programme.year - 1)
+    continued = Action.objects.create(
+        programme=previous_year, title="L’an dernier", kind="study", lead_organisation=anact
+    )
+    client.force_login(field_persona)
+    url = reverse("action_update", args=[action.pk])
+    if field == "status":
+        client.post(reverse("action_transition", args=[action.pk, "start"]))
+        action.refresh_from_db()
+        assert (action.status == "in_progress") is ACTION_FIELD_RULES[field][persona]
+        return
+    if field.startswith("deliverable"):
+        target = deliverables[own if field.endswith("their organisation") else other]
+        target_url = reverse("deliverable_update", args=[target.pk])
+        page = client.get(target_url)
+        if page.status_code == 200:
+            data = form_data(page)
+            data["title"] = "Livrable changé"
+            client.post(target_url, data)
+        changed = Deliverable.objects.get(pk=target.pk).title == "Livrable changé"
+        assert changed is ACTION_FIELD_RULES[field][persona]
+        return
+    page = client.get(url)
+    if page.status_code != 200:
+        assert page.status_code in (403, 404)
+        assert not ACTION_FIELD_RULES[field][persona]
+        return
+    data = form_data(page)
+    if field.startswith("resources"):
+        row = rows[own if field.endswith("their organisation") else other]
+        data[f"{_row_prefix(data, 'resources', row.pk)}-person_days"] = "9"
+        client.post(url, data)
+        changed = ActionResource.objects.get(pk=row.pk).person_days == 9
+        assert changed is ACTION_FIELD_RULES[field][persona]
+        return
+    new_theme = ThemeFactory(code="rps", name="RPS")
+    values = {
+        "title": "Titre changé",
+        "kind": Action.Kind.TRAINING,
+        "theme": new_theme.pk,
+        "lead_organisation": inrs.pk,
+        "partners": [anact.pk, outsider_organisation.pk],
+        "convention": world["convention"].pk,
+        "description": "Changée.",
+        "objectives": "Changés.",
+        "planned_start": "2026-02-01",
+        "planned_end": "2026-12-30",
+        "progress": "40",
+        "continues": continued.pk,
+    }
+    data[field] = values[field]
+    if field == "lead_organisation":
+        data["partners"] = [anact.pk]  # Anact stays on the action it hands over
+    response = client.post(url, data)
+    action.refresh_from_db()
+    saved = {
+        "title": action.title == "Titre changé",
+        "kind": action.kind == Action.Kind.TRAINING,
+        "theme": action.theme_id == new_theme.pk,
+        "lead_organisation": action.lead_organisation_id == inrs.pk,
+        "partners": set(action.partners.values_list("pk", flat=True))
+        == {anact.pk, outsider_organisation.pk},
+        "convention": action.convention_id == world["convention"].pk,
+        "description": action.description == "Changée.",
+        "objectives": action.objectives == "Changés.",
+        "planned_start": str(action.planned_start) == "2026-02-01",
+        "planned_end": str(action.planned_end) == "2026-12-30",
+        "progress": action.progress == 40,
+        "continues": action.continues_id == continued.pk,
+    }[field]
+    assert saved is ACTION_FIELD_RULES[field][persona], response.content.decode()[-3000:]
+    if not saved:
+        assert "Vous n’avez pas le droit de modifier ces champs" in response.content.decode()

@@ -21,6 +21,7 @@ from tests.factories import (
     ProgrammeFactory,
     ThemeFactory,
 )
+from tests.html_forms import form_data
 
 
 @pytest.fixture
@@ -295,16 +296,30 @@ def test_contributor_at_anact_gets_403_on_an_inrs_led_action_without_anact(
     assert (inrs_action.title, inrs_action.status) == ("Étude INRS", "planned")
 
 
-def test_contributor_at_anact_edits_an_inrs_led_action_with_anact_as_partner(
+def test_contributor_of_a_partner_cannot_change_what_the_action_is(
+    client, inrs_action, anact, anact_contributor
+):
+    # Before: a partner's contributor changed anything on the action. Now its progress (what
+    # the action is) belongs to the lead organisation: the post is refused, nothing saved.
+    inrs_action.partners.add(anact)
+    client.force_login(anact_contributor)
+    url = reverse("action_update", args=[inrs_action.pk])
+    response = client.post(url, _edit_data(inrs_action, progress="50", partners=[anact.pk]))
+    assert response.status_code == 200
+    assert "Vous n’avez pas le droit de modifier ces champs : « Avancement (%) »" in (response.text)
+    inrs_action.refresh_from_db()
+    assert inrs_action.progress == 0
+
+
+def test_contributor_of_a_partner_saves_the_form_as_the_page_shows_it(
     client, inrs_action, anact, anact_contributor
 ):
     inrs_action.partners.add(anact)
     client.force_login(anact_contributor)
     url = reverse("action_update", args=[inrs_action.pk])
-    response = client.post(url, _edit_data(inrs_action, progress="50", partners=[anact.pk]))
-    assert response.status_code == 302
-    inrs_action.refresh_from_db()
-    assert inrs_action.progress == 50
+    page = client.get(url)
+    assert page.context["form"].fields["title"].disabled
+    assert client.post(url, form_data(page)).status_code == 302
 
 
 def test_contributor_cannot_remove_their_organisation_from_their_action(
@@ -313,9 +328,14 @@ def test_contributor_cannot_remove_their_organisation_from_their_action(
     inrs_action.partners.add(anact)
     client.force_login(anact_contributor)
     url = reverse("action_update", args=[inrs_action.pk])
-    response = client.post(url, _edit_data(inrs_action, partners=[]))
+    response = client.post(url, _edit_data(inrs_action, partners=[inrs.pk]))
     assert response.status_code == 200
-    assert "lead_organisation" in response.context["form"].errors
+    # The partners are the lead organisation's to choose (before: "your organisation must
+    # lead the action or be one of its partners"). With no partner posted at all, as a browser
+    # posts a read-only list, the partners are kept as they are.
+    assert response.context["form"].non_field_errors()
+    assert list(inrs_action.partners.all()) == [anact]
+    assert client.post(url, _edit_data(inrs_action, partners=[])).status_code == 302
     assert list(inrs_action.partners.all()) == [anact]
 
 
@@ -332,15 +352,18 @@ def test_coordinator_hands_an_action_over_to_another_organisation(
     assert anact_action.lead_organisation == inrs
 
 
-def test_aract_contributor_edits_an_action_led_by_their_network_head(client, anact_action, aract):
+def test_aract_contributor_does_not_change_an_action_led_by_their_network_head(
+    client, anact_action, aract
+):
+    # Before: the Aract (Anact network) contributor changed Anact's action. Now only a
+    # contributor of the lead organisation itself changes what the action is.
     aract_contributor = _staff("aract.contributeur", aract, "contributor")
     client.force_login(aract_contributor)
     url = reverse("action_update", args=[anact_action.pk])
-    assert client.get(url).context["form"].fields["lead_organisation"].help_text
     response = client.post(url, _edit_data(anact_action, progress="30"))
-    assert response.status_code == 302
+    assert response.status_code == 200
     anact_action.refresh_from_db()
-    assert anact_action.progress == 30
+    assert anact_action.progress == 0
 
 
 def test_contributor_creates_an_action_led_by_their_organisation(
@@ -369,12 +392,19 @@ def test_contributor_cannot_create_an_action_of_another_organisation_only(
     url = reverse("action_create", args=[programme.pk])
     response = client.post(url, _action_data(inrs))
     assert response.status_code == 200
-    assert "lead_organisation" in response.context["form"].errors
+    # A contributor's new action is led by their organisation: the field is read-only (before:
+    # "your organisation must lead the action or be one of its partners").
+    assert response.context["form"].fields["lead_organisation"].disabled
+    assert response.context["form"].non_field_errors()
     assert not Action.objects.exists()
-    # With their organisation as a partner, it is theirs too.
+    # Before, naming their organisation a partner of an INRS-led action let them create it;
+    # now INRS leads only what INRS (or a coordinator) creates.
     response = client.post(url, _action_data(inrs, partners=[anact.pk]))
+    assert response.status_code == 200
+    assert not Action.objects.exists()
+    response = client.post(url, _action_data(anact, partners=[inrs.pk]))
     assert response.status_code == 302
-    assert Action.objects.get().lead_organisation == inrs
+    assert Action.objects.get().lead_organisation == anact
 
 
 def test_contributor_starts_their_action_through_the_confirmation_page(

@@ -89,18 +89,21 @@ def test_coordinator_cannot_create_an_agreement_without_their_organisation(
     assert not AgreementParty.objects.filter(organisation=outsider_organisation).exists()
 
 
-def test_aract_coordinator_creates_an_agreement_of_their_network_head(
+def test_aract_coordinator_cannot_make_their_network_head_a_party_without_its_consent(
     client, anact, outsider_organisation, aract
 ):
-    # The Aract belongs to the Anact network: an agreement of Anact is theirs to change too.
+    # Before invitations, naming Anact made the agreement the Aract's (Anact network) at once.
+    # Now Anact is only invited: the Aract coordinator would not be able to change the
+    # agreement they create, which is refused, and nothing is saved.
     aract_coordinator = _staff("aract.coordinateur", aract, "coordinator")
     client.force_login(aract_coordinator)
     data = _form_data(
         **{"parties-0-organisation": anact.pk, "parties-1-organisation": outsider_organisation.pk}
     )
     response = client.post(reverse("agreement_create"), data)
-    assert response.status_code == 302
-    assert Agreement.objects.filter(reference="AC-2027-001").exists()
+    assert response.status_code == 200
+    assert "Votre organisme doit être l’une des parties" in response.text
+    assert not Agreement.objects.filter(reference="AC-2027-001").exists()
 
 
 def test_administrator_creates_an_agreement_their_organisation_is_no_party_to(

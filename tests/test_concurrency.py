@@ -176,10 +176,12 @@ def action(agreement, anact, inrs):
 
 
 def test_second_save_of_an_action_is_refused_then_merged(
-    action, anact, inrs, anact_coordinator, inrs_contributor
+    action, anact, inrs, anact_coordinator, anact_contributor
 ):
+    # The second person changes what the action is: a contributor of its lead organisation
+    # (INRS's contributor, a partner, may not since issue 13).
     url = reverse("action_update", args=[action.pk])
-    first, second = _client(anact_coordinator), _client(inrs_contributor)
+    first, second = _client(anact_coordinator), _client(anact_contributor)
     first_data, second_data = form_data(first.get(url)), form_data(second.get(url))
 
     first_data.update(

@@ -428,8 +428,8 @@ def test_dashboard_query_count_does_not_grow(
     # session, user, staff profile; this year's programmes with their actions counted by
     # status; upcoming meetings; my open tasks; deliverables due; experimentations awaiting a
     # stage decision; agreements then conventions nearing their end; recent changes (one
-    # UNION of five historical tables).
-    with django_assert_num_queries(11):
+    # UNION of five historical tables); the invitations their organisation has to answer.
+    with django_assert_num_queries(12):
         response = client.get(reverse("home"))
     assert response.status_code == 200
     assert len(response.context["meetings"]) == min(rows, 20)
@@ -440,8 +440,9 @@ def test_dashboard_query_count_for_the_administrator(
     client, scene, administrator, django_assert_num_queries
 ):
     client.force_login(administrator)
-    # The same queries, but no staff profile: a superuser sees everything.
-    with django_assert_num_queries(10):
+    # The same queries, but no staff profile: a superuser sees everything (and answers every
+    # invitation).
+    with django_assert_num_queries(11):
         response = client.get(reverse("home"))
     assert response.status_code == 200
     assert len(response.context["programmes"]) == 1

@@ -10,6 +10,7 @@ from partnership.agreements.services import (
     agreement_negotiate,
     agreement_sign,
     agreement_terminate,
+    party_recorded,
 )
 from partnership.core.admin import (
     HistoryAdmin,
@@ -21,9 +22,15 @@ from partnership.documents.admin import DocumentInline
 # Framework agreements ------------------------------------------------------------------
 
 
+PARTY_STAMPS = ["invited_by", "invited_at", "answered_by", "answered_at"]
+
+
 class AgreementPartyInline(admin.TabularInline):
+    """A party named here is invited; the administrator records its answer (its status)."""
+
     model = AgreementParty
     autocomplete_fields = ["organisation"]
+    readonly_fields = PARTY_STAMPS
     extra = 0
 
 
@@ -87,6 +94,13 @@ class AgreementAdmin(HistoryAdmin):
         ),
     ]
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is AgreementParty:
+            for row in formset.forms:
+                if row.has_changed() and not getattr(row, "cleaned_data", {}).get("DELETE"):
+                    party_recorded(row.instance, request.user, changed=row.changed_data)
+        super().save_formset(request, form, formset, change)
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(party_count=Count("parties"))
 
@@ -101,9 +115,17 @@ class AgreementAdmin(HistoryAdmin):
 
 @admin.register(AgreementParty)
 class AgreementPartyAdmin(HistoryAdmin):
-    list_display = ["organisation", "agreement", "signatory_name", "signatory_title", "signed_on"]
+    list_display = [
+        "organisation",
+        "agreement",
+        "status",
+        "signatory_name",
+        "signatory_title",
+        "signed_on",
+    ]
     list_select_related = ["organisation", "agreement"]
-    list_filter = ["agreement"]
+    list_filter = ["status", "agreement"]
+    readonly_fields = PARTY_STAMPS
     search_fields = [
         "organisation__name",
         "organisation__acronym",
@@ -111,3 +133,7 @@ class AgreementPartyAdmin(HistoryAdmin):
         "signatory_name",
     ]
     autocomplete_fields = ["agreement", "organisation"]
+
+    def save_model(self, request, obj, form, change):
+        party_recorded(obj, request.user, changed=form.changed_data)
+        super().save_model(request, obj, form, change)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from partnership.agreements.models import Agreement, AgreementParty
+from partnership.agreements.services import party_named
 from partnership.core.forms import (
     BaseInlineFormSet,
     DateInput,
@@ -43,6 +44,23 @@ class AgreementPartyForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
 
 
 class BaseAgreementPartyFormSet(BaseInlineFormSet):
+    """The parties of an agreement. Naming an organisation invites it
+    (``agreement_party_named``): the person's own organisation is accepted at once, another
+    one waits for one of its coordinators to accept."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def save_new(self, form, commit=True):
+        form.instance = party_named(form.instance, self.user)
+        return super().save_new(form, commit)
+
+    def save_existing(self, form, obj, commit=True):
+        if "organisation" in form.changed_data:  # another organisation: a new invitation
+            party_named(obj, self.user)
+        return super().save_existing(form, obj, commit)
+
     def clean(self):
         super().clean()
         if any(self.errors):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -10,7 +11,7 @@ from partnership.core.dates import add_months
 from partnership.core.fields import VersionField
 from partnership.core.lifecycle import Lifecycle, Transition
 from partnership.directory.models import Organisation
-from partnership.rules import ScopedQuerySet
+from partnership.rules import PartyStatus, ScopedQuerySet
 
 
 class AgreementQuerySet(ScopedQuerySet):
@@ -126,7 +127,22 @@ class Agreement(models.Model):
         )
 
 
+class AgreementPartyQuerySet(ScopedQuerySet):
+    def accepted(self):
+        """The parties that accepted: those whose staff the agreement concerns."""
+        return self.filter(status=PartyStatus.ACCEPTED)
+
+    def invited(self):
+        """The invitations not answered yet."""
+        return self.filter(status=PartyStatus.INVITED)
+
+
 class AgreementParty(models.Model):
+    """An organisation named as a party to an agreement: invited, then accepted or declined
+    by one of its coordinators (or recorded by an administrator)."""
+
+    Status = PartyStatus  # the rule module's (partnership.rules)
+
     agreement = models.ForeignKey(
         Agreement, verbose_name=_("agreement"), on_delete=models.CASCADE, related_name="parties"
     )
@@ -139,11 +155,37 @@ class AgreementParty(models.Model):
     signatory_name = models.CharField(_("signatory"), max_length=200, blank=True)
     signatory_title = models.CharField(_("signatory's title"), max_length=200, blank=True)
     signed_on = models.DateField(_("date of signature"), null=True, blank=True)
+    status = models.CharField(
+        _("invitation"),
+        max_length=10,
+        choices=PartyStatus.choices,
+        default=PartyStatus.INVITED,
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True, editable=False)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True, editable=False)
 
     version = VersionField()
     history = HistoricalRecords()
 
-    objects = ScopedQuerySet.as_manager()
+    objects = AgreementPartyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("party to the agreement")

@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partnership.agreements.models import Agreement
+from partnership.agreements.models import Agreement, AgreementParty
 from partnership.core.lifecycle import TransitionError, apply_transition, lock
+from partnership.rules import answers_invitation_for
 
 
 def _today():
@@ -37,6 +38,13 @@ def agreement_sign(*, agreement: Agreement, user, signed_on: datetime.date | Non
     if agreement.parties.count() < 2:
         raise TransitionError(
             _("An agreement is signed by at least two parties: add the parties first.")
+        )
+    if agreement.parties.accepted().count() < 2:
+        raise TransitionError(
+            _(
+                "An agreement is signed by at least two parties that accepted it: the "
+                "invited organisations have not all answered yet."
+            )
         )
     if signed_on is None:
         raise TransitionError(_("Give the date of signature before signing the agreement."))
@@ -71,3 +79,54 @@ def agreement_terminate(
         user=user,
         update_fields=["terminated_on", "termination_reason"],
     )
+
+
+# Parties: invitations and their answers ---------------------------------------------------
+
+
+def party_named(party: AgreementParty, user) -> AgreementParty:
+    """Stamp a party just named (a new row, or a row given another organisation) before it is
+    saved: an invitation from the person, accepted at once when the person answers for that
+    organisation (their own organisation, for a coordinator; any, for an administrator)."""
+    now = timezone.now()
+    party.invited_by, party.invited_at = user, now
+    if answers_invitation_for(user, party.organisation_id):
+        party.status = AgreementParty.Status.ACCEPTED
+        party.answered_by, party.answered_at = user, now
+    else:
+        party.status = AgreementParty.Status.INVITED
+        party.answered_by = party.answered_at = None
+    return party
+
+
+def party_answered(party: AgreementParty, user) -> AgreementParty:
+    party.answered_by, party.answered_at = user, timezone.now()
+    return party
+
+
+def party_recorded(party: AgreementParty, user, *, changed: list) -> AgreementParty:
+    """Stamp a party an administrator saved in the back office, before it is saved: who
+    invited it (a new row, or another organisation), who recorded its answer (a status other
+    than "invited" chosen)."""
+    if party.pk is None or "organisation" in changed:
+        party.invited_by, party.invited_at = user, timezone.now()
+        party.answered_by = party.answered_at = None
+    if party.status != AgreementParty.Status.INVITED and (
+        party.answered_by_id is None or "status" in changed
+    ):
+        party_answered(party, user)
+    return party
+
+
+@transaction.atomic
+def agreement_party_answer(*, party: AgreementParty, user, accept: bool) -> AgreementParty:
+    """Accept or decline an invitation to be a party; a declined one stays in the history."""
+    party = lock(party)
+    if party.status != AgreementParty.Status.INVITED:
+        raise TransitionError(_("This invitation has already been answered."))
+    party.status = AgreementParty.Status.ACCEPTED if accept else AgreementParty.Status.DECLINED
+    party_answered(party, user)
+    party._history_user = user
+    party._change_reason = _("Invitation accepted") if accept else _("Invitation declined")
+    party.save(update_fields=["status", "answered_by", "answered_at", "version"])
+    return party

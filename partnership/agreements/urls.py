@@ -9,6 +9,7 @@ from partnership.agreements.views import (
     AgreementList,
     AgreementTransition,
     AgreementUpdate,
+    invitation_answer,
 )
 
 urlpatterns = [
@@ -22,5 +23,17 @@ urlpatterns = [
         "accords/<int:pk>/statut/<slug:transition>/",
         AgreementTransition.as_view(),
         name="agreement_transition",
+    ),
+    path(
+        "invitations/<int:pk>/accepter/",
+        invitation_answer,
+        {"answer": "accept"},
+        name="invitation_accept",
+    ),
+    path(
+        "invitations/<int:pk>/refuser/",
+        invitation_answer,
+        {"answer": "decline"},
+        name="invitation_decline",
     ),
 ]

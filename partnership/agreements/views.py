@@ -1,7 +1,12 @@
 from django import forms
+from django.contrib import messages
 from django.db.models import Count, Prefetch
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from partnership.agreements.filters import AgreementFilter
 from partnership.agreements.forms import AgreementForm, AgreementPartyFormSet
@@ -9,11 +14,14 @@ from partnership.agreements.models import Agreement, AgreementParty
 from partnership.agreements.services import (
     agreement_expire,
     agreement_negotiate,
+    agreement_party_answer,
     agreement_sign,
     agreement_terminate,
 )
 from partnership.core import crud
 from partnership.core.forms import ReasonForm, TransitionDateForm
+from partnership.core.lifecycle import TransitionError
+from partnership.rules import invitations_answered_by
 
 
 class AgreementMixin:
@@ -56,9 +64,15 @@ class AgreementDetail(AgreementMixin, crud.StaffDetailView):
         return context
 
 
-class AgreementCreate(AgreementMixin, crud.StaffCreateView):
+class AgreementPartiesMixin:
     form_class = AgreementForm
     formset_classes = {"parties": AgreementPartyFormSet}
+
+    def get_formset_kwargs(self, name):
+        return {**super().get_formset_kwargs(name), "user": self.request.user}
+
+
+class AgreementCreate(AgreementMixin, AgreementPartiesMixin, crud.StaffCreateView):
     success_message = gettext_lazy("The agreement “%(object)s” was created.")
 
     def after_save(self, form, formsets):
@@ -70,9 +84,7 @@ class AgreementCreate(AgreementMixin, crud.StaffCreateView):
             )
 
 
-class AgreementUpdate(AgreementMixin, crud.StaffUpdateView):
-    form_class = AgreementForm
-    formset_classes = {"parties": AgreementPartyFormSet}
+class AgreementUpdate(AgreementMixin, AgreementPartiesMixin, crud.StaffUpdateView):
     success_message = gettext_lazy("The agreement “%(object)s” was saved.")
 
 
@@ -97,3 +109,35 @@ class AgreementTransition(AgreementMixin, crud.TransitionView):
             agreement=obj, user=view.request.user, reason=data["reason"]
         ),
     }
+
+
+# Invitations to be a party --------------------------------------------------------------
+
+
+@require_POST
+def invitation_answer(request, pk, answer):
+    """Accept or decline an invitation (POST from the dashboard). An invitation the person
+    does not answer does not exist for them (404)."""
+    party = get_object_or_404(
+        invitations_answered_by(AgreementParty.objects.select_related("agreement"), request.user),
+        pk=pk,
+    )
+    crud.check_permission(request.user, "partnership.answer_agreementparty", party)
+    accept = answer == "accept"
+    try:
+        agreement_party_answer(party=party, user=request.user, accept=accept)
+    except TransitionError as error:
+        messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(reverse("home"))
+    if accept:
+        messages.success(
+            request,
+            _("%(organisation)s is now a party to “%(agreement)s”.")
+            % {"organisation": party.organisation, "agreement": party.agreement.title},
+        )
+        return HttpResponseRedirect(party.agreement.get_absolute_url())
+    messages.success(
+        request,
+        _("The invitation to “%(agreement)s” was declined.") % {"agreement": party.agreement.title},
+    )
+    return HttpResponseRedirect(reverse("home"))

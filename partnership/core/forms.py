@@ -84,6 +84,54 @@ def one_line_form(form_class):
     )
 
 
+class LockedFieldsMixin:
+    """Fields the person may not change, shown read-only; a post that changes one is refused.
+
+    ``lock_fields(names)`` disables the fields (a browser does not post them, and Django keeps
+    the record's value). A post that carries a different value for one of them anyway was
+    made by hand: the whole form is refused, naming the fields, rather than the value being
+    quietly dropped, and nothing is saved.
+    """
+
+    locked_fields = ()
+
+    def lock_fields(self, names):
+        self.locked_fields = [name for name in self.fields if name in set(names)]
+        for name in self.locked_fields:
+            self.fields[name].disabled = True
+
+    def tampered_fields(self):
+        """The locked fields whose posted value differs from the record's."""
+        if not self.is_bound:
+            return []
+        tampered = []
+        for name in self.locked_fields:
+            key = self.add_prefix(name)
+            if key not in self.data:
+                continue  # not posted, as a browser does with a disabled field
+            field = self.fields[name]
+            posted = field.widget.value_from_datadict(self.data, self.files, key)
+            field.disabled = False  # a disabled field never "has changed"
+            try:
+                changed = field.has_changed(self.get_initial_for_field(field, name), posted)
+            finally:
+                field.disabled = True
+            if changed:
+                tampered.append(name)
+        return tampered
+
+    def clean(self):
+        cleaned = super().clean()
+        tampered = self.tampered_fields()
+        if tampered:
+            raise ValidationError(
+                _("You may not change these fields: %(fields)s. Nothing was saved."),
+                code="locked",
+                params={"fields": ", ".join(f"« {self.fields[name].label} »" for name in tampered)},
+            )
+        return cleaned
+
+
 class BaseInlineFormSet(forms.BaseInlineFormSet):
     """The inline formsets of the staff pages: a list longer than its maximum is refused in
     the person's words (Django's message speaks of "forms")."""

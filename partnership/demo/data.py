@@ -529,6 +529,7 @@ class _Builder:
                     signatory_name=signatory_name,
                     signatory_title=signatory_title,
                     signed_on=signed_on,
+                    status=AgreementParty.Status.ACCEPTED,  # they signed it
                 )
             )
         return agreement_sign(agreement=agreement, user=self.admin, signed_on=signed_on)

@@ -205,6 +205,7 @@ def generate(*, seed=2026, scale=Scale(), author=None, stdout=None):
                 organisation=organisation,
                 signatory_name="Direction générale",
                 signed_on=agreement.signed_on,
+                status=AgreementParty.Status.ACCEPTED,
             )
             for organisation in members[agreement.pk]
         ]

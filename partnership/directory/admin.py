@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partnership.core.admin import HistoryAdmin, OneLineAdminMixin
 from partnership.directory.models import Contact, Organisation, StaffProfile, Theme
+from partnership.rules import ORGANISATION_FIELDS, changeable_organisation_fields
 
 User = get_user_model()
 
@@ -31,6 +32,13 @@ class OrganisationAdmin(HistoryAdmin):
     search_fields = ["name", "acronym"]
     autocomplete_fields = ["parent"]
     inlines = [ContactInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The rule module says who sets which field (the back office is for administrators,
+        # who set them all).
+        changeable = changeable_organisation_fields(request.user, obj or Organisation())
+        locked = [name for name in ORGANISATION_FIELDS if name not in changeable]
+        return [*super().get_readonly_fields(request, obj), *locked]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(staff_count=Count("staff"))

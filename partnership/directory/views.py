@@ -37,13 +37,18 @@ class OrganisationDetail(OrganisationMixin, crud.StaffDetailView):
         return context
 
 
-class OrganisationCreate(OrganisationMixin, crud.StaffCreateView):
+class OrganisationFormMixin:
     form_class = OrganisationForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+
+class OrganisationCreate(OrganisationMixin, OrganisationFormMixin, crud.StaffCreateView):
     success_message = _("The organisation “%(object)s” was created.")
 
 
-class OrganisationUpdate(OrganisationMixin, crud.StaffUpdateView):
-    form_class = OrganisationForm
+class OrganisationUpdate(OrganisationMixin, OrganisationFormMixin, crud.StaffUpdateView):
     success_message = _("The organisation “%(object)s” was saved.")
 
 

@@ -165,7 +165,9 @@ class MeetingChoices:
         )
 
     def _users(self):
-        parties = AgreementParty.objects.filter(agreement=self.agreement).values("organisation_id")
+        # The staff of the parties that accepted: an invited organisation is not reached.
+        parties = AgreementParty.objects.filter(agreement=self.agreement).accepted()
+        parties = parties.values("organisation_id")
         condition = Q(is_active=True) & (
             Q(profile__organisation__in=parties) | Q(profile__organisation__parent__in=parties)
         )

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET
 
 from conventions.models import Convention
 from experimentations.models import Experimentation
-from partnership.agreements.models import Agreement
+from partnership.agreements.models import Agreement, AgreementParty
 from partnership.meetings.models import FollowUpTask, Meeting
 from partnership.programmes.models import Action, Deliverable, Programme
+from partnership.rules import invitations_answered_by
 
 MEETING_DAYS = 60
 DELIVERABLE_DAYS = 30
@@ -258,6 +259,23 @@ def recent_changes(user, limit=RECENT_CHANGES):
     return changes
 
 
+# Invitations to be a party ---------------------------------------------------------------
+
+
+def pending_invitations(user):
+    """The invitations the person answers (a coordinator: their organisation's), with who
+    invited and the agreement's title and purpose: the agreement itself is not visible to
+    them before they accept. No query for those who answer none."""
+    return list(
+        invitations_answered_by(
+            AgreementParty.objects.invited().select_related(
+                "agreement", "organisation", "invited_by__profile__organisation"
+            ),
+            user,
+        ).order_by("-invited_at", "pk")[:LIST_LIMIT]
+    )
+
+
 # Experimentations awaiting a stage decision -------------------------------------------------
 
 
@@ -282,6 +300,7 @@ def dashboard(request):
     awaiting, awaiting_total = experimentations_awaiting_decision(user)
     context = {
         "today": today,
+        "invitations": pending_invitations(user),
         "programmes": current_programmes(user, today),
         "action_statuses": Action.Status.choices,
         "meetings": meetings,

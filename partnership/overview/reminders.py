@@ -66,7 +66,13 @@ from partnership.agreements.models import Agreement
 from partnership.meetings.models import FollowUpTask, Meeting, Participant
 from partnership.overview.models import ReminderSent
 from partnership.programmes.models import ActionContact, Deliverable
-from partnership.rules import Role, prefetch_party_ids, remember_profile, with_role
+from partnership.rules import (
+    Role,
+    prefetch_party_ids,
+    remember_profile,
+    sees_agreement,
+    with_role,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +198,7 @@ def meeting_reminders(day):
     participants = (
         Participant.objects.filter(
             _reachable("user"),
+            sees_agreement(Participant, "user", "meeting__agreement"),
             meeting__status=Meeting.Status.PLANNED,
             meeting__starts_at__gte=start,
             meeting__starts_at__lt=end,
@@ -218,7 +225,11 @@ def meeting_reminders(day):
 def task_reminders(day):
     tasks = (
         FollowUpTask.objects.open()
-        .filter(_reachable("owner"), due_on__lte=day + datetime.timedelta(days=TASK_DAYS))
+        .filter(
+            _reachable("owner"),
+            sees_agreement(FollowUpTask, "owner", "meeting__agreement"),
+            due_on__lte=day + datetime.timedelta(days=TASK_DAYS),
+        )
         .select_related("owner", "meeting__agreement")
         .order_by("due_on", "pk")
     )
@@ -237,7 +248,11 @@ def task_reminders(day):
 
 def deliverable_reminders(day):
     contacts = (
-        ActionContact.objects.filter(_reachable("user"), role=ActionContact.Role.CONTACT)
+        ActionContact.objects.filter(
+            _reachable("user"),
+            sees_agreement(ActionContact, "user", "action__programme__agreement"),
+            role=ActionContact.Role.CONTACT,
+        )
         .select_related("user")
         .order_by("pk")
     )

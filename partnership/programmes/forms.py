@@ -7,7 +7,14 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from partnership.core.forms import DateInput, NoMarkupMixin, OneLineMixin, inline_formset
+from partnership.core.forms import (
+    BaseInlineFormSet,
+    DateInput,
+    LockedFieldsMixin,
+    NoMarkupMixin,
+    OneLineMixin,
+    inline_formset,
+)
 from partnership.directory.models import Contact, Organisation, Theme
 from partnership.programmes.models import (
     Action,
@@ -16,7 +23,14 @@ from partnership.programmes.models import (
     Deliverable,
     Programme,
 )
-from partnership.rules import keeps_action
+from partnership.rules import (
+    ACTION_DEFINITION_FIELDS,
+    PartyStatus,
+    changeable_action_fields,
+    contribution_organisation_ids,
+    keeps_action,
+    profile_of,
+)
 
 # Programmes ---------------------------------------------------------------------------
 
@@ -142,8 +156,12 @@ class ProgrammeCloseForm(OneLineMixin, NoMarkupMixin, forms.Form):
 # Joint actions ------------------------------------------------------------------------
 
 
-class ActionForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
+class ActionForm(LockedFieldsMixin, OneLineMixin, NoMarkupMixin, forms.ModelForm):
     """A joint action; who may lead it depends on the person (see ``clean``).
+
+    What the action is, only those who lead it change (``partnership.rules.
+    changeable_action_fields``): for a partner organisation's contributor the form is
+    read-only, and a post changing it is refused.
 
     A contributor edits the actions of their organisation only: the action they save must be
     led by their organisation (or its network head) or count it among the partners, or they
@@ -160,20 +178,8 @@ class ActionForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
 
     class Meta:
         model = Action
-        fields = [
-            "title",
-            "kind",
-            "theme",
-            "lead_organisation",
-            "partners",
-            "convention",
-            "description",
-            "objectives",
-            "planned_start",
-            "planned_end",
-            "progress",
-            "continues",
-        ]
+        # What the action is (the status changes through its transitions).
+        fields = [name for name in ACTION_DEFINITION_FIELDS if name != "status"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "objectives": forms.Textarea(attrs={"rows": 3}),
@@ -218,6 +224,7 @@ class ActionForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
             self.fields["lead_organisation"].help_text = _(
                 "Your organisation must lead the action or be one of its partners."
             )
+        self.lock_fields(set(self.fields) - changeable_action_fields(user, self.instance))
 
     @property
     def is_contributor_only(self):
@@ -246,14 +253,46 @@ class ActionForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
         return cleaned
 
 
-class ActionResourceForm(OneLineMixin, forms.ModelForm):
+class ContributionFormSet(BaseInlineFormSet):
+    """Rows of an action that belong to one organisation each (resources, contacts).
+
+    ``contribution_of``: the organisations whose rows the person changes
+    (``partnership.rules.contribution_organisation_ids``; None: every one). The other
+    organisations' rows are read-only and cannot be deleted; a new row is for the person's
+    organisation; a post that changes a read-only row is refused whole.
+    """
+
+    def __init__(self, *args, contribution_of=None, own_organisation=None, **kwargs):
+        self.contribution_of = contribution_of
+        self.own_organisation = own_organisation
+        super().__init__(*args, **kwargs)
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if self.contribution_of is None:
+            return
+        row = form.instance
+        if row.pk is None:
+            form.fields["organisation"].initial = self.own_organisation
+            form.lock_fields(["organisation"])
+        elif row.organisation_id not in self.contribution_of:
+            form.lock_fields([*form._meta.fields, "DELETE"])
+
+
+class ActionResourceForm(LockedFieldsMixin, OneLineMixin, forms.ModelForm):
     class Meta:
         model = ActionResource
         fields = ["organisation", "person_days", "budget"]
 
 
 ActionResourceFormSet = inline_formset(
-    Action, ActionResource, form=ActionResourceForm, extra=1, can_delete=True, max_rows=100
+    Action,
+    ActionResource,
+    form=ActionResourceForm,
+    formset=ContributionFormSet,
+    extra=1,
+    can_delete=True,
+    max_rows=100,
 )
 
 
@@ -262,7 +301,7 @@ class StaffChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
-class ActionContactForm(OneLineMixin, forms.ModelForm):
+class ActionContactForm(LockedFieldsMixin, OneLineMixin, forms.ModelForm):
     user = StaffChoiceField(
         label=capfirst(ActionContact._meta.get_field("user").verbose_name),
         queryset=get_user_model()
@@ -280,7 +319,10 @@ class ActionContactForm(OneLineMixin, forms.ModelForm):
         if agreement is not None:
             # The staff of the agreement's parties, and the people chosen already for the
             # action: the same options on every row.
-            staff = Q(profile__organisation__agreement_parties__agreement=agreement)
+            staff = Q(
+                profile__organisation__agreement_parties__agreement=agreement,
+                profile__organisation__agreement_parties__status=PartyStatus.ACCEPTED,
+            )
             if action is not None:
                 staff |= Q(pk__in=ActionContact.objects.filter(action=action).values("user"))
             self.fields["user"].queryset = self.fields["user"].queryset.filter(staff).distinct()
@@ -288,18 +330,42 @@ class ActionContactForm(OneLineMixin, forms.ModelForm):
 
 
 ActionContactFormSet = inline_formset(
-    Action, ActionContact, form=ActionContactForm, extra=1, can_delete=True, max_rows=200
+    Action,
+    ActionContact,
+    form=ActionContactForm,
+    formset=ContributionFormSet,
+    extra=1,
+    can_delete=True,
+    max_rows=200,
 )
 
 
 # Deliverables -------------------------------------------------------------------------
 
 
-class DeliverableForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
+class DeliverableForm(LockedFieldsMixin, OneLineMixin, NoMarkupMixin, forms.ModelForm):
+    """A deliverable; its responsible organisation is one of the action's. A partner's
+    contributor adds deliverables their organisation is responsible for, and cannot hand
+    them to another organisation."""
+
     class Meta:
         model = Deliverable
-        fields = ["title", "kind", "due_on", "delivered_on", "link"]
+        fields = ["title", "kind", "responsible_organisation", "due_on", "delivered_on", "link"]
         widgets = {"due_on": DateInput, "delivered_on": DateInput}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        action = self.instance.action
+        field = self.fields["responsible_organisation"]
+        field.queryset = Organisation.objects.filter(
+            Q(pk=action.lead_organisation_id) | Q(partner_actions=action)
+        ).distinct()
+        if contribution_organisation_ids(user, action) is not None:
+            if self.instance.pk is None:
+                profile = profile_of(user)
+                self.instance.responsible_organisation = profile.organisation if profile else None
+                self.initial["responsible_organisation"] = self.instance.responsible_organisation_id
+            self.lock_fields(["responsible_organisation"])
 
     def clean_delivered_on(self):
         delivered_on = self.cleaned_data["delivered_on"]

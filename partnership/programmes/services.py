@@ -19,6 +19,7 @@ from partnership.core.restore import restore_version
 from partnership.directory.models import Organisation
 from partnership.programmes.models import Action, ActionResource, Programme, ProgrammeApproval
 from partnership.rules import (
+    PartyStatus,
     approves_for_any_party,
     approves_programme_for,
     approves_programmes,
@@ -55,9 +56,13 @@ def programme_withdraw(*, programme: Programme, user) -> Programme:
 
 
 def programme_parties(programme: Programme) -> list[Organisation]:
-    """The organisations party to the programme's agreement: each of them approves it."""
+    """The organisations party to the programme's agreement (accepted): each of them
+    approves it; an invited organisation has no say before it accepts."""
     return list(
-        Organisation.objects.filter(agreement_parties__agreement_id=programme.agreement_id)
+        Organisation.objects.filter(
+            agreement_parties__agreement_id=programme.agreement_id,
+            agreement_parties__status=PartyStatus.ACCEPTED,
+        )
         .order_by("name")
         .distinct()
     )

@@ -42,7 +42,12 @@ from partnership.programmes.services import (
     programme_propose,
     programme_withdraw,
 )
-from partnership.rules import agreements_permitting, approves_programme_for, profile_of
+from partnership.rules import (
+    agreements_permitting,
+    approves_programme_for,
+    contribution_organisation_ids,
+    profile_of,
+)
 
 # Programmes ---------------------------------------------------------------------------
 
@@ -427,7 +432,11 @@ class ActionDetail(ActionMixin, crud.StaffDetailView):
             total_budget=sum(resource.budget for resource in resources),
             continuation=continuation,
             can_add_deliverable=user.has_perm("partnership.add_deliverable", action),
-            can_change_deliverable=user.has_perm("partnership.change_deliverable", sample),
+            changeable_deliverable_ids={
+                deliverable.pk
+                for deliverable in action.deliverables.all()
+                if user.has_perm("partnership.change_deliverable", deliverable)
+            },
             can_delete_deliverable=user.has_perm("partnership.delete_deliverable", sample),
         )
         return context
@@ -444,6 +453,11 @@ class ActionFormMixin:
 
     def get_formset_kwargs(self, name):
         kwargs = super().get_formset_kwargs(name)
+        user = self.request.user
+        action = self.object or Action(programme=self.get_programme())
+        profile = profile_of(user)
+        kwargs["contribution_of"] = contribution_organisation_ids(user, action)
+        kwargs["own_organisation"] = profile.organisation_id if profile else None
         if name == "contacts":
             kwargs["form_kwargs"] = {
                 "agreement": self.get_programme().agreement_id,
@@ -496,6 +510,7 @@ def _action_transition(name):
 
 
 class ActionTransition(ActionMixin, crud.TransitionView):
+    permission_action = "lead"  # the status is part of what the action is
     transitions = {
         name: _action_transition(name)
         for name in ("start", "complete", "postpone", "replan", "cancel")
@@ -515,8 +530,16 @@ class DeliverableMixin:
         return self.object.get_absolute_url()
 
 
-class DeliverableCreate(DeliverableMixin, crud.ParentMixin, crud.StaffCreateView):
+class DeliverableFormMixin:
     form_class = DeliverableForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+
+class DeliverableCreate(
+    DeliverableMixin, DeliverableFormMixin, crud.ParentMixin, crud.StaffCreateView
+):
     parent_model = Action
     parent_kwarg = "action_pk"
     parent_permission = "partnership.add_deliverable"
@@ -528,8 +551,7 @@ class DeliverableCreate(DeliverableMixin, crud.ParentMixin, crud.StaffCreateView
         return kwargs
 
 
-class DeliverableUpdate(DeliverableMixin, crud.StaffUpdateView):
-    form_class = DeliverableForm
+class DeliverableUpdate(DeliverableMixin, DeliverableFormMixin, crud.StaffUpdateView):
     success_message = gettext_lazy("The deliverable “%(object)s” was saved.")
 
     def get_context_data(self, **kwargs):

@@ -10,10 +10,11 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def allowed_transitions(context, obj):
-    """The transitions that may start from this status, if the person may change the record."""
+def allowed_transitions(context, obj, action="change"):
+    """The transitions that may start from this status, if the person may change the record
+    (``action``: the permission's action, when the status needs more than "change")."""
     user = context["request"].user
-    if not user.has_perm(permission_name(type(obj), "change"), obj):
+    if not user.has_perm(permission_name(type(obj), action or "change"), obj):
         return []
     return type(obj).lifecycle.available(obj)
 
