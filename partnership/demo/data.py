@@ -1163,14 +1163,7 @@ class _Builder:
         )
         continued = {action.continues_id: action for action in carried}
         a = {name: continued[old[name].pk] for name in ("study", "group", "training")}
-        self.add_contacts(a["study"], ["anact.contributeur", "inrs.contributeur"])
-        self.add_contacts(a["group"], ["inrs.coordinateur"])
-        self.add_contacts(
-            a["group"],
-            ["delorme", "fabre", "inrs.contributeur", "anact.coordinateur", "renaud"],
-            role=ActionContact.Role.MEMBER,
-        )
-        self.add_contacts(a["training"], ["inrs.contributeur"])
+        # Carried over with their contacts, partners and resources, and still in progress.
         for action in a.values():
             _update(action, planned_start=self.on(0, 1, 5), planned_end=self.on(0, 12, 15))
 
@@ -1444,8 +1437,8 @@ class _Builder:
         group_day = self.days(-min(40, span // 2))
         last_day = self.days(-min(21, span // 4))
 
-        a["study"] = self.move(a["study"], "start", progress=70)
-        a["group"] = self.move(a["group"], "start", progress=50)
+        a["study"] = self.move(a["study"], progress=70)
+        a["group"] = self.move(a["group"], progress=50)
         a["training"] = self.move(a["training"], "start", progress=10)
         a["expertise"] = self.move(a["expertise"], "start", progress=25)
         a["transfer"] = self.move(a["transfer"], "start", progress=15)
