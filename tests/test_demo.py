@@ -220,13 +220,25 @@ def test_demo_account_with_its_organisation_role_and_the_shared_password(
     assert user.is_superuser == user.is_staff == (username == "admin")
 
 
-def test_the_command_prints_the_address_and_every_account(db):
+def test_the_command_prints_the_address_and_every_account(db, monkeypatch):
+    monkeypatch.delenv("HOST", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
     out = load_demo()
     assert "http://127.0.0.1:8000/" in out
     for spec in demo.ACCOUNTS:
         assert spec.username in out
     assert demo.DEMO_PASSWORD in out
     assert "INRS" in out
+
+
+def test_the_address_printed_is_the_one_the_server_uses(loaded, monkeypatch):
+    # make run passes its own; run by hand, the command reads HOST and PORT as make does.
+    assert "Adresse : http://127.0.0.1:8123/\n" in load_demo("--address", "http://127.0.0.1:8123/")
+    monkeypatch.setenv("PORT", "8042")
+    monkeypatch.delenv("HOST", raising=False)
+    assert "Adresse : http://127.0.0.1:8042/\n" in load_demo()
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    assert "Adresse : http://0.0.0.0:8042/\n" in load_demo()
 
 
 def test_quiet_prints_nothing(db):

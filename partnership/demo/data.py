@@ -15,6 +15,7 @@ second run adds nothing and overwrites nothing.
 """
 
 import datetime
+import os
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,7 +80,13 @@ from partnership.programmes.services import (
 )
 
 DEMO_PASSWORD = "demo-partenariat-2026"
-ADDRESS = "http://127.0.0.1:8000/"
+
+
+def address() -> str:
+    """Where ``make run`` serves the demonstration: the HOST and PORT it is given."""
+    host = os.environ.get("HOST") or "127.0.0.1"
+    port = os.environ.get("PORT") or "8000"
+    return f"http://{host}:{port}/"
 AGREEMENT_REFERENCE = "AC-ANACT-INRS"
 HOME_CARE_REFERENCE = "CP-CNAV-CNAMTS-ANACT"
 CHRONIC_ILLNESS_REFERENCE = "AP-ANACT-INCA"
