@@ -22,6 +22,7 @@ from partnership.models import (
     Meeting,
     Organisation,
     Programme,
+    ProgrammeApproval,
     StaffProfile,
     Theme,
 )
@@ -301,11 +302,28 @@ def test_every_record_passes_full_clean(loaded):
 
 
 def test_every_change_is_signed_by_the_demo_administrator(loaded):
+    """Except the programmes' approvals, and the adoption the last of them brings."""
     admin = get_user_model().objects.get(username="admin")
+    approvers = set(ProgrammeApproval.objects.values_list("approved_by", flat=True))
     for app_label in OUR_APPS:
         for model in apps.get_app_config(app_label).get_models():
             if hasattr(model, "history_user") and model.__name__.startswith("Historical"):
-                assert set(model.objects.values_list("history_user", flat=True)) <= {admin.pk}
+                signed = model.objects.exclude(history_user=admin)
+                if model.instance_type in (Programme, ProgrammeApproval):
+                    signed = signed.exclude(history_user__in=approvers)
+                assert not signed.exists(), model.__name__
+
+
+def test_each_party_approves_the_programmes_for_itself(loaded):
+    approvals = ProgrammeApproval.objects.select_related("approved_by__profile", "organisation")
+    assert approvals.count() >= 4
+    for approval in approvals:
+        assert approval.approved_by.profile.organisation == approval.organisation
+        assert approval.approved_by.profile.role == "coordinator"
+    assert {approval.approved_by.username for approval in approvals} == {
+        "anact.coordinateur",
+        "inrs.coordinateur",
+    }
 
 
 @pytest.mark.parametrize(

@@ -1738,15 +1738,27 @@ class _Builder:
         return meeting_hold(meeting=meeting, user=self.admin)
 
     def adopt(self, programme, meeting):
-        """Each party approves the programme at the meeting; the last approval adopts it."""
+        """Each party's coordinator approves the programme at the meeting for their own
+        organisation; the last approval adopts it."""
         approval = None
         for party in programme_parties(programme):
             approval = programme_approve(
-                programme=programme, user=self.admin, meeting=meeting, organisation=party
+                programme=programme,
+                user=self.coordinator_of(party),
+                meeting=meeting,
+                organisation=party,
             )
             ProgrammeApproval.objects.filter(pk=approval.pk).update(approved_at=meeting.ends_at)
             approval.history.update(approved_at=meeting.ends_at)
         return approval.programme
+
+    def coordinator_of(self, organisation):
+        """The organisation's demo coordinator (the administrator for a party without one)."""
+        for user in self.users.values():
+            profile = user.profile
+            if profile.organisation_id == organisation.pk and profile.role == "coordinator":
+                return user
+        return self.admin
 
     def tasks(self, meeting, tasks):
         created = []
