@@ -7,11 +7,13 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from conventions.models import Amendment, Commitment, Convention
 from experimentations.models import Experimentation, ExperimentationPartner
 from partnership.demo import data as demo
+from partnership.documents.models import Document
 from partnership.models import (
     Action,
     ActionContact,
@@ -349,3 +351,24 @@ def test_the_demo_loads_on_any_day_of_the_year(db, time_machine, moment):
     held = Meeting.objects.exclude(status__in=[Meeting.Status.PLANNED, Meeting.Status.CANCELLED])
     assert held
     assert all(meeting.starts_at < frozen for meeting in held)
+
+
+def test_the_agreement_a_convention_and_a_meeting_carry_sample_documents(loaded, client):
+    documents = Document.objects.select_related("agreement", "convention", "meeting")
+    assert {document.kind for document in documents} >= {"signed_text", "minutes"}
+    assert documents.filter(agreement=loaded).exists()
+    assert documents.filter(convention__agreement=loaded).exists()
+    meeting_document = documents.get(meeting__agreement=loaded)
+    assert meeting_document.meeting.status == Meeting.Status.MINUTES_APPROVED
+
+    client.force_login(get_user_model().objects.get(username="inrs.lecteur"))
+    for document in documents:
+        # Stored and described as an uploaded PDF, and downloaded through the scoped view.
+        assert document.content_type == "application/pdf"
+        assert document.original_name.endswith(".pdf")
+        response = client.get(reverse("document_download", args=[document.pk]))
+        assert response.status_code == 200
+        content = b"".join(response.streaming_content)
+        assert content.startswith(b"%PDF-1.4") and content.rstrip().endswith(b"%%EOF")
+        assert len(content) == document.size
+        assert document.title in client.get(document.attached_to.get_absolute_url()).text

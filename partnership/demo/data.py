@@ -24,6 +24,7 @@ from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -51,8 +52,11 @@ from experimentations.services import Assessment
 from partnership.agreements.models import Agreement, AgreementParty
 from partnership.agreements.services import agreement_negotiate, agreement_sign
 from partnership.core.dates import add_months
+from partnership.demo.sample_pdf import sample_pdf
 from partnership.directory.models import Contact, Organisation, StaffProfile, Theme
 from partnership.directory.regions import Region
+from partnership.documents.files import record_upload, validate_upload
+from partnership.documents.models import Document
 from partnership.meetings.models import (
     ActionReview,
     AgendaItem,
@@ -87,6 +91,8 @@ def address() -> str:
     host = os.environ.get("HOST") or "127.0.0.1"
     port = os.environ.get("PORT") or "8000"
     return f"http://{host}:{port}/"
+
+
 AGREEMENT_REFERENCE = "AC-ANACT-INRS"
 HOME_CARE_REFERENCE = "CP-CNAV-CNAMTS-ANACT"
 CHRONIC_ILLNESS_REFERENCE = "AP-ANACT-INCA"
@@ -496,6 +502,7 @@ class _Builder:
         agreement = self.create_agreement()
         conventions = self.create_conventions(agreement)
         self.create_programmes(agreement, conventions)
+        self.attach_documents(agreement, conventions)
         self.create_home_care_experimentation()
         self.create_chronic_illness_experimentation()
         self.create_wear_experimentation(agreement)
@@ -573,6 +580,63 @@ class _Builder:
                 (self.org["anact"], "Hervé Lanouzière", "Directeur général"),
                 (self.org["inrs"], "Stéphane Pimbert", "Directeur général"),
             ],
+        )
+
+    # Documents --------------------------------------------------------------------------
+
+    def document(self, title, kind, file_name, lines, **attached_to):
+        """A small PDF attached as a person would upload it: checked, then stored."""
+        upload = SimpleUploadedFile(file_name, sample_pdf(title, lines), "application/pdf")
+        document = Document(
+            title=title, kind=kind, file=upload, uploaded_by=self.admin, **attached_to
+        )
+        record_upload(document, validate_upload(upload))
+        return _save(document)
+
+    def attach_documents(self, agreement, conventions):
+        signed = french_date(agreement.signed_on)
+        self.document(
+            "Accord-cadre signé (copie numérisée)",
+            Document.Kind.SIGNED_TEXT,
+            "accord-cadre-anact-inrs-signe.pdf",
+            [
+                agreement.title,
+                f"Référence {agreement.reference}, signé le {signed}.",
+                "Parties : l’Anact et l’INRS, représentés par leurs directeurs généraux.",
+                "Copie de démonstration : le texte original est conservé par chaque partie.",
+            ],
+            agreement=agreement,
+        )
+        evaluation = conventions["evaluation"]
+        self.document(
+            "Convention signée (copie numérisée)",
+            Document.Kind.SIGNED_TEXT,
+            "convention-evaluation-tms-rps-signee.pdf",
+            [
+                evaluation.title,
+                f"Annexe n° {evaluation.annex_number} à l’accord-cadre {agreement.reference}.",
+                f"Signée le {french_date(evaluation.signed_on)}.",
+                "Copie de démonstration.",
+            ],
+            convention=evaluation,
+        )
+        meeting = (
+            agreement.meetings.filter(status=Meeting.Status.MINUTES_APPROVED)
+            .order_by("-starts_at")
+            .first()
+        )
+        self.document(
+            "Support de présentation de la réunion",
+            Document.Kind.MINUTES,
+            "support-reunion.pdf",
+            [
+                meeting.title,
+                f"Réunion du {french_date(timezone.localtime(meeting.starts_at).date())}.",
+                "1. Avancement des chantiers du programme de travail commun.",
+                "2. Conventions ad hoc en cours.",
+                "3. Suites à donner.",
+            ],
+            meeting=meeting,
         )
 
     # Conventions ------------------------------------------------------------------------
