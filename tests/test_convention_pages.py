@@ -203,6 +203,8 @@ def test_detail_shows_the_agreement_annex_conditions_and_totals(
     ]
     assert response.context["total_person_days"] == 37
     assert response.context["total_budget"] == 1500
+    # Written as on every page: thousands grouped, two decimals for money.
+    assert "1\xa0500,00" in response.text and "1500" not in response.text
 
 
 def test_third_party_shows_its_badge(client, convention, outsider_organisation, anact_reader):

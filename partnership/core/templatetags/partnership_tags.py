@@ -1,7 +1,8 @@
-"""The generic tags of every page: permissions and transitions asked of the rule module, and
-the query string of a list's links."""
+"""The generic tags of every page: permissions and transitions asked of the rule module, the
+query string of a list's links, and numbers written the same way on every page."""
 
 from django import template
+from django.template.defaultfilters import floatformat
 
 from partnership.core.admin import back_office_only
 from partnership.core.crud import permission_name
@@ -30,3 +31,15 @@ def back_office_allowed(context):
     """{% back_office_allowed as back_office %}: the back office's own check (core.admin)."""
     request = context.get("request")
     return request is not None and back_office_only(request)
+
+
+@register.filter
+def amount(value):
+    """A sum of money as people write it: two decimals, thousands grouped (“15 000,00”)."""
+    return floatformat(value, "2g") if value not in (None, "") else ""
+
+
+@register.filter
+def days(value):
+    """A number of person-days: grouped, decimals only when there are some (“12”, “1 212,5”)."""
+    return floatformat(value, "-1g") if value not in (None, "") else ""
