@@ -24,6 +24,7 @@ from partnership.models import (
     ProgrammeApproval,
 )
 from partnership.programmes.services import programme_adopt, programme_parties
+from tests import clock
 from tests.factories import (
     ActionFactory,
     ActionReviewFactory,
@@ -1056,3 +1057,34 @@ def test_meeting_outcomes_page_query_count_does_not_grow(
     with django_assert_num_queries(10):
         response = client.get(reverse("meeting_outcomes", args=[meeting.pk]))
     assert response.status_code == 200
+
+
+def test_a_meeting_not_started_says_when_it_can_be_recorded_as_held(
+    client, time_machine, agreement, anact_coordinator
+):
+    clock.freeze(time_machine, datetime.date(2027, 1, 5), hour=10)
+    meeting = MeetingFactory(
+        agreement=agreement,
+        starts_at=timezone.make_aware(datetime.datetime(2027, 1, 12, 9, 0)),
+        ends_at=timezone.make_aware(datetime.datetime(2027, 1, 12, 12, 0)),
+    )
+    client.force_login(anact_coordinator)
+    html = client.get(meeting.get_absolute_url()).text
+    hold = reverse("meeting_transition", args=[meeting.pk, "hold"])
+    assert hold not in html
+    assert (
+        '<button type="button" class="btn btn-sm btn-outline-secondary" disabled '
+        'aria-describedby="waiting-hold">Constater la tenue</button>'
+    ) in html
+    assert (
+        '<span id="waiting-hold" class="small text-body-secondary">Possible à partir du début '
+        "de la réunion, le 12 janvier 2027 à 09:00.</span>"
+    ) in html
+    # Cancelling is possible now: a link as before.
+    assert reverse("meeting_transition", args=[meeting.pk, "cancel"]) in html
+
+    clock.freeze(time_machine, datetime.date(2027, 1, 12), hour=9)
+    client.force_login(anact_coordinator)
+    html = client.get(meeting.get_absolute_url()).text
+    assert hold in html
+    assert "waiting-hold" not in html

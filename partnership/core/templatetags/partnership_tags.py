@@ -11,12 +11,13 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def allowed_transitions(context, obj):
-    """The transitions that may start from this status, if the person may change the record."""
+def offered_transitions(context, obj):
+    """The transitions from this status, each with why it must wait (None: possible now),
+    if the person may change the record."""
     user = context["request"].user
     if not user.has_perm(permission_name(type(obj), "change"), obj):
         return []
-    return type(obj).lifecycle.available(obj)
+    return type(obj).lifecycle.offered(obj)
 
 
 @register.simple_tag(takes_context=True)
