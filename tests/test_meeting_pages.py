@@ -41,6 +41,7 @@ from tests.factories import (
     StaffProfileFactory,
     UserFactory,
 )
+from tests.html_forms import form_data
 
 PARIS_START = datetime.datetime(2025, 6, 10, 8, 0, tzinfo=datetime.UTC)  # 10:00 in Paris
 
@@ -665,6 +666,43 @@ def test_coordinator_holds_the_meeting_then_approves_its_minutes(
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.MINUTES_APPROVED
     assert meeting.minutes_approved_by == anact_coordinator
+
+
+def test_marking_the_meeting_held_records_who_attended(
+    client, meeting, anact_coordinator, anact_reader
+):
+    chair = ParticipantFactory(meeting=meeting, user=anact_coordinator, role="chair")
+    excused = ParticipantFactory(meeting=meeting, user=anact_reader)
+    guest = ParticipantFactory(meeting=meeting, user=None, contact=ContactFactory())
+    client.force_login(anact_coordinator)
+    url = reverse("meeting_transition", args=[meeting.pk, "hold"])
+    page = client.get(url)
+    assert "Qui était là ?" in page.text
+    data = form_data(page)
+    # Everyone is present unless said otherwise.
+    assert {data[f"attendance_{p.pk}"] for p in (chair, excused, guest)} == {"present"}
+    for participant in (chair, excused, guest):
+        assert participant.person_name in page.text
+    data.update({f"attendance_{excused.pk}": "excused", f"attendance_{guest.pk}": "absent"})
+    assert client.post(url, data).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.HELD
+    recorded = dict(meeting.participants.values_list("pk", "attendance"))
+    assert recorded == {chair.pk: "present", excused.pk: "excused", guest.pk: "absent"}
+    excused.refresh_from_db()
+    assert excused.history.first().history_user == anact_coordinator
+
+
+def test_an_unknown_attendance_is_refused_and_nothing_changes(client, meeting, anact_coordinator):
+    participant = ParticipantFactory(meeting=meeting, user=anact_coordinator)
+    client.force_login(anact_coordinator)
+    url = reverse("meeting_transition", args=[meeting.pk, "hold"])
+    response = client.post(url, {f"attendance_{participant.pk}": "invited"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    meeting.refresh_from_db()
+    participant.refresh_from_db()
+    assert (meeting.status, participant.attendance) == ("planned", "invited")
 
 
 def test_reopening_the_minutes_needs_a_reason(client, meeting, anact_coordinator):
