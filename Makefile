@@ -18,7 +18,7 @@ migrate: install
 	DEBUG=true $(PYTHON) manage.py migrate --noinput
 
 demo: migrate
-	DEBUG=true $(PYTHON) manage.py load_demo
+	DEBUG=true $(PYTHON) manage.py load_demo --address http://$(HOST):$(PORT)/
 
 run: demo
 	@echo ""

@@ -3,14 +3,13 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from partnership.agreements.models import Agreement
 from partnership.core.fields import VersionField
-from partnership.core.lifecycle import Lifecycle, Transition
+from partnership.core.lifecycle import Lifecycle, Transition, after_end, from_start
 from partnership.directory.models import Organisation, Theme
 from partnership.rules import ScopedQuerySet
 
@@ -44,14 +43,14 @@ class Convention(models.Model):
             (Status.SIGNED,),
             Status.IN_FORCE,
             _("enter into force"),
-            guard=lambda c: c.starts_on is None or c.starts_on <= timezone.localdate(),
+            guard=lambda convention: from_start(convention.starts_on),
         ),
         Transition(
             "end",
             (Status.IN_FORCE,),
             Status.ENDED,
             _("record its end"),
-            guard=lambda c: bool(c.ends_on and c.ends_on < timezone.localdate()),
+            guard=lambda convention: after_end(convention.ends_on),
         ),
         Transition(
             "terminate", (Status.SIGNED, Status.IN_FORCE), Status.TERMINATED, _("terminate")

@@ -152,6 +152,23 @@ def test_reader_cannot_edit_the_action_or_its_deliverables(
     assert Action.objects.count() == 1
 
 
+def test_amounts_and_days_are_written_as_people_write_them(
+    client, anact_action, anact, inrs, anact_reader
+):
+    """Thousands grouped (a non-breaking space in French), two decimals for money."""
+    ActionResourceFactory(
+        action=anact_action, organisation=anact, person_days="1212.5", budget=15000
+    )
+    ActionResourceFactory(action=anact_action, organisation=inrs, person_days=3, budget=500)
+    client.force_login(anact_reader)
+    page = client.get(anact_action.get_absolute_url()).text
+    assert '<td class="text-end">15\xa0000,00</td>' in page
+    assert '<td class="text-end">1\xa0212,5</td>' in page
+    assert '<td class="text-end">3</td>' in page
+    assert "15\xa0500,00" in page  # the total
+    assert "15000" not in page
+
+
 def test_action_page_shows_partners_contacts_resources_and_continuations(
     client, programme, anact_action, anact, inrs, aract, anact_reader
 ):

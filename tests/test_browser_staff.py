@@ -381,6 +381,10 @@ def test_main_pages_fit_the_window(
     screenshots = tmp_path / "screenshots" / str(width)
     screenshots.mkdir(parents=True)
     page = _open_as(chromium, live_server, "anact.coordinateur", password, width=width)
+    # Nothing a page does may be refused by the browser (the CSP) or fail in its scripts.
+    console_errors = []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message))
+    page.on("pageerror", lambda error: console_errors.append(error))
     try:
         navigation = _main_navigation(page)
         dashboard_link = navigation.get_by_role("link", name="Tableau de bord")
@@ -421,5 +425,6 @@ def test_main_pages_fit_the_window(
             page.screenshot(path=screenshots / f"{name}.png", full_page=True)
             assert_no_horizontal_overflow(page)
             assert _elements_past_the_right_edge(page) == [], url
+            assert [str(getattr(error, "text", error)) for error in console_errors] == [], url
     finally:
         page.context.close()

@@ -9,6 +9,7 @@ from django.utils import translation
 from conventions.models import Amendment, Commitment, Convention, ConventionParty
 from conventions.views import ConventionList
 from partnership.models import Agreement, Document
+from tests import clock
 from tests.factories import (
     ActionFactory,
     AgendaItemFactory,
@@ -203,6 +204,8 @@ def test_detail_shows_the_agreement_annex_conditions_and_totals(
     ]
     assert response.context["total_person_days"] == 37
     assert response.context["total_budget"] == 1500
+    # Written as on every page: thousands grouped, two decimals for money.
+    assert "1\xa0500,00" in response.text and "1500" not in response.text
 
 
 def test_third_party_shows_its_badge(client, convention, outsider_organisation, anact_reader):
@@ -830,3 +833,22 @@ def test_convention_detail_query_count_does_not_grow(
     assert response.status_code == 200
     assert len(response.context["object"].amendments.all()) == rows
     assert response.text.count("Prolongation n°") == rows
+
+
+def test_a_signed_convention_says_from_when_it_enters_into_force(
+    client, time_machine, signed_convention, anact_coordinator
+):
+    clock.freeze(time_machine, datetime.date(2027, 8, 20))
+    Convention.objects.filter(pk=signed_convention.pk).update(
+        starts_on=datetime.date(2027, 9, 1), ends_on=datetime.date(2028, 8, 31)
+    )
+    client.force_login(anact_coordinator)
+    html = client.get(signed_convention.get_absolute_url()).text
+    url = reverse(
+        "conventions:convention_transition", args=[signed_convention.pk, "enter_into_force"]
+    )
+    assert url not in html
+    assert "Possible à partir de sa date de début, le 1er septembre 2027." in html
+    clock.freeze(time_machine, datetime.date(2027, 9, 1))
+    client.force_login(anact_coordinator)
+    assert url in client.get(signed_convention.get_absolute_url()).text

@@ -7,11 +7,13 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from conventions.models import Amendment, Commitment, Convention
 from experimentations.models import Experimentation, ExperimentationPartner
 from partnership.demo import data as demo
+from partnership.documents.models import Document
 from partnership.models import (
     Action,
     ActionContact,
@@ -22,6 +24,7 @@ from partnership.models import (
     Meeting,
     Organisation,
     Programme,
+    ProgrammeApproval,
     StaffProfile,
     Theme,
 )
@@ -220,13 +223,25 @@ def test_demo_account_with_its_organisation_role_and_the_shared_password(
     assert user.is_superuser == user.is_staff == (username == "admin")
 
 
-def test_the_command_prints_the_address_and_every_account(db):
+def test_the_command_prints_the_address_and_every_account(db, monkeypatch):
+    monkeypatch.delenv("HOST", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
     out = load_demo()
     assert "http://127.0.0.1:8000/" in out
     for spec in demo.ACCOUNTS:
         assert spec.username in out
     assert demo.DEMO_PASSWORD in out
     assert "INRS" in out
+
+
+def test_the_address_printed_is_the_one_the_server_uses(loaded, monkeypatch):
+    # make run passes its own; run by hand, the command reads HOST and PORT as make does.
+    assert "Adresse : http://127.0.0.1:8123/\n" in load_demo("--address", "http://127.0.0.1:8123/")
+    monkeypatch.setenv("PORT", "8042")
+    monkeypatch.delenv("HOST", raising=False)
+    assert "Adresse : http://127.0.0.1:8042/\n" in load_demo()
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    assert "Adresse : http://0.0.0.0:8042/\n" in load_demo()
 
 
 def test_quiet_prints_nothing(db):
@@ -289,11 +304,28 @@ def test_every_record_passes_full_clean(loaded):
 
 
 def test_every_change_is_signed_by_the_demo_administrator(loaded):
+    """Except the programmes' approvals, and the adoption the last of them brings."""
     admin = get_user_model().objects.get(username="admin")
+    approvers = set(ProgrammeApproval.objects.values_list("approved_by", flat=True))
     for app_label in OUR_APPS:
         for model in apps.get_app_config(app_label).get_models():
             if hasattr(model, "history_user") and model.__name__.startswith("Historical"):
-                assert set(model.objects.values_list("history_user", flat=True)) <= {admin.pk}
+                signed = model.objects.exclude(history_user=admin)
+                if model.instance_type in (Programme, ProgrammeApproval):
+                    signed = signed.exclude(history_user__in=approvers)
+                assert not signed.exists(), model.__name__
+
+
+def test_each_party_approves_the_programmes_for_itself(loaded):
+    approvals = ProgrammeApproval.objects.select_related("approved_by__profile", "organisation")
+    assert approvals.count() >= 4
+    for approval in approvals:
+        assert approval.approved_by.profile.organisation == approval.organisation
+        assert approval.approved_by.profile.role == "coordinator"
+    assert {approval.approved_by.username for approval in approvals} == {
+        "anact.coordinateur",
+        "inrs.coordinateur",
+    }
 
 
 @pytest.mark.parametrize(
@@ -319,3 +351,24 @@ def test_the_demo_loads_on_any_day_of_the_year(db, time_machine, moment):
     held = Meeting.objects.exclude(status__in=[Meeting.Status.PLANNED, Meeting.Status.CANCELLED])
     assert held
     assert all(meeting.starts_at < frozen for meeting in held)
+
+
+def test_the_agreement_a_convention_and_a_meeting_carry_sample_documents(loaded, client):
+    documents = Document.objects.select_related("agreement", "convention", "meeting")
+    assert {document.kind for document in documents} >= {"signed_text", "minutes"}
+    assert documents.filter(agreement=loaded).exists()
+    assert documents.filter(convention__agreement=loaded).exists()
+    meeting_document = documents.get(meeting__agreement=loaded)
+    assert meeting_document.meeting.status == Meeting.Status.MINUTES_APPROVED
+
+    client.force_login(get_user_model().objects.get(username="inrs.lecteur"))
+    for document in documents:
+        # Stored and described as an uploaded PDF, and downloaded through the scoped view.
+        assert document.content_type == "application/pdf"
+        assert document.original_name.endswith(".pdf")
+        response = client.get(reverse("document_download", args=[document.pk]))
+        assert response.status_code == 200
+        content = b"".join(response.streaming_content)
+        assert content.startswith(b"%PDF-1.4") and content.rstrip().endswith(b"%%EOF")
+        assert len(content) == document.size
+        assert document.title in client.get(document.attached_to.get_absolute_url()).text

@@ -24,6 +24,7 @@ from partnership.models import (
     ProgrammeApproval,
 )
 from partnership.programmes.services import programme_adopt, programme_parties
+from tests import clock
 from tests.factories import (
     ActionFactory,
     ActionReviewFactory,
@@ -40,6 +41,7 @@ from tests.factories import (
     StaffProfileFactory,
     UserFactory,
 )
+from tests.html_forms import form_data
 
 PARIS_START = datetime.datetime(2025, 6, 10, 8, 0, tzinfo=datetime.UTC)  # 10:00 in Paris
 
@@ -666,6 +668,43 @@ def test_coordinator_holds_the_meeting_then_approves_its_minutes(
     assert meeting.minutes_approved_by == anact_coordinator
 
 
+def test_marking_the_meeting_held_records_who_attended(
+    client, meeting, anact_coordinator, anact_reader
+):
+    chair = ParticipantFactory(meeting=meeting, user=anact_coordinator, role="chair")
+    excused = ParticipantFactory(meeting=meeting, user=anact_reader)
+    guest = ParticipantFactory(meeting=meeting, user=None, contact=ContactFactory())
+    client.force_login(anact_coordinator)
+    url = reverse("meeting_transition", args=[meeting.pk, "hold"])
+    page = client.get(url)
+    assert "Qui était là ?" in page.text
+    data = form_data(page)
+    # Everyone is present unless said otherwise.
+    assert {data[f"attendance_{p.pk}"] for p in (chair, excused, guest)} == {"present"}
+    for participant in (chair, excused, guest):
+        assert participant.person_name in page.text
+    data.update({f"attendance_{excused.pk}": "excused", f"attendance_{guest.pk}": "absent"})
+    assert client.post(url, data).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.HELD
+    recorded = dict(meeting.participants.values_list("pk", "attendance"))
+    assert recorded == {chair.pk: "present", excused.pk: "excused", guest.pk: "absent"}
+    excused.refresh_from_db()
+    assert excused.history.first().history_user == anact_coordinator
+
+
+def test_an_unknown_attendance_is_refused_and_nothing_changes(client, meeting, anact_coordinator):
+    participant = ParticipantFactory(meeting=meeting, user=anact_coordinator)
+    client.force_login(anact_coordinator)
+    url = reverse("meeting_transition", args=[meeting.pk, "hold"])
+    response = client.post(url, {f"attendance_{participant.pk}": "invited"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    meeting.refresh_from_db()
+    participant.refresh_from_db()
+    assert (meeting.status, participant.attendance) == ("planned", "invited")
+
+
 def test_reopening_the_minutes_needs_a_reason(client, meeting, anact_coordinator):
     _approved(meeting, anact_coordinator)
     client.force_login(anact_coordinator)
@@ -1056,3 +1095,34 @@ def test_meeting_outcomes_page_query_count_does_not_grow(
     with django_assert_num_queries(10):
         response = client.get(reverse("meeting_outcomes", args=[meeting.pk]))
     assert response.status_code == 200
+
+
+def test_a_meeting_not_started_says_when_it_can_be_recorded_as_held(
+    client, time_machine, agreement, anact_coordinator
+):
+    clock.freeze(time_machine, datetime.date(2027, 1, 5), hour=10)
+    meeting = MeetingFactory(
+        agreement=agreement,
+        starts_at=timezone.make_aware(datetime.datetime(2027, 1, 12, 9, 0)),
+        ends_at=timezone.make_aware(datetime.datetime(2027, 1, 12, 12, 0)),
+    )
+    client.force_login(anact_coordinator)
+    html = client.get(meeting.get_absolute_url()).text
+    hold = reverse("meeting_transition", args=[meeting.pk, "hold"])
+    assert hold not in html
+    assert (
+        '<button type="button" class="btn btn-sm btn-outline-secondary" disabled '
+        'aria-describedby="waiting-hold">Constater la tenue</button>'
+    ) in html
+    assert (
+        '<span id="waiting-hold" class="small text-body-secondary">Possible à partir du début '
+        "de la réunion, le 12 janvier 2027 à 09:00.</span>"
+    ) in html
+    # Cancelling is possible now: a link as before.
+    assert reverse("meeting_transition", args=[meeting.pk, "cancel"]) in html
+
+    clock.freeze(time_machine, datetime.date(2027, 1, 12), hour=9)
+    client.force_login(anact_coordinator)
+    html = client.get(meeting.get_absolute_url()).text
+    assert hold in html
+    assert "waiting-hold" not in html

@@ -6,8 +6,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from partnership.core.lifecycle import TransitionError
-from partnership.models import Action, Meeting, Programme
+from partnership.models import Action, ActionContact, Deliverable, Meeting, Programme
 from partnership.programmes.services import (
+    carried_dates,
     next_year_opens_on,
     programme_adopt,
     programme_approve,
@@ -20,6 +21,8 @@ from tests import clock
 from tests.factories import (
     ActionFactory,
     ActionResourceFactory,
+    ContactFactory,
+    DeliverableFactory,
     MeetingFactory,
     OrganisationFactory,
     ProgrammeFactory,
@@ -159,7 +162,6 @@ class TestPrepareNextYear:
             actions[Action.Status.POSTPONED],
         }
         for action in carried:
-            assert action.status == Action.Status.PLANNED
             assert list(action.partners.values_list("name", flat=True)) == ["INRS"]
             resource = action.resources.get()
             assert resource.organisation.name == "INRS"
@@ -192,6 +194,115 @@ class TestPrepareNextYear:
         ActionFactory(continues=previous)
         with pytest.raises(IntegrityError), transaction.atomic():
             ActionFactory(continues=previous)
+
+
+class TestWhatACarriedActionKeeps:
+    """Next year, chosen action by action: a continuation goes on where the action was."""
+
+    @pytest.fixture
+    def adopted(self, user, programme, held_meeting):
+        return _adopted(programme, user, held_meeting)
+
+    @pytest.fixture
+    def ongoing(self, adopted):
+        inrs = OrganisationFactory(name="INRS")
+        action = ActionFactory(
+            programme=adopted,
+            title="Guide TMS commun",
+            status=Action.Status.IN_PROGRESS,
+            progress=80,
+            planned_start=datetime.date(2026, 3, 1),
+            planned_end=datetime.date(2026, 11, 30),
+        )
+        action.partners.add(inrs)
+        ActionResourceFactory(action=action, organisation=inrs, person_days=12)
+        ActionContact.objects.create(
+            action=action, organisation=inrs, contact=ContactFactory(organisation=inrs)
+        )
+        return action
+
+    def test_an_action_in_progress_goes_on_with_its_progress_contacts_and_dates(
+        self, user, adopted, ongoing
+    ):
+        _, [action] = programme_prepare_next_year(programme=adopted, user=user)
+        assert (action.status, action.progress) == (Action.Status.IN_PROGRESS, 80)
+        assert (action.planned_start, action.planned_end) == (
+            datetime.date(2027, 3, 1),
+            datetime.date(2027, 11, 30),
+        )
+        [contact] = action.contacts.all()
+        assert contact.contact == ongoing.contacts.get().contact
+        assert contact.history.get().history_user == user
+        assert ongoing.contacts.count() == 1  # the previous year keeps its own
+        assert ongoing.continuation == action
+
+    def test_a_postponed_action_becomes_planned(self, user, adopted):
+        ActionFactory(programme=adopted, status=Action.Status.POSTPONED, progress=10)
+        _, [action] = programme_prepare_next_year(programme=adopted, user=user)
+        assert (action.status, action.progress) == (Action.Status.PLANNED, 10)
+
+    def test_deliverables_not_yet_delivered_move_with_their_due_dates(self, user, adopted, ongoing):
+        awaited = DeliverableFactory(action=ongoing, due_on=datetime.date(2027, 2, 15))
+        delivered = DeliverableFactory(action=ongoing, delivered_on=datetime.date(2026, 10, 1))
+        _, [action] = programme_prepare_next_year(programme=adopted, user=user)
+        awaited.refresh_from_db()
+        delivered.refresh_from_db()
+        assert (awaited.action, awaited.due_on) == (action, datetime.date(2027, 2, 15))
+        assert awaited.history.first().history_user == user
+        assert delivered.action == ongoing
+        assert Deliverable.objects.count() == 2  # moved, not copied
+
+    def test_only_the_chosen_actions_are_carried_over(self, user, adopted, ongoing):
+        left_out = ActionFactory(programme=adopted, title="Webinaire", status="planned")
+        next_programme, carried = programme_prepare_next_year(
+            programme=adopted, user=user, chosen=[ongoing.pk]
+        )
+        assert [action.continues for action in carried] == [ongoing]
+        # Left out now, it can still be carried later.
+        _, carried = programme_prepare_next_year(programme=adopted, user=user)
+        assert [action.continues for action in carried] == [left_out]
+
+    def test_nothing_chosen_prepares_the_year_alone(self, user, adopted, ongoing):
+        next_programme, carried = programme_prepare_next_year(
+            programme=adopted, user=user, chosen=[]
+        )
+        assert carried == []
+        assert next_programme.actions.count() == 0
+
+    def test_an_action_of_another_programme_cannot_be_slipped_in(self, user, adopted, ongoing):
+        elsewhere = ActionFactory(status="planned")
+        _, carried = programme_prepare_next_year(
+            programme=adopted, user=user, chosen=[ongoing.pk, elsewhere.pk]
+        )
+        assert [action.continues for action in carried] == [ongoing]
+        assert not hasattr(Action.objects.get(pk=elsewhere.pk), "continuation")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        # Past dates move by a year, keeping the duration.
+        ("2026-03-01", "2026-11-30", ("2027-03-01", "2027-11-30")),
+        # An action that runs into the new year starts with it.
+        ("2026-03-01", "2027-06-30", ("2027-01-01", "2027-06-30")),
+        # Dates already in the new year stay.
+        ("2027-02-01", "2027-05-31", ("2027-02-01", "2027-05-31")),
+        # An end of December crossing into January after a year keeps its length.
+        ("2026-12-01", "2026-12-31", ("2027-12-01", "2027-12-31")),
+        # A start alone, or an end alone.
+        ("2026-09-15", None, ("2027-09-15", None)),
+        (None, "2026-10-31", (None, "2027-10-31")),
+        (None, None, (None, None)),
+        # Older dates (an action postponed twice) still land in the new year.
+        ("2025-04-01", "2025-06-30", ("2027-04-01", "2027-06-30")),
+        # 29 February has no twin in a common year.
+        ("2028-02-29", "2028-02-29", ("2029-02-28", "2029-02-28")),
+    ],
+)
+def test_planned_dates_carried_into_the_new_year(start, end, expected):
+    as_date = lambda text: text and datetime.date.fromisoformat(text)  # noqa: E731
+    year = 2029 if start and start.startswith("2028") else 2027
+    assert carried_dates(as_date(start), as_date(end), year) == tuple(map(as_date, expected))
 
 
 class TestNextYearFromSeptember:

@@ -21,6 +21,7 @@ from tests.factories import (
     SignedAgreementFactory,
     ThemeFactory,
 )
+from tests.html_forms import form_data
 
 
 @pytest.fixture
@@ -687,7 +688,7 @@ def test_prepare_next_year_from_the_page_carries_over_once(
 
     preview = client.get(url)
     assert preview.status_code == 200
-    carried_titles = {action.title for action in preview.context["carried_over"]}
+    carried_titles = {row["action"].title for row in preview.context["carried_over"]}
     assert carried_titles == {"Guide TMS commun", "Colloque Le travail dans 40 ans"}
     assert cancelled.title not in preview.text
 
@@ -705,6 +706,46 @@ def test_prepare_next_year_from_the_page_carries_over_once(
     assert Programme.objects.filter(agreement=programme.agreement, year=2027).count() == 1
     assert next_programme.actions.count() == 2
     assert "0" in str(list(response.context["messages"])[0])
+
+
+def test_prepare_next_year_is_chosen_action_by_action(
+    client, programme, actions, anact_coordinator
+):
+    _adopt(programme)
+    guide, colloquium = actions[0], actions[1]
+    client.force_login(anact_coordinator)
+    url = reverse("programme_next_year", args=[programme.pk])
+    preview = client.get(url)
+    # Every unfinished action is ticked by default, labelled by its title.
+    data = form_data(preview)
+    assert sorted(map(int, data["carry"])) == sorted([guide.pk, colloquium.pk])
+    for action in (guide, colloquium):
+        assert f'<label for="carry-{action.pk}"><a href="{action.get_absolute_url()}">' in (
+            preview.text
+        )
+    # The page says what each becomes: the action in progress goes on in 2027.
+    assert "Statut en 2027" in preview.text
+    assert [row["status"] for row in preview.context["carried_over"]] == ["prévue", "en cours"]
+
+    # One box unticked: that action stays behind.
+    response = client.post(url, {"choosing": "1", "carry": [guide.pk]}, follow=True)
+    next_programme = Programme.objects.get(agreement=programme.agreement, year=2027)
+    assert [action.continues for action in next_programme.actions.all()] == [guide]
+    assert "1 action" in str(list(response.context["messages"])[0])
+    # The other is still offered, and can follow later.
+    assert [row["action"] for row in client.get(url).context["carried_over"]] == [colloquium]
+
+
+def test_prepare_next_year_refuses_unreadable_choices_and_does_nothing(
+    client, programme, actions, anact_coordinator
+):
+    _adopt(programme)
+    client.force_login(anact_coordinator)
+    url = reverse("programme_next_year", args=[programme.pk])
+    response = client.post(url, {"choosing": "1", "carry": ["1 OR 1=1"]}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert "rien n’a été fait" in str(list(response.context["messages"])[0])
+    assert not Programme.objects.filter(year=2027).exists()
 
 
 def test_prepare_next_year_waits_for_september_and_says_so(

@@ -3,13 +3,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from partnership.core.dates import add_months
 from partnership.core.fields import VersionField
-from partnership.core.lifecycle import Lifecycle, Transition
+from partnership.core.lifecycle import Lifecycle, Transition, after_end
 from partnership.directory.models import Organisation
 from partnership.rules import PartyStatus, ScopedQuerySet
 
@@ -48,9 +47,7 @@ class Agreement(models.Model):
             (Status.SIGNED,),
             Status.EXPIRED,
             _("record the expiry"),
-            guard=lambda agreement: bool(
-                agreement.ends_on and agreement.ends_on < timezone.localdate()
-            ),
+            guard=lambda agreement: after_end(agreement.ends_on),
         ),
         Transition("terminate", (Status.SIGNED,), Status.TERMINATED, _("terminate")),
     )

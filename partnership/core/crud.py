@@ -11,10 +11,11 @@ Lifecycle transitions ask for confirmation, then call the service.
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
+from django.forms.utils import ErrorDict
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -22,7 +23,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.generic import DeleteView, DetailView, FormView, UpdateView
-from django.views.generic.edit import CreateView
+from django.views.generic.edit import BaseUpdateView, CreateView
 from django_filters.views import FilterView
 
 from partnership.core import concurrency, history
@@ -155,6 +156,10 @@ def share_choices(forms):
             field.choices = empty + read[key]
 
 
+# The name of the "add a row" buttons of the formsets; their value is the formset's prefix.
+ADD_ROW = "add_row"
+
+
 class FormsetsMixin:
     """Save the main form and its inline formsets together, all or nothing.
 
@@ -174,7 +179,7 @@ class FormsetsMixin:
         concurrency.add_version_field(form)
         return form
 
-    def get_formsets(self, instance):
+    def get_formsets(self, instance, data=None):
         bound = self.request.method == "POST" and self.merge is None
         formsets = {}
         for name, formset_class in self.formset_classes.items():
@@ -183,7 +188,7 @@ class FormsetsMixin:
             if extra_rows:
                 kwargs["initial"] = extra_rows
             formset = concurrency.versioned_formset(formset_class)(
-                self.request.POST if bound else None,
+                (self.request.POST if data is None else data) if bound else None,
                 self.request.FILES if bound else None,
                 instance=instance,
                 prefix=name,
@@ -196,6 +201,48 @@ class FormsetsMixin:
             formsets[name] = formset
         return formsets
 
+    def post(self, request, *args, **kwargs):
+        prefix = request.POST.get(ADD_ROW)
+        if prefix is None:
+            return super().post(request, *args, **kwargs)
+        return self.redraw_with_a_row(prefix)
+
+    def redraw_with_a_row(self, prefix):
+        """The page again with what was typed and one more blank row: nothing is saved.
+
+        The "add a row" button of a page drawn without JavaScript (with it, the row is
+        added in the page). Nothing is checked either: no error is shown for a form that is
+        still being filled in.
+        """
+        self.object = self.get_object() if isinstance(self, BaseUpdateView) else None
+        form = self.get_form()
+        data = self.request.POST.copy()
+        total_key = f"{prefix}-TOTAL_FORMS"
+        formset_class = self.formset_classes.get(prefix)
+        if formset_class is None or not data.get(total_key, "").isdigit():
+            raise BadRequest("unknown formset in the add-a-row button")
+        total = int(data[total_key])
+        if total < formset_class.max_num:
+            data[total_key] = str(total + 1)
+            # The new row shows its fields' initial values, as the blank row of a new page.
+            blank = self.get_formsets(form.instance)[prefix].empty_form
+            for name, field in blank.fields.items():
+                value = blank[name].value()
+                if value not in (None, "") and not field.widget.is_hidden:
+                    key = f"{prefix}-{total}-{name}"
+                    data.setlist(
+                        key, [str(v) for v in value] if isinstance(value, list) else [str(value)]
+                    )
+        else:
+            messages.warning(self.request, _("This list is at its maximum number of rows."))
+        formsets = self.get_formsets(form.instance, data=data)
+        for unchecked in [form, *(f for formset in formsets.values() for f in formset)]:
+            unchecked._errors = ErrorDict()
+        for formset in formsets.values():
+            formset._errors = [f._errors for f in formset.forms]
+            formset._non_form_errors = formset.error_class()
+        return self.render_to_response(self.get_context_data(form=form, formsets=formsets))
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if "formsets" not in kwargs:
@@ -204,10 +251,17 @@ class FormsetsMixin:
             (formset, formset.model._meta.verbose_name_plural)
             for formset in context["formsets"].values()
         ]
+        for formset in context["formsets"].values():
+            # The blank row the page's script copies (``empty_form`` is a new form each time).
+            formset.row_template = formset.empty_form
         share_choices(
             [
                 *([context["form"]] if context.get("form") is not None else []),
-                *(form for formset in context["formsets"].values() for form in formset),
+                *(
+                    form
+                    for formset in context["formsets"].values()
+                    for form in [*formset, formset.row_template]
+                ),
             ]
         )
         context["formsets_have_errors"] = any(

@@ -136,7 +136,7 @@ def display(field, value) -> str:
     if isinstance(value, datetime.date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, Decimal | float):
-        return formats.number_format(value, use_l10n=True)
+        return formats.number_format(value, use_l10n=True, force_grouping=True)
     if isinstance(value, models.Model):
         return _related_name(value, value.pk)
     return str(value)

@@ -10,11 +10,45 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 
 class TransitionError(ValidationError):
     pass
+
+
+def long_day(day) -> str:
+    """A day as written in a sentence: “1er septembre 2026” in French."""
+    text = formats.date_format(day, "DATE_FORMAT")
+    if day.day == 1 and translation.get_language() == "fr":
+        text = text.replace("1", "1er", 1)
+    return text
+
+
+def long_moment(moment) -> str:
+    """A moment as written in a sentence: “12 janvier 2027 à 9:00”."""
+    moment = timezone.localtime(moment)
+    return _("%(day)s at %(time)s") % {
+        "day": long_day(moment.date()),
+        "time": formats.time_format(moment, "TIME_FORMAT"),
+    }
+
+
+def from_start(starts_on) -> str | None:
+    """A guard: possible from the start date (at once without one)."""
+    if starts_on is None or starts_on <= timezone.localdate():
+        return None
+    return _("Possible from its start date, %(day)s.") % {"day": long_day(starts_on)}
+
+
+def after_end(ends_on) -> str | None:
+    """A guard: possible once the end date has passed."""
+    if ends_on is None:
+        return _("Possible once an end date is set and has passed.")
+    if ends_on < timezone.localdate():
+        return None
+    return _("Possible after its end date, %(day)s.") % {"day": long_day(ends_on)}
 
 
 @dataclass(frozen=True)
@@ -23,9 +57,13 @@ class Transition:
     sources: tuple[str, ...]
     target: str
     label: str
-    # A cheap check on the record alone (its dates), so that a button is offered only when
-    # the transition can succeed; the service still checks everything.
+    # A cheap check on the record alone (its dates): None when the transition can start now,
+    # otherwise why not yet, in words ("possible from the start of the meeting, ..."), shown
+    # beside its disabled button. The service still checks everything.
     guard: Callable | None = None
+
+    def waiting_for(self, instance) -> str | None:
+        return None if self.guard is None else self.guard(instance)
 
 
 class Lifecycle:
@@ -39,10 +77,15 @@ class Lifecycle:
         return iter(self.transitions.values())
 
     def available(self, instance) -> list[Transition]:
+        """The transitions that can start now."""
+        return [t for t, waiting_for in self.offered(instance) if waiting_for is None]
+
+    def offered(self, instance) -> list[tuple[Transition, str | None]]:
+        """The transitions from the current status, each with why it must wait (or None)."""
         return [
-            t
+            (t, t.waiting_for(instance))
             for t in self.transitions.values()
-            if instance.status in t.sources and (t.guard is None or t.guard(instance))
+            if instance.status in t.sources
         ]
 
     def check_source(self, instance, name: str) -> Transition:

@@ -15,6 +15,7 @@ second run adds nothing and overwrites nothing.
 """
 
 import datetime
+import os
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -50,8 +52,11 @@ from experimentations.services import Assessment
 from partnership.agreements.models import Agreement, AgreementParty
 from partnership.agreements.services import agreement_negotiate, agreement_sign
 from partnership.core.dates import add_months
+from partnership.demo.sample_pdf import sample_pdf
 from partnership.directory.models import Contact, Organisation, StaffProfile, Theme
 from partnership.directory.regions import Region
+from partnership.documents.files import record_upload, validate_upload
+from partnership.documents.models import Document
 from partnership.meetings.models import (
     ActionReview,
     AgendaItem,
@@ -79,7 +84,15 @@ from partnership.programmes.services import (
 )
 
 DEMO_PASSWORD = "demo-partenariat-2026"
-ADDRESS = "http://127.0.0.1:8000/"
+
+
+def address() -> str:
+    """Where ``make run`` serves the demonstration: the HOST and PORT it is given."""
+    host = os.environ.get("HOST") or "127.0.0.1"
+    port = os.environ.get("PORT") or "8000"
+    return f"http://{host}:{port}/"
+
+
 AGREEMENT_REFERENCE = "AC-ANACT-INRS"
 HOME_CARE_REFERENCE = "CP-CNAV-CNAMTS-ANACT"
 CHRONIC_ILLNESS_REFERENCE = "AP-ANACT-INCA"
@@ -489,6 +502,7 @@ class _Builder:
         agreement = self.create_agreement()
         conventions = self.create_conventions(agreement)
         self.create_programmes(agreement, conventions)
+        self.attach_documents(agreement, conventions)
         self.create_home_care_experimentation()
         self.create_chronic_illness_experimentation()
         self.create_wear_experimentation(agreement)
@@ -567,6 +581,63 @@ class _Builder:
                 (self.org["anact"], "Hervé Lanouzière", "Directeur général"),
                 (self.org["inrs"], "Stéphane Pimbert", "Directeur général"),
             ],
+        )
+
+    # Documents --------------------------------------------------------------------------
+
+    def document(self, title, kind, file_name, lines, **attached_to):
+        """A small PDF attached as a person would upload it: checked, then stored."""
+        upload = SimpleUploadedFile(file_name, sample_pdf(title, lines), "application/pdf")
+        document = Document(
+            title=title, kind=kind, file=upload, uploaded_by=self.admin, **attached_to
+        )
+        record_upload(document, validate_upload(upload))
+        return _save(document)
+
+    def attach_documents(self, agreement, conventions):
+        signed = french_date(agreement.signed_on)
+        self.document(
+            "Accord-cadre signé (copie numérisée)",
+            Document.Kind.SIGNED_TEXT,
+            "accord-cadre-anact-inrs-signe.pdf",
+            [
+                agreement.title,
+                f"Référence {agreement.reference}, signé le {signed}.",
+                "Parties : l’Anact et l’INRS, représentés par leurs directeurs généraux.",
+                "Copie de démonstration : le texte original est conservé par chaque partie.",
+            ],
+            agreement=agreement,
+        )
+        evaluation = conventions["evaluation"]
+        self.document(
+            "Convention signée (copie numérisée)",
+            Document.Kind.SIGNED_TEXT,
+            "convention-evaluation-tms-rps-signee.pdf",
+            [
+                evaluation.title,
+                f"Annexe n° {evaluation.annex_number} à l’accord-cadre {agreement.reference}.",
+                f"Signée le {french_date(evaluation.signed_on)}.",
+                "Copie de démonstration.",
+            ],
+            convention=evaluation,
+        )
+        meeting = (
+            agreement.meetings.filter(status=Meeting.Status.MINUTES_APPROVED)
+            .order_by("-starts_at")
+            .first()
+        )
+        self.document(
+            "Support de présentation de la réunion",
+            Document.Kind.MINUTES,
+            "support-reunion.pdf",
+            [
+                meeting.title,
+                f"Réunion du {french_date(timezone.localtime(meeting.starts_at).date())}.",
+                "1. Avancement des chantiers du programme de travail commun.",
+                "2. Conventions ad hoc en cours.",
+                "3. Suites à donner.",
+            ],
+            meeting=meeting,
         )
 
     # Conventions ------------------------------------------------------------------------
@@ -1164,14 +1235,7 @@ class _Builder:
         )
         continued = {action.continues_id: action for action in carried}
         a = {name: continued[old[name].pk] for name in ("study", "group", "training")}
-        self.add_contacts(a["study"], ["anact.contributeur", "inrs.contributeur"])
-        self.add_contacts(a["group"], ["inrs.coordinateur"])
-        self.add_contacts(
-            a["group"],
-            ["delorme", "fabre", "inrs.contributeur", "anact.coordinateur", "renaud"],
-            role=ActionContact.Role.MEMBER,
-        )
-        self.add_contacts(a["training"], ["inrs.contributeur"])
+        # Carried over with their contacts, partners and resources, and still in progress.
         for action in a.values():
             _update(action, planned_start=self.on(0, 1, 5), planned_end=self.on(0, 12, 15))
 
@@ -1445,8 +1509,8 @@ class _Builder:
         group_day = self.days(-min(40, span // 2))
         last_day = self.days(-min(21, span // 4))
 
-        a["study"] = self.move(a["study"], "start", progress=70)
-        a["group"] = self.move(a["group"], "start", progress=50)
+        a["study"] = self.move(a["study"], progress=70)
+        a["group"] = self.move(a["group"], progress=50)
         a["training"] = self.move(a["training"], "start", progress=10)
         a["expertise"] = self.move(a["expertise"], "start", progress=25)
         a["transfer"] = self.move(a["transfer"], "start", progress=15)
@@ -1739,15 +1803,27 @@ class _Builder:
         return meeting_hold(meeting=meeting, user=self.admin)
 
     def adopt(self, programme, meeting):
-        """Each party approves the programme at the meeting; the last approval adopts it."""
+        """Each party's coordinator approves the programme at the meeting for their own
+        organisation; the last approval adopts it."""
         approval = None
         for party in programme_parties(programme):
             approval = programme_approve(
-                programme=programme, user=self.admin, meeting=meeting, organisation=party
+                programme=programme,
+                user=self.coordinator_of(party),
+                meeting=meeting,
+                organisation=party,
             )
             ProgrammeApproval.objects.filter(pk=approval.pk).update(approved_at=meeting.ends_at)
             approval.history.update(approved_at=meeting.ends_at)
         return approval.programme
+
+    def coordinator_of(self, organisation):
+        """The organisation's demo coordinator (the administrator for a party without one)."""
+        for user in self.users.values():
+            profile = user.profile
+            if profile.organisation_id == organisation.pk and profile.role == "coordinator":
+                return user
+        return self.admin
 
     def tasks(self, meeting, tasks):
         created = []

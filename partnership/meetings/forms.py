@@ -523,3 +523,48 @@ class MinutesSectionsForm(OneLineMixin, forms.Form):
         if self.is_bound and self.is_valid():
             return set(self.cleaned_data["sections"])
         return {key for key, _label in self.SECTIONS}
+
+
+class AttendanceForm(forms.Form):
+    """Marking a meeting held: who was present, excused or absent, one choice per participant."""
+
+    needs_object = True
+    CHOICES = [
+        (Participant.Attendance.PRESENT, _("present")),
+        (Participant.Attendance.EXCUSED, _("excused")),
+        (Participant.Attendance.ABSENT, _("absent")),
+    ]
+
+    def __init__(self, *args, obj, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.participants = list(obj.participants.select_related("user", "contact__organisation"))
+        for participant in self.participants:
+            recorded = participant.attendance
+            self.fields[self.field_name(participant)] = forms.ChoiceField(
+                label=participant.person_name,
+                choices=self.CHOICES,
+                widget=forms.RadioSelect,
+                initial=Participant.Attendance.PRESENT
+                if recorded == Participant.Attendance.INVITED
+                else recorded,
+            )
+
+    @property
+    def intro(self):
+        if not self.participants:
+            return _("No participant is listed: you can add them later by editing the meeting.")
+        return _(
+            "Who attended? Each participant is marked present until you say otherwise: "
+            "change those who were excused or absent."
+        )
+
+    @staticmethod
+    def field_name(participant):
+        return f"attendance_{participant.pk}"
+
+    def attendance(self) -> dict[int, str]:
+        """Each participant's attendance, by participant id."""
+        return {
+            participant.pk: self.cleaned_data[self.field_name(participant)]
+            for participant in self.participants
+        }

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from partnership.agreements.models import Agreement
 from partnership.core.fields import VersionField
-from partnership.core.lifecycle import Lifecycle, Transition
+from partnership.core.lifecycle import Lifecycle, Transition, long_moment
 from partnership.directory.models import Contact
 from partnership.directory.people import (
     check_one_person,
@@ -53,7 +53,12 @@ class Meeting(models.Model):
             (Status.PLANNED,),
             Status.HELD,
             _("record as held"),
-            guard=lambda meeting: meeting.starts_at <= timezone.now(),
+            guard=lambda meeting: (
+                None
+                if meeting.starts_at <= timezone.now()
+                else _("Possible from the start of the meeting, %(moment)s.")
+                % {"moment": long_moment(meeting.starts_at)}
+            ),
         ),
         Transition("cancel", (Status.PLANNED,), Status.CANCELLED, _("cancel")),
         Transition(

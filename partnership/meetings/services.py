@@ -33,11 +33,17 @@ def _today():
 
 
 @transaction.atomic
-def meeting_hold(*, meeting: Meeting, user) -> Meeting:
+def meeting_hold(*, meeting: Meeting, user, attendance=None) -> Meeting:
+    """Record the meeting as held, with who attended (participant id -> attendance)."""
     meeting = lock(meeting)
     Meeting.lifecycle.check_source(meeting, "hold")
     if meeting.starts_at > timezone.now():
         raise TransitionError(_("A meeting is recorded as held once it has started."))
+    for participant in meeting.participants.filter(pk__in=attendance or {}):
+        if participant.attendance != attendance[participant.pk]:
+            participant.attendance = attendance[participant.pk]
+            participant._history_user = user
+            participant.save(update_fields=["attendance", "version"])
     return apply_transition(meeting, "hold", user=user)
 
 

@@ -34,6 +34,7 @@ from partnership.meetings.forms import (
     ActionReviewForm,
     AgendaItemAddForm,
     AgendaItemFormSet,
+    AttendanceForm,
     DecisionFormSet,
     FollowUpTaskFormSet,
     MeetingChoices,
@@ -284,9 +285,11 @@ class MeetingDelete(WritableMeetingMixin, MeetingMixin, crud.StaffDeleteView):
 
 
 class MeetingTransition(MeetingMixin, crud.TransitionView):
-    forms = {"reopen": ReasonForm}
+    forms = {"hold": AttendanceForm, "reopen": ReasonForm}
     transitions = {
-        "hold": lambda view, obj, data: meeting_hold(meeting=obj, user=view.request.user),
+        "hold": lambda view, obj, data: meeting_hold(
+            meeting=obj, user=view.request.user, attendance=view.attendance
+        ),
         "cancel": lambda view, obj, data: meeting_cancel(meeting=obj, user=view.request.user),
         "approve_minutes": lambda view, obj, data: meeting_approve_minutes(
             meeting=obj, user=view.request.user
@@ -295,6 +298,11 @@ class MeetingTransition(MeetingMixin, crud.TransitionView):
             meeting=obj, user=view.request.user, reason=data["reason"]
         ),
     }
+
+    def form_valid(self, form):
+        # Marking the meeting held records who attended, in the same transaction.
+        self.attendance = form.attendance() if isinstance(form, AttendanceForm) else None
+        return super().form_valid(form)
 
 
 class MeetingReview(MeetingChoicesMixin, WritableMeetingMixin, MeetingMixin, FormView):

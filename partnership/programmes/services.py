@@ -17,7 +17,13 @@ from partnership.agreements.models import Agreement
 from partnership.core.lifecycle import TransitionError, apply_transition, lock
 from partnership.core.restore import restore_version
 from partnership.directory.models import Organisation
-from partnership.programmes.models import Action, ActionResource, Programme, ProgrammeApproval
+from partnership.programmes.models import (
+    Action,
+    ActionContact,
+    ActionResource,
+    Programme,
+    ProgrammeApproval,
+)
 from partnership.rules import (
     PartyStatus,
     approves_for_any_party,
@@ -226,12 +232,13 @@ def programme_carry_over_preview(*, programme: Programme):
 
 
 @transaction.atomic
-def programme_prepare_next_year(*, programme: Programme, user):
+def programme_prepare_next_year(*, programme: Programme, user, chosen=None):
     """Create programme N+1 and carry over the unfinished actions of N as continuations.
 
-    Running it again creates nothing twice: the next programme is reused and an action
-    that already has a continuation is not carried over a second time.
-    Returns the next programme and the list of actions created now.
+    ``chosen`` holds the ids of the actions to carry over (the preview's ticked boxes);
+    ``None`` carries every unfinished action. Running it again creates nothing twice: the
+    next programme is reused and an action that already has a continuation is not carried
+    over a second time. Returns the next programme and the list of actions created now.
     """
     programme = lock(programme)
     if programme.status not in (Programme.Status.ADOPTED, Programme.Status.CLOSED):
@@ -259,43 +266,111 @@ def programme_prepare_next_year(*, programme: Programme, user):
             _("The programme %(year)s is no longer in preparation: nothing is carried over.")
             % {"year": next_programme.year}
         )
-    carried = []
     previous_actions = programme_carry_over_preview(programme=programme).prefetch_related(
-        "partners", "resources"
+        "partners", "resources", "contacts", "deliverables"
     )
-    for previous in previous_actions:
-        action = Action(
-            programme=next_programme,
-            title=previous.title,
-            kind=previous.kind,
-            theme=previous.theme,
-            lead_organisation=previous.lead_organisation,
-            convention=previous.convention,
-            description=previous.description,
-            objectives=previous.objectives,
-            status=Action.Status.PLANNED,
-            progress=previous.progress,
-            continues=previous,
-        )
-        action._history_user = user
-        action._change_reason = _("Carried over from %(year)s") % {"year": programme.year}
-        action.save()
-        action.partners.set(previous.partners.all())
-        bulk_create_with_history(
-            [
-                ActionResource(
-                    action=action,
-                    organisation_id=resource.organisation_id,
-                    person_days=resource.person_days,
-                    budget=resource.budget,
-                )
-                for resource in previous.resources.all()
-            ],
-            ActionResource,
-            default_user=user,
-        )
-        carried.append(action)
-    return next_programme, carried
+    if chosen is not None:
+        previous_actions = previous_actions.filter(pk__in=chosen)
+    reason = _("Carried over from %(year)s") % {"year": programme.year}
+    return next_programme, [
+        _carry_over(previous, next_programme, user=user, reason=reason)
+        for previous in previous_actions
+    ]
+
+
+# What a carried action becomes: it goes on where it makes sense, a postponed one is planned.
+CARRIED_STATUS = {
+    Action.Status.PLANNED: Action.Status.PLANNED,
+    Action.Status.IN_PROGRESS: Action.Status.IN_PROGRESS,
+    Action.Status.POSTPONED: Action.Status.PLANNED,
+}
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a common year
+        return day.replace(year=day.year + years, day=28)
+
+
+def carried_dates(start, end, year: int):
+    """The planned dates of an action carried into ``year``: past dates move into it.
+
+    Both dates move by the whole years that bring the end (or, without an end, the start)
+    into the new year, keeping the duration; a start still before the year then opens it.
+    """
+    first_day = datetime.date(year, 1, 1)
+    reference = end or start
+    years = max(0, year - reference.year) if reference else 0
+    if reference and _add_years(reference, years) < first_day:
+        years += 1
+    start = _add_years(start, years) if start else None
+    end = _add_years(end, years) if end else None
+    if start and start < first_day:
+        start = first_day
+    return start, end
+
+
+def _carry_over(previous: Action, next_programme: Programme, *, user, reason: str) -> Action:
+    """The continuation of an action in the next programme, with everything still to do."""
+    planned_start, planned_end = carried_dates(
+        previous.planned_start, previous.planned_end, next_programme.year
+    )
+    action = Action(
+        programme=next_programme,
+        title=previous.title,
+        kind=previous.kind,
+        theme=previous.theme,
+        lead_organisation=previous.lead_organisation,
+        convention=previous.convention,
+        description=previous.description,
+        objectives=previous.objectives,
+        status=CARRIED_STATUS[previous.status],
+        progress=previous.progress,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        continues=previous,
+    )
+    action._history_user = user
+    action._change_reason = reason
+    action.save()
+    action.partners.set(previous.partners.all())
+    bulk_create_with_history(
+        [
+            ActionResource(
+                action=action,
+                organisation_id=resource.organisation_id,
+                person_days=resource.person_days,
+                budget=resource.budget,
+            )
+            for resource in previous.resources.all()
+        ],
+        ActionResource,
+        default_user=user,
+        default_change_reason=reason,
+    )
+    bulk_create_with_history(
+        [
+            ActionContact(
+                action=action,
+                organisation_id=contact.organisation_id,
+                user_id=contact.user_id,
+                contact_id=contact.contact_id,
+                role=contact.role,
+            )
+            for contact in previous.contacts.all()
+        ],
+        ActionContact,
+        default_user=user,
+        default_change_reason=reason,
+    )
+    for deliverable in previous.deliverables.all():
+        if deliverable.delivered_on is None:  # moved, with its due date: one deliverable
+            deliverable.action = action
+            deliverable._history_user = user
+            deliverable._change_reason = reason
+            deliverable.save()
+    return action
 
 
 # Joint actions -------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Staff pages: annual joint work programmes, their joint actions (chantiers) and deliverables."""
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +31,9 @@ from partnership.programmes.models import (
     ProgrammeApproval,
 )
 from partnership.programmes.services import (
+    CARRIED_STATUS,
     action_transition,
+    carried_dates,
     next_year_opens_on,
     programme_approval_organisations,
     programme_approve,
@@ -314,6 +316,25 @@ class ProgrammeApprove(ProgrammeMixin, crud.ScopedMixin, SingleObjectMixin, Form
         return HttpResponseRedirect(self.object.get_absolute_url())
 
 
+def carry_over_rows(programme):
+    """The preview of next year: each unfinished action and what it will be carried as."""
+    actions = programme_carry_over_preview(programme=programme).annotate(
+        open_deliverables=Count("deliverables", filter=Q(deliverables__delivered_on__isnull=True))
+    )
+    rows = []
+    for action in actions:
+        start, end = carried_dates(action.planned_start, action.planned_end, programme.year + 1)
+        rows.append(
+            {
+                "action": action,
+                "status": Action.Status(CARRIED_STATUS[action.status]).label,
+                "planned_start": start,
+                "planned_end": end,
+            }
+        )
+    return rows
+
+
 class ProgrammePrepareNextYear(ProgrammeMixin, crud.ScopedMixin, DetailView):
     """Preview the actions carried over to next year (GET), then create next year (POST)."""
 
@@ -331,7 +352,7 @@ class ProgrammePrepareNextYear(ProgrammeMixin, crud.ScopedMixin, DetailView):
             allowed=state["status_allows"] and state["date_allows"],
             status_allows=state["status_allows"],
             opens_on=state["opens_on"],
-            carried_over=list(programme_carry_over_preview(programme=programme)),
+            carried_over=carry_over_rows(programme),
             next_programme=next_programme,
             next_year=programme.year + 1,
             next_is_open=(
@@ -342,9 +363,15 @@ class ProgrammePrepareNextYear(ProgrammeMixin, crud.ScopedMixin, DetailView):
 
     def post(self, request, *args, **kwargs):
         programme = self.get_object()
+        # The preview's boxes: only the ticked actions are carried over. A post without the
+        # preview's form (an older page, a script) carries every unfinished action.
+        chosen = request.POST.getlist("carry") if "choosing" in request.POST else None
+        if chosen is not None and not all(pk.isdigit() for pk in chosen):
+            messages.error(request, _("The chosen actions could not be read: nothing was done."))
+            return HttpResponseRedirect(request.path)
         try:
             next_programme, carried = programme_prepare_next_year(
-                programme=programme, user=request.user
+                programme=programme, user=request.user, chosen=chosen
             )
         except TransitionError as error:
             messages.error(request, " ".join(error.messages))

@@ -1,7 +1,8 @@
-"""The generic tags of every page: permissions and transitions asked of the rule module, and
-the query string of a list's links."""
+"""The generic tags of every page: permissions and transitions asked of the rule module, the
+query string of a list's links, and numbers written the same way on every page."""
 
 from django import template
+from django.template.defaultfilters import floatformat
 
 from partnership.core.admin import back_office_only
 from partnership.core.crud import permission_name
@@ -10,13 +11,14 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def allowed_transitions(context, obj, action="change"):
-    """The transitions that may start from this status, if the person may change the record
-    (``action``: the permission's action, when the status needs more than "change")."""
+def offered_transitions(context, obj, action="change"):
+    """The transitions from this status, each with why it must wait (None: possible now), if
+    the person may change the record (``action``: the permission's action, when the status
+    needs more than "change")."""
     user = context["request"].user
     if not user.has_perm(permission_name(type(obj), action or "change"), obj):
         return []
-    return type(obj).lifecycle.available(obj)
+    return type(obj).lifecycle.offered(obj)
 
 
 @register.simple_tag(takes_context=True)
@@ -31,3 +33,15 @@ def back_office_allowed(context):
     """{% back_office_allowed as back_office %}: the back office's own check (core.admin)."""
     request = context.get("request")
     return request is not None and back_office_only(request)
+
+
+@register.filter
+def amount(value):
+    """A sum of money as people write it: two decimals, thousands grouped (“15 000,00”)."""
+    return floatformat(value, "2g") if value not in (None, "") else ""
+
+
+@register.filter
+def days(value):
+    """A number of person-days: grouped, decimals only when there are some (“12”, “1 212,5”)."""
+    return floatformat(value, "-1g") if value not in (None, "") else ""

@@ -15,8 +15,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true", help="Print nothing.")
+        parser.add_argument(
+            "--address",
+            default=demo.address(),
+            help="Where the server answers, printed for the people logging in "
+            "(default: http://$HOST:$PORT/, 127.0.0.1 and 8000 when unset).",
+        )
 
-    def handle(self, *args, quiet=False, verbosity=1, **options):
+    def handle(self, *args, quiet=False, address, verbosity=1, **options):
         result = demo.load()
         pagecache.new_generation()
         if quiet or verbosity < 1:
@@ -26,7 +32,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Données de démonstration déjà présentes : rien n’a été modifié.")
         self.stdout.write("")
-        self.stdout.write(f"  Adresse : {demo.ADDRESS}")
+        self.stdout.write(f"  Adresse : {address}")
         self.stdout.write(f"  Mot de passe des comptes de démonstration : {demo.DEMO_PASSWORD}")
         self.stdout.write("")
         header = ("Identifiant", "Mot de passe", "Organisation", "Rôle")
