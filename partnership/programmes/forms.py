@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -195,7 +196,10 @@ class ActionForm(LockedFieldsMixin, OneLineMixin, NoMarkupMixin, forms.ModelForm
         self.instance.programme = programme
         self.fields["lead_organisation"].queryset = Organisation.objects.all()
         self.fields["partners"].queryset = Organisation.objects.all()
-        self.fields["partners"].help_text = _("Hold Ctrl (or Cmd) to choose several.")
+        # A keyboard's hint: hidden on touch screens (app.css) and by the searchable list.
+        self.fields["partners"].help_text = format_html(
+            "<span data-keyboard-hint>{}</span>", _("Hold Ctrl (or Cmd) to choose several.")
+        )
         themes = Theme.objects.filter(is_active=True)
         if self.instance.theme_id:
             themes = themes | Theme.objects.filter(pk=self.instance.theme_id)

@@ -33,6 +33,7 @@
       body.insertAdjacentHTML("beforeend", template.innerHTML.replace(/__prefix__/g, index));
       total.value = index + 1;
       var row = body.lastElementChild;
+      row.dispatchEvent(new CustomEvent("formset:row-added", { bubbles: true }));
       var first = row.querySelector("input:not([type=hidden]), select, textarea");
       if (first) {
         first.focus();

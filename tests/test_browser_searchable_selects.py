@@ -1,0 +1,64 @@
+"""Long lists of options become searchable in the browser, by keyboard, and post as before."""
+
+import pytest
+from playwright.sync_api import expect
+from django.urls import reverse
+
+from partnership.models import Action
+from tests.browser import chromium, log_in  # noqa: F401
+from tests.factories import ActionFactory, OrganisationFactory, ProgrammeFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def action(agreement, anact):
+    for number in range(20):
+        OrganisationFactory(name=f"Organisme régional {number:02d}", acronym="")
+    OrganisationFactory(name="Aract Normandie", acronym="")
+    return ActionFactory(
+        programme=ProgrammeFactory(agreement=agreement, year=2026),
+        title="Guide TMS commun",
+        lead_organisation=anact,
+    )
+
+
+def test_a_long_list_is_searched_and_chosen_with_the_keyboard(
+    chromium,  # noqa: F811
+    live_server,
+    password,
+    anact_coordinator,
+    action,
+    tmp_path,
+):
+    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        log_in(page, live_server, "anact.coordinateur", password)
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}{reverse('action_update', args=[action.pk])}")
+        # The partners' list (over 15 organisations) is a searchable combobox, named by its
+        # label; the keyboard hint is gone.
+        partners = page.get_by_role("combobox", name="Partenaires")
+        assert partners.count() == 1
+        assert not page.get_by_text("Maintenez la touche Ctrl").is_visible()
+        partners.focus()
+        page.keyboard.type("Normandie")
+        options = page.locator("#id_partners-ts-dropdown").get_by_role("option")
+        expect(options).to_have_text(["Aract Normandie"])
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        page.screenshot(path=tmp_path / "searchable.png", full_page=False)
+        # A short list (the kind of action) stays a plain select.
+        assert page.locator("select[name='kind']").is_visible()
+        page.get_by_role("button", name="Enregistrer").click()
+        page.wait_for_url(f"{live_server.url}{action.get_absolute_url()}")
+        saved = Action.objects.get(pk=action.pk)
+        assert list(saved.partners.values_list("name", flat=True)) == ["Aract Normandie"]
+        assert errors == []
+    finally:
+        context.close()
