@@ -104,7 +104,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's LocaleMiddleware follows the browser: the language is the person's account's
+    # (partnership/directory/language.py).
+    "partnership.directory.language.PersonLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -255,6 +257,9 @@ else:
     )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "suivi-partenariat@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the accessibility statement sends a person who cannot reach a content (RGAA: "retour
+# d'information et contact"); empty, the statement points to their organisation's coordinator.
+ACCESSIBILITY_CONTACT_EMAIL = env_str("ACCESSIBILITY_CONTACT_EMAIL", "")
 # The address people reach the site at, for the links in e-mails sent without a request
 # (the reminders), e.g. https://partenariat.example.fr. Empty: e-mails carry no links.
 SITE_URL = env_str("SITE_URL").rstrip("/")
