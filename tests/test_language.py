@@ -4,6 +4,8 @@ French by default, whatever Accept-Language says (the login page too); changed f
 person's menu, kept on their staff profile, so a new session on another browser has it.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -107,3 +109,28 @@ def test_the_statement_is_in_the_person_s_language(client, anact_reader):
 
     assert '<h1 class="h3 mb-3">Accessibility statement</h1>' in html
     assert "<strong>partially compliant</strong>" in html
+
+
+def test_in_english_a_history_reads_english_dates_and_typography(client, agreement, anact_reader):
+    agreement.title = "Accord-cadre renouvelé"
+    agreement.save()
+    client.force_login(anact_reader)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+
+    html = client.get(reverse("agreement_history", kwargs={"pk": agreement.pk})).content.decode()
+
+    assert re.search(r"Title: <del", html), "no English label before the change"
+    assert " : <del" not in html
+    # The day before the month, the 24-hour clock: "6 December 2026, 17:12".
+    assert re.search(r">\d{1,2} [A-Z][a-z]+ \d{4}, \d{2}:\d{2}</time>", html)
+    assert not re.search(r"\b(a\.m\.|p\.m\.)", html)
+
+
+def test_in_french_a_history_keeps_french_typography(client, agreement, anact_reader):
+    agreement.title = "Accord-cadre renouvelé"
+    agreement.save()
+    client.force_login(anact_reader)
+
+    html = client.get(reverse("agreement_history", kwargs={"pk": agreement.pk})).content.decode()
+
+    assert "Titre : <del" in html
