@@ -25,7 +25,7 @@ from django.urls import Resolver404, resolve
 
 from partnership.demo import data as demo
 from partnership.models import Action
-from tests.browser import chromium, log_in  # noqa: F401
+from tests.browser import assert_no_horizontal_overflow, chromium, log_in  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -292,6 +292,12 @@ def test_the_public_pages_pass_axe_and_the_html_checker(chromium, live_server, d
             audit.width(width)
             for path in ANONYMOUS_PAGES:
                 audit.visit(path)
+        # Reflow (WCAG 1.4.10): at 320 CSS px, nothing scrolls sideways.
+        audit.width(320)
+        for path in ANONYMOUS_PAGES:
+            audit.page.goto(f"{live_server.url}{path}")
+            assert_no_horizontal_overflow(audit.page)
+        audit.width(1280)
         # The login form with its error.
         audit.page.goto(f"{live_server.url}/comptes/login/")
         audit.page.get_by_label("Nom d’utilisateur").fill("personne")
