@@ -6,7 +6,7 @@ PYTHON := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-dates install install-test uv lint format migrate demo serve browsers pdf-libs clean bench loadtest backup restore
+.PHONY: run test test-dates install install-test uv lint format migrate demo serve browsers pdf-libs a11y-tools java clean bench loadtest backup restore
 
 uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -26,12 +26,29 @@ run: demo
 	@echo ""
 	DEBUG=true $(PYTHON) manage.py runserver $(HOST):$(PORT)
 
-install-test: install browsers pdf-libs
+install-test: install browsers pdf-libs a11y-tools
 
 browsers:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
+
+# The accessibility tests (tests/test_accessibility.py): axe-core, injected into the pages by the
+# tests only (never served), and the Nu HTML checker (vnu-jar), from npm at the versions of
+# package-lock.json; the checker runs on Debian's Java.
+a11y-tools: java node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm >/dev/null; fi; }
+	npm ci --ignore-scripts --no-audit --no-fund --silent
+	@touch $@
+
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq default-jre-headless >/dev/null; fi; }
 
 # WeasyPrint (the minutes as PDF) loads Pango from the system; without it the PDF button hides.
 pdf-libs:
@@ -90,7 +107,7 @@ format: install
 	$(PYTHON) -m ruff check --fix .
 
 clean:
-	rm -rf .venv staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -rf .venv node_modules staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
 
 # Backups (README, "Backups"): run with the application's environment (DATABASE_URL, MEDIA_ROOT...).
 BACKUP_DIR ?= backups

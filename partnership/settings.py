@@ -104,7 +104,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's LocaleMiddleware follows the browser: the language is the person's account's
+    # (partnership/directory/language.py).
+    "partnership.directory.language.PersonLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -198,6 +200,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates with the day first and the 24-hour clock (partnership/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["partnership.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
@@ -255,6 +259,9 @@ else:
     )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "suivi-partenariat@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the accessibility statement sends a person who cannot reach a content (RGAA: "retour
+# d'information et contact"); empty, the statement points to their organisation's coordinator.
+ACCESSIBILITY_CONTACT_EMAIL = env_str("ACCESSIBILITY_CONTACT_EMAIL", "")
 # The address people reach the site at, for the links in e-mails sent without a request
 # (the reminders), e.g. https://partenariat.example.fr. Empty: e-mails carry no links.
 SITE_URL = env_str("SITE_URL").rstrip("/")

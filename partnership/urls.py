@@ -2,18 +2,19 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from partnership.core import views
+from partnership.directory import language
 from partnership.overview.dashboard import dashboard
 
 urlpatterns = [
     path("", dashboard, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("a-propos/", views.about, name="about"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
     # Django's account pages, the password reset request limited per address and per client.
     path("comptes/", include("partnership.core.auth_urls")),
-    path("langue/", set_language, name="set_language"),
+    path("langue/", language.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("partnership.agreements.urls")),
     path("", include("partnership.programmes.urls")),

@@ -214,7 +214,7 @@ RULES = {
 }
 # Not staff pages: the public ones are covered by tests/test_login_required.py.
 # calendar_feed is reached without a login through its secret key (tests/test_calendar.py).
-OUTSIDE_THE_MATRIX = {"healthz", "set_language", "calendar_feed"}
+OUTSIDE_THE_MATRIX = {"healthz", "set_language", "calendar_feed", "accessibility"}
 
 
 def _url_names(patterns=None, namespace=None):

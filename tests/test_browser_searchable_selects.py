@@ -1,8 +1,8 @@
 """Long lists of options become searchable in the browser, by keyboard, and post as before."""
 
 import pytest
-from playwright.sync_api import expect
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from partnership.models import Action
 from tests.browser import chromium, log_in  # noqa: F401

@@ -27,12 +27,18 @@ PUBLIC_URL_NAMES = {
     "password_reset_complete",
     "admin:login",
     "healthz",  # liveness probe of the load balancer
+    # The accessibility statement: linked from every page's footer, the login page's too.
+    "accessibility",
+    # The language chosen on the login page (POST only; partnership/directory/language.py).
+    "set_language",
     # The personal calendar feed: calendar clients cannot log in, so a secret key in the
     # address stands for the login; a wrong key is a 404 (tests/test_calendar.py).
     "calendar_feed",
 }
 # Public pages behind a secret in their address: the sample address has a wrong secret.
 SECRET_URL_NAMES = {"calendar_feed"}
+# Public pages that only take a form: a GET is refused.
+POST_ONLY_URL_NAMES = {"set_language"}
 
 SAMPLE_UUID = uuid.UUID("12345678-1234-5678-1234-567812345678")
 _ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<parameter>[^>]+)>")
@@ -205,4 +211,5 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client, page, method):
 def test_public_page_answers_an_anonymous_visitor(client, page):
     response = client.get(page.url)
 
-    assert response.status_code == (404 if page.name in SECRET_URL_NAMES else 200)
+    expected = 404 if page.name in SECRET_URL_NAMES else 200
+    assert response.status_code == (405 if page.name in POST_ONLY_URL_NAMES else expected)

@@ -381,10 +381,10 @@ def describe_records(objects, per_kind=5) -> str:
     for model, records in kinds.items():
         meta = model._meta
         kind = meta.verbose_name if len(records) == 1 else meta.verbose_name_plural
-        names = ", ".join(f"« {record} »" for record in records[:per_kind])
+        names = ", ".join(_("“%(record)s”") % {"record": record} for record in records[:per_kind])
         more = "…" if len(records) > per_kind else ""
         parts.append(f"{len(records)} {kind} ({names}{more})")
-    return " ; ".join(parts)
+    return _("; ").join(parts)
 
 
 def deletion_plan(obj):

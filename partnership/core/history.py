@@ -235,7 +235,10 @@ def row_relations(model) -> list:
 
 def row_label(record) -> str:
     instance = instance_of(record)
-    return f"{capfirst(instance._meta.verbose_name)} « {instance} »"
+    return _("%(kind)s “%(record)s”") % {
+        "kind": capfirst(instance._meta.verbose_name),
+        "record": instance,
+    }
 
 
 def record_history(obj, limit=500) -> list[dict]:

@@ -1,5 +1,5 @@
 """The pages that know no subject: the load balancer's probe, the "about" page, the
-password reset request (throttled)."""
+accessibility statement, the password reset request (throttled)."""
 
 import logging
 from datetime import timedelta
@@ -10,6 +10,7 @@ from django.contrib.auth.views import PasswordResetView
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from partnership.core import throttle
@@ -29,6 +30,19 @@ def healthz(request):
 def about(request):
     """What the application is for and who to ask: a static page (also the benchmarks' baseline)."""
     return render(request, "about.html")
+
+
+@login_not_required
+@require_GET
+def accessibility(request):
+    """The accessibility statement (RGAA): public, linked from every page's footer, the login
+    page's included. A legal text, written whole in each language rather than in msgids."""
+    language = "en" if get_language() == "en" else "fr"
+    return render(
+        request,
+        f"accessibility_{language}.html",
+        {"contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL},
+    )
 
 
 @method_decorator(login_not_required, name="dispatch")

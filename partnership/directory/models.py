@@ -99,9 +99,18 @@ class StaffProfile(models.Model):
         ),
     )
 
+    # The language of the person's pages, whatever their browser asks for (a setting of
+    # their account: partnership.core.i18n); the history keeps no trace of its changes.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        db_default=settings.LANGUAGE_CODE,
+    )
     version = VersionField()
     # The calendar key is a secret: not copied into the history.
-    history = HistoricalRecords(excluded_fields=["calendar_token"])
+    history = HistoricalRecords(excluded_fields=["calendar_token", "language"])
 
     objects = ScopedQuerySet.as_manager()
 

@@ -3,6 +3,7 @@ query string of a list's links, and numbers written the same way on every page."
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.utils import timezone
 
 from partnership.core.admin import back_office_only
 from partnership.core.crud import permission_name
@@ -45,3 +46,16 @@ def amount(value):
 def days(value):
     """A number of person-days: grouped, decimals only when there are some (“12”, “1 212,5”)."""
     return floatformat(value, "-1g") if value not in (None, "") else ""
+
+
+@register.filter
+def html_datetime(value):
+    """A moment for ``<time datetime>``: ISO 8601, to the second, in the time zone that the
+    ``date`` filter would use.
+
+    The ``c`` date format keeps microseconds, which the HTML standard refuses (three digits
+    of a second at most).
+    """
+    if not value:
+        return ""
+    return timezone.template_localtime(value).replace(microsecond=0).isoformat()
