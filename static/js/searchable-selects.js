@@ -35,6 +35,9 @@
         },
       },
     });
+    // The original list stays in the form for posting, out of the keyboard's way (Tom Select
+    // sets tabindex -1); the combobox now carries its label, so it leaves the reading too.
+    select.setAttribute("aria-hidden", "true");
   }
 
   function enhanceAll(container) {
