@@ -525,7 +525,7 @@ class MinutesSectionsForm(OneLineMixin, forms.Form):
         return {key for key, _label in self.SECTIONS}
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(OneLineMixin, forms.Form):
     """Marking a meeting held: who was present, excused or absent, one choice per participant."""
 
     needs_object = True
