@@ -8,5 +8,5 @@ class PartnershipConfig(AppConfig):
     verbose_name = _("Partnership")
 
     def ready(self):
-        # The security log's receivers of the login signals; the page cache's of the saves.
-        from partnership.core import pagecache, security  # noqa: F401
+        # The security log's receivers of the login signals.
+        from partnership.core import security  # noqa: F401
