@@ -13,6 +13,7 @@ from partnership.agreements.services import (
 )
 from partnership.core.admin import (
     HistoryAdmin,
+    Inline,
     ReasonActionForm,
     lifecycle_action,
 )
@@ -21,7 +22,7 @@ from partnership.documents.admin import DocumentInline
 # Framework agreements ------------------------------------------------------------------
 
 
-class AgreementPartyInline(admin.TabularInline):
+class AgreementPartyInline(Inline):
     model = AgreementParty
     autocomplete_fields = ["organisation"]
     extra = 0
