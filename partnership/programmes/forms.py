@@ -7,7 +7,13 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from partnership.core.forms import DateInput, NoMarkupMixin, OneLineMixin, inline_formset
+from partnership.core.forms import (
+    DateInput,
+    NoMarkupMixin,
+    OneLineMixin,
+    inline_formset,
+    share_choices,
+)
 from partnership.directory.models import Contact, Organisation, Theme
 from partnership.programmes.models import (
     Action,
@@ -187,8 +193,10 @@ class ActionForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
         self.user = user
         self.programme = programme
         self.instance.programme = programme
-        self.fields["lead_organisation"].queryset = Organisation.objects.all()
-        self.fields["partners"].queryset = Organisation.objects.all()
+        # One list of organisations for the leader's and the partners' fields.
+        share_choices(
+            Organisation.objects.all(), self.fields["lead_organisation"], self.fields["partners"]
+        )
         self.fields["partners"].help_text = _("Hold Ctrl (or Cmd) to choose several.")
         themes = Theme.objects.filter(is_active=True)
         if self.instance.theme_id:
