@@ -7,7 +7,6 @@ every request, so what one server saved shows at once through every other
 """
 
 import json
-import subprocess
 
 import pytest
 from django.conf import settings
@@ -16,20 +15,13 @@ from django.urls import reverse
 
 from partnership.models import Action
 from tests.factories import ActionFactory, ProgrammeFactory
-from tests.test_production import MANAGE, base_env, production_env
+from tests.test_production import base_env, production_env, run_manage
 
 PRINT_CACHES = "import json; from django.conf import settings; print(json.dumps(settings.CACHES))"
 
 
 def caches_in(env):
-    result = subprocess.run(
-        [*MANAGE, "shell", "--no-imports", "-c", PRINT_CACHES],
-        env=env,
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_manage("shell", "--no-imports", "-c", PRINT_CACHES, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -51,27 +43,19 @@ def test_without_redis_url_the_cache_is_each_process_s_memory():
 
 
 def test_a_malformed_redis_url_stops_start_up_with_a_clear_message():
-    result = subprocess.run(
-        [*MANAGE, "check"],
-        env=production_env(REDIS_URL="127.0.0.1:6379"),
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_manage("check", env=production_env(REDIS_URL="127.0.0.1:6379"))
 
     assert result.returncode != 0
     assert "REDIS_URL must start with redis://" in result.stderr
 
 
 def test_the_deployment_checks_pass_with_redis():
-    result = subprocess.run(
-        [*MANAGE, "check", "--deploy", "--fail-level", "WARNING"],
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         env=production_env(REDIS_URL="redis://127.0.0.1:6379/0"),
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -93,13 +77,12 @@ def test_the_redis_cache_is_reached_with_the_settings_given(settings, redis_url,
         "from django.core.cache import cache; import sys; "
         "sys.stdout.write(cache.get('shared') or 'absent')"
     )
-    result = subprocess.run(
-        [*MANAGE, "shell", "--no-imports", "-c", script],
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        script,
         env=production_env(REDIS_URL=redis_url, CACHE_KEY_PREFIX=cache_key_prefix),
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "écrit par un serveur"

@@ -195,22 +195,18 @@ def shared_labels_formset(formset):
 class SharedLabelsMixin:
     """Autocomplete fields drawn with the shared widgets above (model admins and inlines)."""
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def _shared_widget(self, widget_class, db_field, request, kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = SharedAutocompleteSelect(
-                db_field,
-                self.admin_site,
-                using=kwargs.get("using") or router.db_for_read(db_field.remote_field.model),
-            )
+            using = kwargs.get("using") or router.db_for_read(db_field.remote_field.model)
+            kwargs["widget"] = widget_class(db_field, self.admin_site, using=using)
+        return kwargs
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs = self._shared_widget(SharedAutocompleteSelect, db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = SharedAutocompleteSelectMultiple(
-                db_field,
-                self.admin_site,
-                using=kwargs.get("using") or router.db_for_read(db_field.remote_field.model),
-            )
+        kwargs = self._shared_widget(SharedAutocompleteSelectMultiple, db_field, request, kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
