@@ -183,8 +183,9 @@ CACHES = {
             # Several deployments (or test runs) on one Redis keep apart by prefix.
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "partenariat"),
             "TIMEOUT": env_int("CACHE_TIMEOUT", 24 * 3600),
-            # Redis down or restarted: an operation waits at most this long, then fails, and
-            # what it would have read is computed again (partnership/core/cache.py).
+            # Redis down or restarted: an operation on the cache waits at most a second. No
+            # page depends on it today (sessions are in the database, pages are drawn for
+            # every request); whatever is cached there later must survive losing it.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
         if REDIS_URL
