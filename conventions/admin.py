@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from conventions import services
 from conventions.models import Amendment, Commitment, Convention, ConventionParty
 from partnership.agreements.models import AgreementParty
-from partnership.core.admin import HistoryAdmin, ReasonActionForm, lifecycle_action
+from partnership.core.admin import HistoryAdmin, Inline, ReasonActionForm, lifecycle_action
 from partnership.core.forms import OneLineMixin
 from partnership.documents.admin import DocumentInline
 
@@ -65,7 +65,7 @@ class AmendmentFormSet(BaseInlineFormSet):
                 form.add_error(None, _not_amendable(self.instance))
 
 
-class ConventionPartyInline(admin.TabularInline):
+class ConventionPartyInline(Inline):
     model = ConventionParty
     fields = ["organisation", "signatory_name", "signatory_title", "signed_on", "third_party"]
     readonly_fields = ["third_party"]
@@ -91,14 +91,14 @@ class ConventionPartyInline(admin.TabularInline):
         return not obj.party_to_agreement
 
 
-class CommitmentInline(admin.TabularInline):
+class CommitmentInline(Inline):
     model = Commitment
     fields = ["organisation", "description", "person_days", "budget"]
     autocomplete_fields = ["organisation"]
     extra = 0
 
 
-class AmendmentInline(admin.TabularInline):
+class AmendmentInline(Inline):
     model = Amendment
     form = AmendmentForm
     formset = AmendmentFormSet

@@ -15,21 +15,27 @@ from experimentations.models import (
     StageDecision,
     Territory,
 )
-from partnership.core.admin import HistoryAdmin, ReasonActionForm, lifecycle_action
+from partnership.core.admin import (
+    HistoryAdmin,
+    Inline,
+    ReasonActionForm,
+    StackedInline,
+    lifecycle_action,
+)
 
 
-class ExperimentationPartnerInline(admin.TabularInline):
+class ExperimentationPartnerInline(Inline):
     model = ExperimentationPartner
     autocomplete_fields = ["organisation"]
     extra = 0
 
 
-class TerritoryInline(admin.TabularInline):
+class TerritoryInline(Inline):
     model = Territory
     extra = 0
 
 
-class EnrolledCompanyInline(admin.TabularInline):
+class EnrolledCompanyInline(Inline):
     model = EnrolledCompany
     fields = [
         "name",
@@ -44,20 +50,20 @@ class EnrolledCompanyInline(admin.TabularInline):
     extra = 0
 
 
-class EvaluationInline(admin.StackedInline):
+class EvaluationInline(StackedInline):
     model = Evaluation
     autocomplete_fields = ["report"]
     max_num = 1
     extra = 0
 
 
-class StageCriterionInline(admin.TabularInline):
+class StageCriterionInline(Inline):
     model = StageCriterion
     fields = ["gate", "position", "text"]
     extra = 0
 
 
-class StageDecisionInline(admin.TabularInline):
+class StageDecisionInline(Inline):
     """Decisions are taken on the staff pages (each criterion assessed): shown here, read-only."""
 
     model = StageDecision
@@ -73,7 +79,7 @@ class StageDecisionInline(admin.TabularInline):
         return False
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(Inline):
     model = Indicator
     fields = ["name", "unit", "baseline", "target", "position"]
     extra = 0

@@ -8,7 +8,7 @@ class PartnershipConfig(AppConfig):
     verbose_name = _("Partnership")
 
     def ready(self):
-        # The security log's receivers of the login signals; the page cache's of the saves;
-        # the person's language taken from their profile at login.
-        from partnership.core import pagecache, security  # noqa: F401
+        # The security log's receivers of the login signals; the person's language taken
+        # from their profile at login.
+        from partnership.core import security  # noqa: F401
         from partnership.directory import language  # noqa: F401

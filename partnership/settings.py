@@ -112,14 +112,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "partnership.core.security.SessionActivityMiddleware",
-    # Before the page cache: what a logged-in person is shown is kept by no other cache.
+    # What a logged-in person is shown is kept by no browser, proxy or shared cache.
     "partnership.core.security.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "partnership.core.security.RefusedAccessLogMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "partnership.core.pagecache.PageCacheMiddleware",
     # Last, as django-axes requires: turns a locked-out login into its own answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -169,18 +168,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
 
-# The main pages kept ready until anything changes (partnership/pagecache.py): files shared by
-# the workers of one server. 0 turns it off (the tests, development where templates change
-# under the pages kept, several application servers).
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if TESTING or DEBUG else 60)
+# The cache, shared by every worker of every application server: Redis through Django's own
+# backend when REDIS_URL is set (production, e.g. redis://127.0.0.1:6379/0), else each
+# process's memory (development, the demo: no Redis needed). Nothing in it is a copy that could
+# disagree with the database: a key names the version of what it holds (README, "Shared cache").
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"REDIS_URL must start with redis://, rediss:// or unix://, got {REDIS_URL!r}."
+    )
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "pages": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": env_str("PAGE_CACHE_DIR", str(BASE_DIR / ".cache" / "pages")),
-        "TIMEOUT": PAGE_CACHE_SECONDS or None,
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-    },
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Several deployments (or test runs) on one Redis keep apart by prefix.
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "partenariat"),
+            "TIMEOUT": env_int("CACHE_TIMEOUT", 24 * 3600),
+            # Redis down or restarted: an operation on the cache waits at most a second. No
+            # page depends on it today (sessions are in the database, pages are drawn for
+            # every request); whatever is cached there later must survive losing it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 AUTH_PASSWORD_VALIDATORS = [

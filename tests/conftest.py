@@ -186,3 +186,38 @@ def administrator(anact):
     user = UserFactory(username="admin", is_staff=True, is_superuser=True)
     StaffProfileFactory(user=user, organisation=anact, role="administrator")
     return user
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """The Redis the tests that need one use: TEST_REDIS_URL, by default database 15 of the
+    Redis on 127.0.0.1:6379 (production uses 0). Each test gets a key prefix of its own
+    (``cache_key_prefix``), so runs side by side never read each other's keys.
+
+    Without a Redis answering there, these tests are skipped, unless TESTS_REQUIRE_REDIS is
+    set (``.ci/run`` sets it, having started Redis): then they fail."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.RedisError as error:
+        if os.environ.get("TESTS_REQUIRE_REDIS"):
+            pytest.fail(f"Redis does not answer at {url}: {error}")
+        pytest.skip(f"Redis does not answer at {url}: {error}")
+    return url
+
+
+@pytest.fixture
+def cache_key_prefix(redis_url):
+    """A key prefix used by this test only; its keys are deleted afterwards."""
+    import uuid
+
+    import redis
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=1)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)

@@ -4,6 +4,7 @@ Each test runs the real commands in a subprocess with a production-like environm
 no TESTING), as the deployment scripts do.
 """
 
+import contextlib
 import http.client
 import json
 import os
@@ -126,7 +127,8 @@ class Server:
         try:
             conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
-            response.text = response.read().decode("utf-8", errors="replace")
+            response.body = response.read()
+            response.text = response.body.decode("utf-8", errors="replace")
             return response
         finally:
             conn.close()
@@ -144,16 +146,10 @@ def wait_for_port(log_path, process):
     pytest.fail(f"gunicorn did not start:\n{log_path.read_text()}")
 
 
-@pytest.fixture
-def gunicorn_server(transactional_db, static_root, tmp_path):
-    """gunicorn with one worker on a free port, sharing the test database through DATABASE_URL."""
-    env = production_env(
-        DATABASE_URL=database_url(connection.settings_dict),
-        STATIC_ROOT=str(static_root),
-        GUNICORN_WORKERS="1",
-        GUNICORN_THREADS="2",
-    )
-    log_path = tmp_path / "gunicorn.log"
+@contextlib.contextmanager
+def running_gunicorn(env, log_path):
+    """gunicorn with one worker on a free port of 127.0.0.1, in ``env``: its ``Server`` once
+    it answers; stopped (and its log checked) afterwards."""
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [str(GUNICORN), "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:0", "--workers", "1"]
@@ -186,6 +182,24 @@ def gunicorn_server(transactional_db, static_root, tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def server_env(static_root, **extra):
+    """A production environment on the test database, with one worker of two threads."""
+    return production_env(
+        DATABASE_URL=database_url(connection.settings_dict),
+        STATIC_ROOT=str(static_root),
+        GUNICORN_WORKERS="1",
+        GUNICORN_THREADS="2",
+        **extra,
+    )
+
+
+@pytest.fixture
+def gunicorn_server(transactional_db, static_root, tmp_path):
+    """gunicorn with one worker on a free port, sharing the test database through DATABASE_URL."""
+    with running_gunicorn(server_env(static_root), tmp_path / "gunicorn.log") as server:
+        yield server
 
 
 def cookies_from(response):

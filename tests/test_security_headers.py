@@ -4,8 +4,6 @@ import json
 import subprocess
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import DocumentFactory
@@ -125,30 +123,6 @@ def test_a_record_page_and_a_refusal_are_never_stored_either(
     assert (page.status_code, refused.status_code) == (200, 404)
     assert page["Cache-Control"] == "private, no-store"
     assert refused["Cache-Control"] == "private, no-store"
-
-
-def test_the_pages_kept_by_the_server_are_still_not_stored_by_browsers(
-    client, agreement, anact_reader, settings, tmp_path
-):
-    settings.PAGE_CACHE_SECONDS = 60
-    settings.CACHES = {
-        **settings.CACHES,
-        "pages": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(tmp_path),
-        },
-    }
-    client.force_login(anact_reader)
-    client.get(reverse("home"))  # the CSRF cookie
-
-    with CaptureQueriesContext(connection) as drawn:
-        first = client.get(agreement.get_absolute_url())
-    with CaptureQueriesContext(connection) as kept:
-        second = client.get(agreement.get_absolute_url())
-
-    assert first.content == second.content
-    assert len(kept) < len(drawn)  # served from the page cache
-    assert second["Cache-Control"] == "private, no-store"
 
 
 def test_the_calendar_feed_is_kept_a_minute_at_most(client, agreement, anact_reader):

@@ -14,6 +14,7 @@ from partnership.agreements.services import (
 )
 from partnership.core.admin import (
     HistoryAdmin,
+    Inline,
     ReasonActionForm,
     lifecycle_action,
 )
@@ -25,7 +26,7 @@ from partnership.documents.admin import DocumentInline
 PARTY_STAMPS = ["invited_by", "invited_at", "answered_by", "answered_at"]
 
 
-class AgreementPartyInline(admin.TabularInline):
+class AgreementPartyInline(Inline):
     """A party named here is invited; the administrator records its answer (its status)."""
 
     model = AgreementParty

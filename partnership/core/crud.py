@@ -372,10 +372,29 @@ class StaffUpdateView(ScopedMixin, FormsetsMixin, UpdateView):
     template_name_suffix = "_form"
 
 
+def _with_named_records(model, pks):
+    """The records ``pks`` of ``model`` with the records their names may mention (their
+    foreign keys, and theirs) read in the same query, not one query per record."""
+    related = []
+    for field in model._meta.concrete_fields:
+        if field.many_to_one:
+            related.append(field.name)
+            related.extend(
+                f"{field.name}__{inner.name}"
+                for inner in field.related_model._meta.concrete_fields
+                if inner.many_to_one and inner.related_model is not model
+            )
+    return list(model._base_manager.filter(pk__in=pks).select_related(*related))
+
+
 def describe_records(objects, per_kind=5) -> str:
     """Records by kind, counted and named: "2 programmes (2025, 2026), 1 convention (…)"."""
+    pks = {}
+    for obj in objects:
+        pks.setdefault(obj._meta.model, []).append(obj.pk)
+    named = [record for model, keys in pks.items() for record in _with_named_records(model, keys)]
     kinds = {}
-    for obj in sorted(objects, key=str):
+    for obj in sorted(named, key=str):
         kinds.setdefault(obj._meta.model, []).append(obj)
     parts = []
     for model, records in kinds.items():

@@ -11,6 +11,33 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 
+class _ListedChoices(forms.models.ModelChoiceIterator):
+    """The options of a model choice field from a queryset read once for several fields."""
+
+    def __init__(self, field, records):
+        super().__init__(field)
+        self.records = records
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.records:  # the queryset's own cache: read by the first field drawn
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.records) + (self.field.empty_label is not None)
+
+
+def share_choices(queryset, *fields):
+    """Give the model choice ``fields`` (of one form) the same options, read in one query
+    when the first of them is drawn, instead of one query each. What is posted is still
+    checked against ``queryset``."""
+    for field in fields:
+        field.queryset = queryset
+        field.iterator = lambda field, records=queryset: _ListedChoices(field, records)
+        field.widget.choices = field.choices
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 

@@ -175,8 +175,6 @@ class PrivateResponsesMiddleware:
     it after the session ends. A view that already says ``no-store`` keeps its own header.
     The calendar feed is reached without a session (its key is in the address) and says
     ``max-age`` of at most a minute itself (``partnership.meetings.calendar_views``).
-    Placed before the page cache in ``MIDDLEWARE``: the page cache sees the view's own
-    header, and the answers it serves get this one too.
     """
 
     def __init__(self, get_response):

@@ -8,7 +8,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from partnership.core.admin import HistoryAdmin, OneLineAdminMixin
+from partnership.core.admin import HistoryAdmin, Inline, OneLineAdminMixin, StackedInline
 from partnership.directory.models import Contact, Organisation, StaffProfile, Theme
 from partnership.rules import ORGANISATION_FIELDS, changeable_organisation_fields
 
@@ -18,7 +18,7 @@ User = get_user_model()
 # Organisations and people --------------------------------------------------------------
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(Inline):
     model = Contact
     fields = ["last_name", "first_name", "email", "phone", "job_title"]
     extra = 0
@@ -94,7 +94,7 @@ class ThemeAdmin(HistoryAdmin):
         return obj.action_count
 
 
-class StaffProfileInline(admin.StackedInline):
+class StaffProfileInline(StackedInline):
     model = StaffProfile
     fk_name = "user"
     autocomplete_fields = ["organisation"]

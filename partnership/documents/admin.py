@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partnership.core.admin import (
     HistoryAdmin,
+    Inline,
 )
 from partnership.core.forms import OneLineMixin
 from partnership.documents.forms import CurrentFileWidget, UploadMixin
@@ -41,7 +42,7 @@ class DocumentForm(OneLineMixin, UploadMixin, forms.ModelForm):
 # Shared inlines ------------------------------------------------------------------------
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(Inline):
     """Documents attached to the record of the page (agreement, convention, meeting...)."""
 
     model = Document

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partnership.core.admin import (
     HistoryAdmin,
+    Inline,
     ReasonActionForm,
     lifecycle_action,
 )
@@ -28,7 +29,7 @@ from partnership.programmes.admin import ActionAdmin
 from partnership.programmes.models import Action
 
 
-class ActionReviewInline(admin.TabularInline):
+class ActionReviewInline(Inline):
     model = ActionReview
     fields = ["action", "meeting", "status", "progress", "comment", "recorded_by"]
     readonly_fields = ["recorded_by"]
@@ -59,26 +60,26 @@ class ActionWithReviewsAdmin(ActionAdmin):
 # Meetings ------------------------------------------------------------------------------
 
 
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(Inline):
     model = Participant
     autocomplete_fields = ["user", "contact"]
     extra = 0
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(Inline):
     model = AgendaItem
     fields = ["position", "title", "notes", "action", "convention", "programme", "follow_up"]
     autocomplete_fields = ["action", "convention", "programme", "follow_up"]
     extra = 0
 
 
-class DecisionInline(admin.TabularInline):
+class DecisionInline(Inline):
     model = Decision
     autocomplete_fields = ["agenda_item"]
     extra = 0
 
 
-class FollowUpTaskInline(admin.TabularInline):
+class FollowUpTaskInline(Inline):
     model = FollowUpTask
     autocomplete_fields = ["owner", "owner_contact"]
     extra = 0

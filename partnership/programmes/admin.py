@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partnership.core.admin import (
     HistoryAdmin,
+    Inline,
     lifecycle_action,
     transition_action,
 )
@@ -74,7 +75,7 @@ def _adopt(programme, user, meeting):
         return approval.programme
 
 
-class ActionInline(admin.TabularInline):
+class ActionInline(Inline):
     model = Action
     fields = ["title", "kind", "theme", "lead_organisation", "status", "progress"]
     readonly_fields = ["status"]
@@ -146,19 +147,19 @@ class ProgrammeAdmin(HistoryAdmin):
         return obj.action_count
 
 
-class ActionContactInline(admin.TabularInline):
+class ActionContactInline(Inline):
     model = ActionContact
     autocomplete_fields = ["organisation", "user", "contact"]
     extra = 0
 
 
-class ActionResourceInline(admin.TabularInline):
+class ActionResourceInline(Inline):
     model = ActionResource
     autocomplete_fields = ["organisation"]
     extra = 0
 
 
-class DeliverableInline(admin.TabularInline):
+class DeliverableInline(Inline):
     model = Deliverable
     fields = ["title", "kind", "due_on", "delivered_on", "link"]
     extra = 0

@@ -15,6 +15,7 @@ from partnership.core.forms import (
     NoMarkupMixin,
     OneLineMixin,
     inline_formset,
+    share_choices,
 )
 from partnership.directory.models import Contact, Organisation, Theme
 from partnership.programmes.models import (
@@ -194,8 +195,10 @@ class ActionForm(LockedFieldsMixin, OneLineMixin, NoMarkupMixin, forms.ModelForm
         self.user = user
         self.programme = programme
         self.instance.programme = programme
-        self.fields["lead_organisation"].queryset = Organisation.objects.all()
-        self.fields["partners"].queryset = Organisation.objects.all()
+        # One list of organisations for the leader's and the partners' fields.
+        share_choices(
+            Organisation.objects.all(), self.fields["lead_organisation"], self.fields["partners"]
+        )
         # A keyboard's hint: hidden on touch screens (app.css) and by the searchable list.
         self.fields["partners"].help_text = format_html(
             "<span data-keyboard-hint>{}</span>", _("Hold Ctrl (or Cmd) to choose several.")

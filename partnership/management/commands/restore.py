@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from partnership.core import pagecache
 from partnership.core.backups import BackupError, read_manifest, restore_backup
 
 
@@ -47,7 +46,6 @@ class Command(BaseCommand):
             )
         except BackupError as error:
             raise CommandError(str(error)) from error
-        pagecache.new_generation()  # the pages kept show the data that was replaced
         self.stdout.write(
             f"Restored {target} and {result['restored_files']} document files from {archive}."
         )

@@ -4,7 +4,6 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from partnership.core import pagecache
 from partnership.demo import scale
 
 
@@ -37,5 +36,4 @@ class Command(BaseCommand):
             # planner believes the bulk-loaded tables are empty and chooses nested loops.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        pagecache.new_generation()  # written in bulk: no save signal told the page cache
         self.stdout.write(f"Scale data generated in {time.perf_counter() - started:.1f} s.")

@@ -2,7 +2,6 @@
 
 from django.core.management.base import BaseCommand
 
-from partnership.core import pagecache
 from partnership.demo import data as demo
 
 
@@ -24,7 +23,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, quiet=False, address, verbosity=1, **options):
         result = demo.load()
-        pagecache.new_generation()
         if quiet or verbosity < 1:
             return
         if result.loaded:
