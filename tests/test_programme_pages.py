@@ -775,6 +775,17 @@ def test_prepare_next_year_waits_for_september_and_says_so(
     assert client.get(url).context["allowed"] is True
 
 
+def test_dates_in_sentences_say_the_first_of_the_month_as_french_does(
+    client, time_machine, programme, actions, anact_coordinator
+):
+    _adopt(programme)
+    clock.freeze(time_machine, datetime.date(2026, 6, 15))
+    client.force_login(anact_coordinator)
+    page = client.get(programme.get_absolute_url()).text
+    assert "1er septembre 2026" in page
+    assert " 1 septembre" not in page
+
+
 def test_contributor_cannot_prepare_next_year(client, programme, actions, anact_contributor):
     _adopt(programme)
     client.force_login(anact_contributor)

@@ -1,12 +1,15 @@
 """The generic tags of every page: permissions and transitions asked of the rule module, the
 query string of a list's links, and numbers written the same way on every page."""
 
+import datetime
+
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from partnership.core.admin import back_office_only
 from partnership.core.crud import permission_name
+from partnership.core.lifecycle import long_day
 
 register = template.Library()
 
@@ -59,3 +62,11 @@ def html_datetime(value):
     if not value:
         return ""
     return timezone.template_localtime(value).replace(microsecond=0).isoformat()
+
+
+@register.filter
+def long_date(value):
+    """A day as written in a sentence: “1er septembre 2026” in French, “—” when there is none."""
+    if isinstance(value, datetime.datetime):
+        value = timezone.template_localtime(value).date()
+    return long_day(value) if value else ""
