@@ -1,6 +1,7 @@
 """The programme pages: the list, the programme page with its actions, edits, the yearly cycle."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -773,6 +774,17 @@ def test_prepare_next_year_waits_for_september_and_says_so(
     assert url in page.text
     assert "next-year-note" not in page.text
     assert client.get(url).context["allowed"] is True
+
+
+def test_the_programme_page_filters_and_labels_read_as_everywhere_else(
+    client, programme, actions, anact_coordinator
+):
+    client.force_login(anact_coordinator)
+    page = client.get(programme.get_absolute_url()).text
+    assert "---------" not in page
+    assert '<option value="" selected>Tous</option>' in page
+    labels = re.findall(r'class="form-label">\s*([^<]*?)\s*</label>', page)
+    assert labels[:4] == ["Organisme pilote", "Thème", "Type", "Statut"]
 
 
 def test_dates_in_sentences_say_the_first_of_the_month_as_french_does(

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.forms import renderers
 from django.forms.formsets import TOTAL_FORM_COUNT
 from django.template import TemplateDoesNotExist
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -221,11 +222,22 @@ class ReasonForm(OneLineMixin, forms.Form):
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class BoundField(forms.BoundField):
+    """A field as drawn: its label begins with a capital, as people write it ("Date de
+    signature", not "date de signature"), whatever the form or the model's verbose name."""
+
+    def __init__(self, form, field, name):
+        super().__init__(form, field, name)
+        self.label = capfirst(self.label)
+
+
 class FormRenderer(renderers.BaseRenderer):
     """Widgets drawn with Django's own Jinja2 widget templates (the same HTML, three to four
     times faster for the hundreds of <option>s of an edit page); the widgets that exist only
-    in the template language (the admin's) drawn with it."""
+    in the template language (the admin's) drawn with it. Every form's fields are drawn
+    through ``BoundField`` above."""
 
+    bound_field_class = BoundField
     jinja2 = renderers.Jinja2()
     django = renderers.DjangoTemplates()
 
