@@ -12,14 +12,16 @@ pytestmark = pytest.mark.django_db
 def test_the_errors_are_listed_at_the_top_with_links_to_their_fields(client, anact_coordinator):
     client.force_login(anact_coordinator)
 
-    response = client.post(reverse("organisation_create"), {"name": "", "kind": ""})
+    response = client.post(
+        reverse("organisation_create"), {"name": "", "website": "pas une adresse"}
+    )
 
     assert response.status_code == 200
     html = response.content.decode()
     summary = html.split('<ul class="mb-0 mt-2 form-error-summary">', 1)[1].split("</ul>", 1)[0]
     link = r'<a class="alert-link" href="#id_name">Nom :</a>\s*Ce champ est obligatoire'
     assert re.search(link, summary)
-    assert 'href="#id_kind"' in summary
+    assert 'href="#id_website"' in summary
     # The summary comes before the form's fields.
     assert html.index("form-error-summary") < html.index('id="id_name"')
 

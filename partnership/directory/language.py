@@ -11,6 +11,7 @@ language chosen on this browser (the cookie) applies, else French.
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.signals import user_logged_in
+from django.db import DatabaseError
 from django.dispatch import receiver
 from django.utils import translation
 from django.views.decorators.http import require_POST
@@ -29,8 +30,14 @@ def _known(code):
 def language_of(request):
     """The session's language (the profile's), else this browser's choice, else French."""
     session = getattr(request, "session", None)
+    try:
+        chosen = session.get(SESSION_KEY) if session is not None else None
+    except DatabaseError:
+        # The sessions' database does not answer: the error page that says so is drawn in
+        # this browser's language if it has one.
+        chosen = None
     return (
-        _known(session.get(SESSION_KEY) if session is not None else None)
+        _known(chosen)
         or _known(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
         or settings.LANGUAGE_CODE
     )
