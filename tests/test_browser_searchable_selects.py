@@ -62,3 +62,29 @@ def test_a_long_list_is_searched_and_chosen_with_the_keyboard(
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_field_with_a_limit_counts_its_characters_live(
+    chromium,  # noqa: F811
+    live_server,
+    password,
+    anact_coordinator,
+    action,
+):
+    context = chromium.new_context(locale="fr-FR", viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        log_in(page, live_server, "anact.coordinateur", password)
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}{reverse('action_update', args=[action.pk])}")
+        title = page.get_by_label("Titre")
+        count = page.locator("#id_title_count")
+        expect(count).to_have_text("16 / 300 caractères")
+        assert "id_title_count" in title.get_attribute("aria-describedby")
+        title.fill("x" * 310)  # as a paste: nothing is cut
+        assert len(title.input_value()) == 310
+        expect(count).to_have_text("10 caractères de trop")
+        assert "text-danger" in count.get_attribute("class")
+    finally:
+        context.close()

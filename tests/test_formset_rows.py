@@ -5,6 +5,8 @@ it, the "add a row" button posts the form, which comes back with what was typed,
 blank row, no error shown and nothing saved.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -139,3 +141,24 @@ def test_the_blank_row_the_script_copies_is_on_every_list(client, action, anact_
         assert f'name="{prefix}-__prefix__-organisation"' in page
     assert page.count("<template data-formset-row>") == 2
     assert page.count("data-formset-remove") == 2  # only in the copied rows
+
+
+def test_a_text_too_long_is_refused_with_its_message_and_kept_to_be_shortened(
+    client, action, anact_coordinator
+):
+    """No maxlength: a browser would cut a pasted text without a word; the count is live
+    (static/js/char-count.js) and the server says what is wrong."""
+    client.force_login(anact_coordinator)
+    url = reverse("action_update", args=[action.pk])
+    page = client.get(url)
+    title = re.search(r'<input[^>]*name="title"[^>]*>', page.text).group(0)
+    assert 'data-max-length="300"' in title
+    assert "maxlength" not in title
+    data = form_data(page)
+    data["title"] = "Guide " * 2000
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "au plus 300 caractères" in response.text
+    assert response.context["form"]["title"].value() == "Guide " * 2000
+    action.refresh_from_db()
+    assert action.title == "Guide TMS commun"

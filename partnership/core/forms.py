@@ -230,6 +230,18 @@ class BoundField(forms.BoundField):
         super().__init__(form, field, name)
         self.label = capfirst(self.label)
 
+    def build_widget_attrs(self, attrs, widget=None):
+        # A browser cuts a pasted text at ``maxlength`` without a word: the limit goes to
+        # ``data-max-length`` instead, where static/js/char-count.js counts the characters
+        # as they are typed, and the server refuses a text too long with its message (the
+        # text kept in the field, to be shortened).
+        attrs = super().build_widget_attrs(attrs, widget)
+        limit = (widget or self.field.widget).attrs.get("maxlength")
+        if limit:
+            attrs["maxlength"] = False
+            attrs["data-max-length"] = limit
+        return attrs
+
 
 class FormRenderer(renderers.BaseRenderer):
     """Widgets drawn with Django's own Jinja2 widget templates (the same HTML, three to four
