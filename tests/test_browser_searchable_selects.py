@@ -46,7 +46,13 @@ def test_a_long_list_is_searched_and_chosen_with_the_keyboard(
         partners = page.get_by_role("combobox", name="Partenaires")
         assert partners.count() == 1
         assert not page.get_by_text("Maintenez la touche Ctrl").is_visible()
-        partners.focus()
+        # Reached with the keyboard, it shows its focus.
+        page.locator("select[name='lead_organisation'] + .ts-wrapper input").focus()
+        page.keyboard.press("Escape")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "id_partners-ts-control"
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline == "solid"
         page.keyboard.type("Normandie")
         options = page.locator("#id_partners-ts-dropdown").get_by_role("option")
         expect(options).to_have_text(["Aract Normandie"])

@@ -13,7 +13,7 @@
     if (select.tomselect || select.closest("template") || select.disabled) {
       return;
     }
-    if (!select.multiple && select.options.length <= LONG_LIST) {
+    if (select.options.length <= LONG_LIST) {
       return;
     }
     // "Hold Ctrl to choose several" says nothing true of the searchable list.
