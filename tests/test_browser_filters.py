@@ -1,0 +1,61 @@
+"""A list's filters on a phone: folded behind "Filtres", open when a filter is set."""
+
+import pytest
+from django.urls import reverse
+
+from tests.browser import chromium, log_in  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _page(chromium, live_server, password, width, javascript=True):  # noqa: F811
+    context = chromium.new_context(
+        locale="fr-FR", viewport={"width": width, "height": 800}, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    log_in(page, live_server, "anact.coordinateur", password)
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
+def test_filters_fold_on_a_phone_and_open_when_asked_or_set(
+    chromium,  # noqa: F811
+    live_server,
+    password,
+    anact_coordinator,
+    agreement,
+):
+    url = f"{live_server.url}{reverse('action_list')}"
+    page = _page(chromium, live_server, password, 390)
+    try:
+        page.goto(url)
+        toggle = page.get_by_role("button", name="Filtres")
+        filters = page.get_by_role("search", name="Filtrer la liste")
+        assert toggle.is_visible() and not filters.is_visible()
+        assert toggle.get_attribute("aria-expanded") == "false"
+        toggle.click()
+        assert filters.is_visible()
+        assert toggle.get_attribute("aria-expanded") == "true"
+        # A filter set: the page opens with the filters shown.
+        page.goto(f"{url}?status=planned")
+        assert filters.is_visible()
+        assert toggle.get_attribute("aria-expanded") == "true"
+    finally:
+        page.context.close()
+
+    page = _page(chromium, live_server, password, 1280)
+    try:
+        page.goto(url)
+        assert page.get_by_role("search", name="Filtrer la liste").is_visible()
+        assert not page.get_by_role("button", name="Filtres").is_visible()
+    finally:
+        page.context.close()
+
+    page = _page(chromium, live_server, password, 390, javascript=False)
+    try:
+        page.goto(url)
+        assert page.get_by_role("search", name="Filtrer la liste").is_visible()
+        assert not page.get_by_role("button", name="Filtres").is_visible()
+    finally:
+        page.context.close()
