@@ -61,3 +61,21 @@ def assert_no_horizontal_overflow(page):
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0, f"the page is {overflow}px wider than the window"
+
+
+def logged_in_page(chromium, live_server, username, password, *, width=1280, javascript=True):
+    """A page of its own browser context (its own cookies), in French, logged in as
+    ``username``. ``page.errors`` collects what the browser refused or what failed in a
+    script (console errors, page errors): a page should leave it empty. Close it with
+    ``page.context.close()``."""
+    context = chromium.new_context(
+        locale="fr-FR", viewport={"width": width, "height": 900}, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.errors = []
+    page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    log_in(page, live_server, username, password)
+    page.wait_for_url(f"{live_server.url}/")
+    return page

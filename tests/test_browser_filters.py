@@ -3,20 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from tests.browser import chromium, log_in  # noqa: F401
+from tests.browser import chromium, logged_in_page  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _page(chromium, live_server, password, width, javascript=True):  # noqa: F811
-    context = chromium.new_context(
-        locale="fr-FR", viewport={"width": width, "height": 800}, java_script_enabled=javascript
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    log_in(page, live_server, "anact.coordinateur", password)
-    page.wait_for_url(f"{live_server.url}/")
-    return page
 
 
 def test_filters_fold_on_a_phone_and_open_when_asked_or_set(
@@ -27,7 +16,7 @@ def test_filters_fold_on_a_phone_and_open_when_asked_or_set(
     agreement,
 ):
     url = f"{live_server.url}{reverse('action_list')}"
-    page = _page(chromium, live_server, password, 390)
+    page = logged_in_page(chromium, live_server, "anact.coordinateur", password, width=390)
     try:
         page.goto(url)
         toggle = page.get_by_role("button", name="Filtres")
@@ -44,7 +33,7 @@ def test_filters_fold_on_a_phone_and_open_when_asked_or_set(
     finally:
         page.context.close()
 
-    page = _page(chromium, live_server, password, 1280)
+    page = logged_in_page(chromium, live_server, "anact.coordinateur", password)
     try:
         page.goto(url)
         assert page.get_by_role("search", name="Filtrer la liste").is_visible()
@@ -52,7 +41,9 @@ def test_filters_fold_on_a_phone_and_open_when_asked_or_set(
     finally:
         page.context.close()
 
-    page = _page(chromium, live_server, password, 390, javascript=False)
+    page = logged_in_page(
+        chromium, live_server, "anact.coordinateur", password, width=390, javascript=False
+    )
     try:
         page.goto(url)
         assert page.get_by_role("search", name="Filtrer la liste").is_visible()

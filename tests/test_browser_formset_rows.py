@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from experimentations.models import ExperimentationPartner
-from tests.browser import chromium, log_in  # noqa: F401
+from tests.browser import chromium, logged_in_page  # noqa: F401
 from tests.factories import ExperimentationFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,20 +23,6 @@ def experimentation(agreement):
     return ExperimentationFactory(agreement=agreement, title="Prévention de l’usure à domicile")
 
 
-def _page(chromium, live_server, password, javascript):  # noqa: F811
-    context = chromium.new_context(
-        locale="fr-FR", viewport={"width": 1280, "height": 900}, java_script_enabled=javascript
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    log_in(page, live_server, "anact.coordinateur", password)
-    page.wait_for_url(f"{live_server.url}/")
-    return page, errors
-
-
 def _partner_rows(page):
     return page.locator("fieldset[data-formset='partners'] tbody tr")
 
@@ -49,7 +35,7 @@ def test_partners_added_and_removed_in_the_page_then_saved_once(
     experimentation,
     tmp_path,
 ):
-    page, errors = _page(chromium, live_server, password, javascript=True)
+    page = logged_in_page(chromium, live_server, "anact.coordinateur", password)
     try:
         url = reverse("experimentations:experimentation_update", args=[experimentation.pk])
         page.goto(f"{live_server.url}{url}")
@@ -80,7 +66,7 @@ def test_partners_added_and_removed_in_the_page_then_saved_once(
         page.wait_for_url(f"{live_server.url}{experimentation.get_absolute_url()}")
         saved = ExperimentationPartner.objects.filter(experimentation=experimentation)
         assert sorted(saved.values_list("organisation__name", flat=True)) == sorted(ARACTS)
-        assert errors == []
+        assert page.errors == []
     finally:
         page.context.close()
 
@@ -92,7 +78,7 @@ def test_a_row_added_without_javascript_keeps_what_was_typed(
     anact_coordinator,
     experimentation,
 ):
-    page, _ = _page(chromium, live_server, password, javascript=False)
+    page = logged_in_page(chromium, live_server, "anact.coordinateur", password, javascript=False)
     try:
         url = reverse("experimentations:experimentation_update", args=[experimentation.pk])
         page.goto(f"{live_server.url}{url}")

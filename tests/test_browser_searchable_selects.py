@@ -5,7 +5,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from partnership.models import Action
-from tests.browser import chromium, log_in  # noqa: F401
+from tests.browser import chromium, logged_in_page  # noqa: F401
 from tests.factories import ActionFactory, OrganisationFactory, ProgrammeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,15 +31,8 @@ def test_a_long_list_is_searched_and_chosen_with_the_keyboard(
     action,
     tmp_path,
 ):
-    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page = logged_in_page(chromium, live_server, "anact.coordinateur", password)
     try:
-        log_in(page, live_server, "anact.coordinateur", password)
-        page.wait_for_url(f"{live_server.url}/")
         page.goto(f"{live_server.url}{reverse('action_update', args=[action.pk])}")
         # The partners' list (over 15 organisations) is a searchable combobox, named by its
         # label; the keyboard hint is gone.
@@ -65,9 +58,9 @@ def test_a_long_list_is_searched_and_chosen_with_the_keyboard(
         page.wait_for_url(f"{live_server.url}{action.get_absolute_url()}")
         saved = Action.objects.get(pk=action.pk)
         assert list(saved.partners.values_list("name", flat=True)) == ["Aract Normandie"]
-        assert errors == []
+        assert page.errors == []
     finally:
-        context.close()
+        page.context.close()
 
 
 def test_a_field_with_a_limit_counts_its_characters_live(
@@ -77,12 +70,8 @@ def test_a_field_with_a_limit_counts_its_characters_live(
     anact_coordinator,
     action,
 ):
-    context = chromium.new_context(locale="fr-FR", viewport={"width": 390, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    page = logged_in_page(chromium, live_server, "anact.coordinateur", password, width=390)
     try:
-        log_in(page, live_server, "anact.coordinateur", password)
-        page.wait_for_url(f"{live_server.url}/")
         page.goto(f"{live_server.url}{reverse('action_update', args=[action.pk])}")
         title = page.get_by_label("Titre")
         count = page.locator("#id_title_count")
@@ -93,4 +82,4 @@ def test_a_field_with_a_limit_counts_its_characters_live(
         expect(count).to_have_text("10 caractères de trop")
         assert "text-danger" in count.get_attribute("class")
     finally:
-        context.close()
+        page.context.close()

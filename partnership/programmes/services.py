@@ -25,6 +25,7 @@ from partnership.programmes.models import (
     ProgrammeApproval,
 )
 from partnership.rules import (
+    ACTION_DEFINITION_FIELDS,
     PartyStatus,
     approves_for_any_party,
     approves_programme_for,
@@ -335,35 +336,20 @@ def _carry_over(previous: Action, next_programme: Programme, *, user, reason: st
     action._change_reason = reason
     action.save()
     action.partners.set(previous.partners.all())
-    bulk_create_with_history(
-        [
-            ActionResource(
-                action=action,
-                organisation_id=resource.organisation_id,
-                person_days=resource.person_days,
-                budget=resource.budget,
-            )
-            for resource in previous.resources.all()
-        ],
-        ActionResource,
-        default_user=user,
-        default_change_reason=reason,
-    )
-    bulk_create_with_history(
-        [
-            ActionContact(
-                action=action,
-                organisation_id=contact.organisation_id,
-                user_id=contact.user_id,
-                contact_id=contact.contact_id,
-                role=contact.role,
-            )
-            for contact in previous.contacts.all()
-        ],
-        ActionContact,
-        default_user=user,
-        default_change_reason=reason,
-    )
+    for model, rows, fields in (
+        (ActionResource, previous.resources.all(), ("organisation_id", "person_days", "budget")),
+        (
+            ActionContact,
+            previous.contacts.all(),
+            ("organisation_id", "user_id", "contact_id", "role"),
+        ),
+    ):
+        bulk_create_with_history(
+            [model(action=action, **{name: getattr(row, name) for name in fields}) for row in rows],
+            model,
+            default_user=user,
+            default_change_reason=reason,
+        )
     for deliverable in previous.deliverables.all():
         if deliverable.delivered_on is None:  # moved, with its due date: one deliverable
             deliverable.action = action
@@ -389,20 +375,8 @@ def action_transition(*, action: Action, user, name: str) -> Action:
 
 # Restoring an earlier version, or a deleted record --------------------------------------
 
-ACTION_RESTORED_FIELDS = (
-    "title",
-    "kind",
-    "theme",
-    "lead_organisation",
-    "partners",
-    "convention",
-    "description",
-    "objectives",
-    "planned_start",
-    "planned_end",
-    "progress",
-    "continues",
-)
+# What the action is, its status apart: the status has its lifecycle.
+ACTION_RESTORED_FIELDS = tuple(name for name in ACTION_DEFINITION_FIELDS if name != "status")
 
 
 @transaction.atomic
