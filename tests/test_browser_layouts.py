@@ -1,9 +1,11 @@
-"""A list's filters on a phone: folded behind "Filtres", open when a filter is set."""
+"""Layouts that failed a person: a list's filters on a phone (folded behind "Filtres", open
+when a filter is set), the meeting's follow-up tasks at 1280 px."""
 
 import pytest
 from django.urls import reverse
 
 from tests.browser import chromium, logged_in_page  # noqa: F401
+from tests.factories import FollowUpTaskFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,5 +50,29 @@ def test_filters_fold_on_a_phone_and_open_when_asked_or_set(
         page.goto(url)
         assert page.get_by_role("search", name="Filtrer la liste").is_visible()
         assert not page.get_by_role("button", name="Filtres").is_visible()
+    finally:
+        page.context.close()
+
+
+def test_the_follow_up_tasks_fit_their_card_at_1280(
+    chromium,  # noqa: F811
+    live_server,
+    password,
+    anact_coordinator,
+    agreement,
+):
+    """The "mark as done" buttons overflowed the card of the meeting's follow-up tasks."""
+    meeting = MeetingFactory(agreement=agreement)
+    for title in ("Proposer un nouveau calendrier pour le rapport d’expertise", "Relancer"):
+        FollowUpTaskFactory(meeting=meeting, title=title, owner=anact_coordinator)
+    FollowUpTaskFactory(meeting=meeting, owner=anact_coordinator, done=True, done_on="2026-11-17")
+    page = logged_in_page(chromium, live_server, "anact.coordinateur", password)
+    try:
+        page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
+        box = page.locator("#follow-ups .table-responsive")
+        overflow = box.evaluate("box => box.scrollWidth - box.clientWidth")
+        assert overflow <= 0, f"the follow-up tasks are {overflow}px wider than their card"
+        done_buttons = page.get_by_role("button", name="Marquer comme terminée")
+        assert done_buttons.count() == 2
     finally:
         page.context.close()
