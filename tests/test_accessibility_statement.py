@@ -6,7 +6,7 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
-FOOTER_LINK = '<a href="/accessibilite/">Accessibilité : partiellement conforme</a>'
+FOOTER_LINK = '<a href="/accessibilite/">Accessibilité : partiellement conforme</a>'
 
 
 def test_the_login_page_links_to_the_statement_with_the_status(client):

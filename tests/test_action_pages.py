@@ -323,7 +323,7 @@ def test_contributor_of_a_partner_cannot_change_what_the_action_is(
     url = reverse("action_update", args=[inrs_action.pk])
     response = client.post(url, _edit_data(inrs_action, progress="50", partners=[anact.pk]))
     assert response.status_code == 200
-    assert "Vous n’avez pas le droit de modifier ces champs : « Avancement (%) »" in (response.text)
+    assert "Vous n’avez pas le droit de modifier ces champs : « Avancement (%) »" in (response.text)
     inrs_action.refresh_from_db()
     assert inrs_action.progress == 0
 

@@ -19,7 +19,7 @@ def test_the_errors_are_listed_at_the_top_with_links_to_their_fields(client, ana
     assert response.status_code == 200
     html = response.content.decode()
     summary = html.split('<ul class="mb-0 mt-2 form-error-summary">', 1)[1].split("</ul>", 1)[0]
-    link = r'<a class="alert-link" href="#id_name">Nom :</a>\s*Ce champ est obligatoire'
+    link = r'<a class="alert-link" href="#id_name">Nom\u00a0:</a>\s*Ce champ est obligatoire'
     assert re.search(link, summary)
     assert 'href="#id_website"' in summary
     # The summary comes before the form's fields.

@@ -677,7 +677,7 @@ def test_marking_the_meeting_held_records_who_attended(
     client.force_login(anact_coordinator)
     url = reverse("meeting_transition", args=[meeting.pk, "hold"])
     page = client.get(url)
-    assert "Qui était là ?" in page.text
+    assert "Qui était là ?" in page.text
     data = form_data(page)
     # Everyone is present unless said otherwise.
     assert {data[f"attendance_{p.pk}"] for p in (chair, excused, guest)} == {"present"}
@@ -1126,3 +1126,18 @@ def test_a_meeting_not_started_says_when_it_can_be_recorded_as_held(
     html = client.get(meeting.get_absolute_url()).text
     assert hold in html
     assert "waiting-hold" not in html
+
+
+def test_the_attendance_step_changes_nobody_of_another_meeting(
+    client, meeting, agreement, anact_coordinator
+):
+    """An attacker's post naming a participant of another meeting changes nothing there."""
+    own = ParticipantFactory(meeting=meeting, user=anact_coordinator)
+    elsewhere = ParticipantFactory(meeting=MeetingFactory(agreement=agreement))
+    client.force_login(anact_coordinator)
+    url = reverse("meeting_transition", args=[meeting.pk, "hold"])
+    data = {f"attendance_{own.pk}": "present", f"attendance_{elsewhere.pk}": "absent"}
+    assert client.post(url, data).status_code == 302
+    elsewhere.refresh_from_db()
+    assert elsewhere.attendance == "invited"
+    assert elsewhere.history.count() == 1

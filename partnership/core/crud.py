@@ -19,7 +19,6 @@ from django.forms.utils import ErrorDict
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.generic import DeleteView, DetailView, FormView, UpdateView
@@ -87,10 +86,9 @@ class ParentMixin:
 
 
 def tidy_filter_form(form):
-    """Filter labels as titles ("Statut", not "statut"), and "All" rather than "---------"."""
+    """ "All" rather than "---------" as every filter's empty choice (labels begin with a
+    capital on every form: ``partnership.core.forms.BoundField``)."""
     for field in form.fields.values():
-        if field.label:
-            field.label = capfirst(field.label)
         if getattr(field, "empty_label", None) is not None:
             field.empty_label = pgettext("filter choice", "All")
             if hasattr(field.widget, "choices"):
@@ -225,7 +223,9 @@ class FormsetsMixin:
         if total < formset_class.max_num:
             data[total_key] = str(total + 1)
             # The new row shows its fields' initial values, as the blank row of a new page.
-            blank = self.get_formsets(form.instance)[prefix].empty_form
+            blank = formset_class(
+                instance=form.instance, prefix=prefix, **self.get_formset_kwargs(prefix)
+            ).empty_form
             for name, field in blank.fields.items():
                 value = blank[name].value()
                 if value not in (None, "") and not field.widget.is_hidden:

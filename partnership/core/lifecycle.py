@@ -10,29 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from partnership.core.dates import long_day
 
 
 class TransitionError(ValidationError):
     pass
-
-
-def long_day(day) -> str:
-    """A day as written in a sentence: “1er septembre 2026” in French."""
-    text = formats.date_format(day, "DATE_FORMAT")
-    if day.day == 1 and translation.get_language() == "fr":
-        text = text.replace("1", "1er", 1)
-    return text
-
-
-def long_moment(moment) -> str:
-    """A moment as written in a sentence: “12 janvier 2027 à 9:00”."""
-    moment = timezone.localtime(moment)
-    return _("%(day)s at %(time)s") % {
-        "day": long_day(moment.date()),
-        "time": formats.time_format(moment, "TIME_FORMAT"),
-    }
 
 
 def from_start(starts_on) -> str | None:

@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from partnership.agreements.models import Agreement
+from partnership.core.dates import long_moment
 from partnership.core.fields import VersionField
-from partnership.core.lifecycle import Lifecycle, Transition, long_moment
+from partnership.core.lifecycle import Lifecycle, Transition
 from partnership.directory.models import Contact
 from partnership.directory.people import (
     check_one_person,

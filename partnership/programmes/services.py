@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from partnership.agreements.models import Agreement
+from partnership.core.dates import add_months
 from partnership.core.lifecycle import TransitionError, apply_transition, lock
 from partnership.core.restore import restore_version
 from partnership.directory.models import Organisation
@@ -287,13 +288,6 @@ CARRIED_STATUS = {
 }
 
 
-def _add_years(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February into a common year
-        return day.replace(year=day.year + years, day=28)
-
-
 def carried_dates(start, end, year: int):
     """The planned dates of an action carried into ``year``: past dates move into it.
 
@@ -303,20 +297,28 @@ def carried_dates(start, end, year: int):
     first_day = datetime.date(year, 1, 1)
     reference = end or start
     years = max(0, year - reference.year) if reference else 0
-    if reference and _add_years(reference, years) < first_day:
+    if reference and add_months(reference, 12 * years) < first_day:
         years += 1
-    start = _add_years(start, years) if start else None
-    end = _add_years(end, years) if end else None
+    start = add_months(start, 12 * years) if start else None
+    end = add_months(end, 12 * years) if end else None
     if start and start < first_day:
         start = first_day
     return start, end
 
 
+def carried_as(previous: Action, year: int) -> dict:
+    """What an unfinished action becomes when carried into ``year``: its status and planned
+    dates (the preview shows them, the carry-over applies them)."""
+    planned_start, planned_end = carried_dates(previous.planned_start, previous.planned_end, year)
+    return {
+        "status": CARRIED_STATUS[previous.status],
+        "planned_start": planned_start,
+        "planned_end": planned_end,
+    }
+
+
 def _carry_over(previous: Action, next_programme: Programme, *, user, reason: str) -> Action:
     """The continuation of an action in the next programme, with everything still to do."""
-    planned_start, planned_end = carried_dates(
-        previous.planned_start, previous.planned_end, next_programme.year
-    )
     action = Action(
         programme=next_programme,
         title=previous.title,
@@ -326,10 +328,8 @@ def _carry_over(previous: Action, next_programme: Programme, *, user, reason: st
         convention=previous.convention,
         description=previous.description,
         objectives=previous.objectives,
-        status=CARRIED_STATUS[previous.status],
         progress=previous.progress,
-        planned_start=planned_start,
-        planned_end=planned_end,
+        **carried_as(previous, next_programme.year),
         continues=previous,
     )
     action._history_user = user

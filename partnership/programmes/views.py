@@ -31,9 +31,8 @@ from partnership.programmes.models import (
     ProgrammeApproval,
 )
 from partnership.programmes.services import (
-    CARRIED_STATUS,
     action_transition,
-    carried_dates,
+    carried_as,
     next_year_opens_on,
     programme_approval_organisations,
     programme_approve,
@@ -324,15 +323,9 @@ def carry_over_rows(programme):
     )
     rows = []
     for action in actions:
-        start, end = carried_dates(action.planned_start, action.planned_end, programme.year + 1)
-        rows.append(
-            {
-                "action": action,
-                "status": Action.Status(CARRIED_STATUS[action.status]).label,
-                "planned_start": start,
-                "planned_end": end,
-            }
-        )
+        becomes = carried_as(action, programme.year + 1)
+        becomes["status"] = Action.Status(becomes["status"]).label
+        rows.append({"action": action, **becomes})
     return rows
 
 

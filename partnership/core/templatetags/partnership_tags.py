@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from partnership.core.admin import back_office_only
 from partnership.core.crud import permission_name
-from partnership.core.lifecycle import long_day
+from partnership.core.dates import long_day
 
 register = template.Library()
 
