@@ -12,9 +12,8 @@ Lifecycle transitions ask for confirmation, then call the service.
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.db import router, transaction
+from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
-from django.db.models.deletion import Collector
 from django.forms.utils import ErrorDict
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -25,7 +24,7 @@ from django.views.generic import DeleteView, DetailView, FormView, UpdateView
 from django.views.generic.edit import BaseUpdateView, CreateView
 from django_filters.views import FilterView
 
-from partnership.core import concurrency, history
+from partnership.core import concurrency, deletion, history
 from partnership.core.lifecycle import TransitionError
 
 
@@ -392,7 +391,25 @@ def describe_records(objects, per_kind=5) -> str:
     pks = {}
     for obj in objects:
         pks.setdefault(obj._meta.model, []).append(obj.pk)
-    named = [record for model, keys in pks.items() for record in _with_named_records(model, keys)]
+    return describe_keys(pks, per_kind)
+
+
+NAMED_KINDS = 5  # kinds of records named in a description; the others are counted
+
+
+def _has_page(model):
+    return hasattr(model, "get_absolute_url")
+
+
+def describe_keys(pks, per_kind=5) -> str:
+    """``describe_records`` for ``{model: primary keys}``. The records that have a page of
+    their own (an action, a person, an organisation: what one opens to settle it) are named,
+    up to ``NAMED_KINDS`` kinds, one query each; the others (an organisation's rows in an
+    agreement's parties, in an action's resources...) are counted: their names would only
+    repeat the record's."""
+    named_models = sorted((model for model in pks if _has_page(model)), key=lambda m: -len(pks[m]))
+    named_models = named_models[:NAMED_KINDS]
+    named = [record for model in named_models for record in _with_named_records(model, pks[model])]
     kinds = {}
     for obj in sorted(named, key=str):
         kinds.setdefault(obj._meta.model, []).append(obj)
@@ -403,24 +420,26 @@ def describe_records(objects, per_kind=5) -> str:
         names = ", ".join(_("“%(record)s”") % {"record": record} for record in records[:per_kind])
         more = "…" if len(records) > per_kind else ""
         parts.append(f"{len(records)} {kind} ({names}{more})")
+    for model, keys in sorted(pks.items(), key=lambda item: str(item[0]._meta.verbose_name)):
+        if model not in kinds:
+            meta = model._meta
+            number = len(set(keys))
+            parts.append(
+                f"{number} {meta.verbose_name if number == 1 else meta.verbose_name_plural}"
+            )
     return _("; ").join(parts)
 
 
 def deletion_plan(obj):
-    """What deleting a record would do: the records that refuse it (PROTECT), described,
-    or the kinds and numbers of records deleted with it."""
-    collector = Collector(using=router.db_for_write(type(obj)), origin=obj)
-    try:
-        collector.collect([obj])
-    except ProtectedError as error:
-        return describe_records(error.protected_objects), []
-    except RestrictedError as error:
-        return describe_records(error.restricted_objects), []
-    counts = {}
-    for model, instances in collector.data.items():
-        number = sum(1 for instance in instances if not (model is type(obj) and instance == obj))
-        if number:
-            counts[str(model._meta.verbose_name_plural).capitalize()] = number
+    """What deleting a record would do: the records that refuse it (PROTECT, RESTRICT),
+    described, or the kinds and numbers of records deleted with it."""
+    refusing, deleted = deletion.deletion_plan(obj)
+    if refusing:
+        return describe_keys(refusing), []
+    counts = {
+        str(model._meta.verbose_name_plural).capitalize(): number
+        for model, number in deleted.items()
+    }
     return "", sorted(counts.items())
 
 
