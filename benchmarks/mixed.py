@@ -286,8 +286,11 @@ def run_phase(name, people, ports, seconds, redis_port):
     """One phase: every person on ``ports[number % len(ports)]`` for ``seconds``."""
     run = MixedRun(name)
     writers = sum(1 for someone in people if someone.writes)
-    # A write is two requests (the form, then the post): about one request in ten a post.
-    write_probability = min(0.6, WRITE_SHARE / 0.9 * len(people) / max(writers, 1))
+    # A write is two requests (the form, then the post) and two pauses, a read one of each:
+    # each person sends about one request per pause, and a writer choosing a write with the
+    # probability p posts p / (1 + p) of their requests. So that posts are WRITE_SHARE of all:
+    share_of_writers = min(0.375, WRITE_SHARE * len(people) / max(writers, 1))
+    write_probability = share_of_writers / (1 - share_of_writers)
     before = redis_stats(redis_port)
     run.origin = time.perf_counter()
     threads = [
