@@ -125,9 +125,13 @@ bench: install
 		else sudo apt-get install -y -qq wrk >/dev/null; fi; }
 	$(PYTHON) benchmarks/bench.py
 
-# The load and fault test runs a PostgreSQL 15 cluster of its own: Debian's server binaries.
+# The load and fault test runs a PostgreSQL 15 cluster and a Redis server of its own: Debian's
+# server binaries.
 loadtest: install
 	@test -x /usr/lib/postgresql/15/bin/initdb || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq postgresql-15 >/dev/null; \
 		else sudo apt-get install -y -qq postgresql-15 >/dev/null; fi; }
+	@command -v redis-server >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq redis-server >/dev/null; \
+		else sudo apt-get install -y -qq redis-server >/dev/null; fi; }
 	$(PYTHON) benchmarks/loadtest.py

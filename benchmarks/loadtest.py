@@ -1,33 +1,46 @@
-"""`make loadtest`: 50 logged-in clients for 60 seconds on gunicorn, and the database restarted
-in the middle of it (the fault test).
+"""`make loadtest`: 50 logged-in clients for 60 seconds on gunicorn, the database restarted at
+a third of the run and Redis at two thirds (the fault test); then a realistic mixed workload on
+one server and on two (benchmarks/mixed.py).
 
 1. A throw-away PostgreSQL 15 cluster: initdb in a temporary folder, a free port, listening on
    127.0.0.1 only, started with PostgreSQL's own pg_ctl (as the ``postgres`` system user when
    run as root: PostgreSQL refuses to run as root). Restarting it harms nothing else; it is
    stopped and deleted at the end whatever happens. The database is prepared there as for
    the benchmark (migrate, demo data, scale data).
-2. gunicorn started from gunicorn.conf.py on 127.0.0.1, as in production.
-3. The clients mix reads (dashboard, lists, action and meeting pages) and writes (editing an
+2. A throw-away Redis the same way: ``redis-server`` on a free port of 127.0.0.1, nothing
+   saved (``--save "" --appendonly no``), its own temporary folder, stopped and deleted at
+   the end. gunicorn's ``REDIS_URL`` names it: the shared cache is there, as in production.
+3. gunicorn started from gunicorn.conf.py on 127.0.0.1, as in production.
+4. The clients mix reads (dashboard, lists, action and meeting pages) and writes (editing an
    action, adding a follow-up task to a meeting, recording an action review, adding a
    contact), each write with a unique marker; after an error a client waits a second, as a
    person reading the error page would. A probe reads a page that needs the database (the
    About page: its session and its person) every 100 ms.
-4. At a third of the run the database is restarted: ``pg_ctl stop -m fast``, a few seconds
+5. At a third of the run the database is restarted: ``pg_ctl stop -m fast``, a few seconds
    down, ``pg_ctl start``. The outage runs from the stop being issued to the server
-   accepting connections again (pg_isready).
-5. Afterwards, the verdict. Every write acknowledged by a redirect must be in the database,
+   accepting connections again (pg_isready). At two thirds, Redis is stopped (SIGTERM), kept
+   down a few seconds, and started again, empty.
+6. Afterwards, the verdict. Every write acknowledged by a redirect must be in the database,
    in the record or in its history. No server error (5xx, or no answer at all) from a
-   request that did not overlap the outage. Every error during the outage must be the
-   French 503 page with Retry-After, not a traceback. The application must answer again,
-   with gunicorn never restarted, within RECOVERY_LIMIT seconds of the database coming
-   back: the recovery time is from then to the first successful answer (2xx or 3xx, each
-   needs the database) to a request sent after the stop.
+   request that did not overlap the database outage: none during the Redis outage either.
+   Every error during the database outage must be the French 503 page with Retry-After, not
+   a traceback. The application must answer again, with gunicorn never restarted, within
+   RECOVERY_LIMIT seconds of the database coming back: the recovery time is from then to the
+   first successful answer (2xx or 3xx, each needs the database) to a request sent after the
+   stop. For Redis: the requests overlapping its outage, their latency against the 10 s
+   before, and the first success after it came back.
+7. Then the mixed workload (benchmarks/mixed.py, LOADTEST_MIXED_SECONDS on one server, as
+   long on two; 0: skipped): LOADTEST_PEOPLE accounts of the scale data log in through the
+   login form and browse with think time; p50/p95 per page, throughput, Redis hits and
+   misses. Its server errors and lost writes fail the run too.
 
 Refused concurrent edits (the page comes back with the conflict) are counted apart: they are
 the application protecting a person's work, not a loss. Everything targets 127.0.0.1, and is
-bounded in time (LOADTEST_SECONDS, a 60 s timeout per request) and in count.
+bounded in time (LOADTEST_SECONDS, LOADTEST_MIXED_SECONDS, a 60 s timeout per request) and in
+count.
 
-Prints the report and writes benchmarks/results/loadtest.json; exits 1 when a check fails.
+Prints the mixed workload's tables, then the fault run's figures and its verdict; writes
+benchmarks/results/loadtest.json and loadtest-mixed.json; exits 1 when a check fails.
 """
 
 import collections
@@ -35,12 +48,14 @@ import contextlib
 import http.client
 import json
 import logging
+import math
 import os
 import platform
 import random
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -59,6 +74,11 @@ CLIENTS = int(os.environ.get("LOADTEST_CLIENTS", "50"))
 SECONDS = int(os.environ.get("LOADTEST_SECONDS", "60"))
 RESTART_AT = float(os.environ.get("LOADTEST_RESTART_AT", SECONDS / 3))
 DOWN_SECONDS = float(os.environ.get("LOADTEST_DOWN_SECONDS", "3"))
+REDIS_RESTART_AT = float(os.environ.get("LOADTEST_REDIS_RESTART_AT", SECONDS * 2 / 3))
+REDIS_DOWN_SECONDS = float(os.environ.get("LOADTEST_REDIS_DOWN_SECONDS", "3"))
+# The realistic run after the fault run: this many seconds on one server, then on two (0: none).
+MIXED_SECONDS = int(os.environ.get("LOADTEST_MIXED_SECONDS", "60"))
+PEOPLE = int(os.environ.get("LOADTEST_PEOPLE", "60"))
 POSTGRES_BIN = Path(os.environ.get("LOADTEST_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
 RECOVERY_LIMIT = 30  # seconds from the database accepting connections to a page served
 REQUEST_TIMEOUT = 60
@@ -128,6 +148,67 @@ class ThrowAwayPostgres:
         if (self.data / "postmaster.pid").exists():
             with contextlib.suppress(RuntimeError):
                 self.stop("immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class ThrowAwayRedis:
+    """A Redis server of our own on a free port of 127.0.0.1, nothing saved to disk, its
+    own folder: restarting it harms nothing else; stopped and deleted at the end."""
+
+    def __init__(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="loadtest-redis-"))
+        self.port = bench.free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+                "--logfile",
+                str(self.folder / "redis.log"),
+                "--daemonize",
+                "no",
+            ],  # fmt: skip
+            cwd=self.folder,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(300):
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock,
+            ):
+                sock.sendall(b"PING\r\n")
+                if sock.recv(64).startswith(b"+PONG"):
+                    return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError(f"redis-server does not answer on port {self.port}")
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: Redis shuts down (nothing to save)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def destroy(self):
+        self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -219,6 +300,7 @@ class Run:
         self.stopping = threading.Event()
         self.origin = time.perf_counter()
         self.outage = None  # (stop issued, accepting connections again), in clock seconds
+        self.redis_outage = None  # the same for Redis
         self.fault_error = None
 
     def clock(self):
@@ -268,6 +350,23 @@ class Run:
                 return
             postgres.start()
             self.outage = (stopped, self.clock())
+        except Exception as error:  # reported, and fails the run
+            self.fault_error = f"{type(error).__name__}: {error}"
+
+    def restart_redis(self, redis, at):
+        """Stop Redis at ``at`` seconds, keep it down REDIS_DOWN_SECONDS, start it again
+        (empty: nothing is saved)."""
+        while self.clock() < at:
+            if self.stopping.wait(0.05):
+                return
+        try:
+            stopped = self.clock()
+            redis.stop()
+            time.sleep(REDIS_DOWN_SECONDS)
+            if self.stopping.is_set():
+                return
+            redis.start()
+            self.redis_outage = (stopped, self.clock())
         except Exception as error:  # reported, and fails the run
             self.fault_error = f"{type(error).__name__}: {error}"
 
@@ -393,7 +492,8 @@ def check(run):
 
 
 def percentile(values, share):
-    return values[max(0, int(len(values) * share) - 1)]
+    """The nearest-rank percentile of sorted values."""
+    return values[min(len(values) - 1, max(0, math.ceil(len(values) * share) - 1))]
 
 
 def by_status(answers):
@@ -413,6 +513,48 @@ def gunicorn_log_summary(text):
         "workers_booted": text.count("Booting worker"),
         "worker_timeouts": text.count("WORKER TIMEOUT"),
         "lines": dict(lines.most_common(12)),
+    }
+
+
+def redis_restart_figures(run):
+    """What the Redis outage did: the requests overlapping it, their failures and latency
+    against the rest of the run, and how soon after Redis was back a request succeeded."""
+    if run.redis_outage is None:
+        return {"error": run.fault_error or "Redis was not restarted (run too short)"}
+    stopped, back = run.redis_outage
+    database = run.outage or (float("inf"), float("-inf"))
+
+    def overlaps(answer, outage):
+        return answer.started < outage[1] and answer.ended > outage[0]
+
+    # The requests overlapping the database outage are judged by its rules, not here.
+    clients = [a for a in run.answers if a.operation != "probe" and not overlaps(a, database)]
+    during = [a for a in clients if overlaps(a, (stopped, back))]
+    # Latency of the requests sent while Redis was down against those sent in the 10 s
+    # before (by when they were sent: the long ones are likelier to overlap any window).
+    sent_during = [a for a in clients if stopped <= a.started < back]
+    sent_before = [a for a in clients if stopped - 10 <= a.started < stopped]
+    after = [a for a in run.answers if a.started >= stopped and a.ended >= back]
+    first = min((a.ended for a in after if a.succeeded), default=None)
+
+    def p50(answers):
+        values = [a.ended - a.started for a in answers]
+        return round(statistics.median(values) * 1000, 1) if values else None
+
+    return {
+        "stop_issued_at_s": round(stopped, 2),
+        "accepting_again_at_s": round(back, 2),
+        "outage_s": round(back - stopped, 2),
+        "requests_overlapping_outage": len(during),
+        "also_overlapping_the_database_outage_left_out": len(
+            [a for a in run.answers if overlaps(a, (stopped, back)) and overlaps(a, database)]
+        ),
+        "succeeded_during_outage": len([a for a in during if a.succeeded]),
+        "failed_during_outage": len([a for a in during if a.failed]),
+        "failed_during_outage_by_status": by_status([a for a in during if a.failed]),
+        "p50_ms_sent_during_outage": p50(sent_during),
+        "p50_ms_sent_10_s_before": p50(sent_before),
+        "first_success_after_redis_back_s": round(first - back, 2) if first else None,
     }
 
 
@@ -483,6 +625,7 @@ def report(run, missing, elapsed, gunicorn_restarted, log_text):
         "probe_recovery_s": since_back(first_probe),
         "last_failure_after_database_back_s": since_back(last_failure),
         "probe_requests": len(probe),
+        "redis_restart": redis_restart_figures(run),
         "gunicorn": {"restarted": gunicorn_restarted, **gunicorn_log_summary(log_text)},
     }
     failures = []
@@ -496,9 +639,55 @@ def report(run, missing, elapsed, gunicorn_restarted, log_text):
         failures.append(f"the database was not restarted ({run.fault_error or 'run too short'})")
     elif first is None or first - back > RECOVERY_LIMIT:
         failures.append(f"no page served within {RECOVERY_LIMIT} s of the database coming back")
+    if run.redis_outage is None:
+        failures.append(f"Redis was not restarted ({run.fault_error or 'run too short'})")
+    elif figures["redis_restart"]["failed_during_outage"]:
+        failures.append(
+            f"{figures['redis_restart']['failed_during_outage']} requests failed during the "
+            "Redis outage"
+        )
     if gunicorn_restarted:
         failures.append("gunicorn stopped during the run")
     return figures, failures
+
+
+def mixed_phases(python, static_root, work, redis, people):
+    """The realistic run (benchmarks/mixed.py): the people log in, then MIXED_SECONDS on one
+    server, and as long on two servers sharing the database and Redis."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from benchmarks import mixed
+
+    servers = []
+    try:
+        for number in range(2):
+            servers.append(bench.start_gunicorn(static_root, work / f"gunicorn-mixed-{number}.log"))
+        ports = [int(base.rsplit(":", 1)[1]) for _process, base in servers]
+        print(f"{len(people)} people log in through the login form...", flush=True)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            sessions = pool.map(
+                lambda pair: mixed.log_in(ports[pair[0] % 2], pair[1].username),
+                enumerate(people),
+            )
+            for someone, session in zip(people, sessions, strict=True):
+                someone.session = session
+        refused = [someone.username for someone in people if someone.session is None]
+        people = [someone for someone in people if someone.session is not None]
+        phases = []
+        for count in (1, 2):
+            print(f"Mixed workload, {count} server(s), {MIXED_SECONDS} s...", flush=True)
+            run, elapsed, keyspace = mixed.run_phase(
+                f"{count}", people, ports[:count], MIXED_SECONDS, redis.port
+            )
+            missing = check(run)
+            connections.close_all()
+            phases.append(mixed.figures(run, elapsed, keyspace, count, people, missing))
+        return {"logins_refused": refused, "phases": phases}
+    finally:
+        for process, _base in servers:
+            bench.stop_gunicorn(process)
 
 
 def main():
@@ -506,12 +695,23 @@ def main():
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     python = str(ROOT / ".venv/bin/python")
     postgres = ThrowAwayPostgres()
+    redis = ThrowAwayRedis()
     work = Path(tempfile.mkdtemp(prefix="loadtest-"))
     process = None
+    mixed_report = None
     try:
         print(f"Throw-away PostgreSQL in {postgres.folder}, port {postgres.port}...", flush=True)
         postgres.create()
-        os.environ.update({**bench.ENVIRONMENT, "DATABASE_URL": postgres.url})
+        print(f"Throw-away Redis in {redis.folder}, port {redis.port}...", flush=True)
+        redis.start()
+        os.environ.update(
+            {
+                **bench.ENVIRONMENT,
+                "DATABASE_URL": postgres.url,
+                "REDIS_URL": redis.url,
+                "CACHE_KEY_PREFIX": "loadtest",
+            }
+        )
         bench.DATABASE_URL = postgres.url  # prepare_database creates the database it names
         print(f"Preparing {postgres.url} (migrate, demo data, scale data)...", flush=True)
         bench.prepare_database(python)
@@ -524,12 +724,15 @@ def main():
         from django.db import connections
         from django.test import Client as DjangoClient
 
+        from benchmarks import mixed
+
         sessions = []
         for number in range(CLIENTS + 1):  # the last one is the probe's
             browser = DjangoClient()
             browser.force_login(get_user_model().objects.get(username=ACCOUNTS[number % 2]))
             sessions.append(browser.cookies["sessionid"].value)
         run = Run(targets())
+        people = mixed.choose_people(PEOPLE) if MIXED_SECONDS > 0 else []
         connections.close_all()  # the restart breaks them; the check opens a new one
 
         static_root = str(work / "static")
@@ -542,7 +745,8 @@ def main():
         port = int(base.rsplit(":", 1)[1])
         print(
             f"{CLIENTS} clients for {SECONDS} s against http://127.0.0.1:{port}, the database "
-            f"restarted at {RESTART_AT:.0f} s ({DOWN_SECONDS:.0f} s down)...",
+            f"restarted at {RESTART_AT:.0f} s ({DOWN_SECONDS:.0f} s down), Redis at "
+            f"{REDIS_RESTART_AT:.0f} s ({REDIS_DOWN_SECONDS:.0f} s down)...",
             flush=True,
         )
         run.origin = time.perf_counter()
@@ -558,15 +762,19 @@ def main():
                 target=run.probe, args=(Client(run, port, sessions[CLIENTS]), deadline), daemon=True
             )
         )
-        fault = threading.Thread(target=run.restart_database, args=(postgres, RESTART_AT))
+        faults = [
+            threading.Thread(target=run.restart_database, args=(postgres, RESTART_AT)),
+            threading.Thread(target=run.restart_redis, args=(redis, REDIS_RESTART_AT)),
+        ]
         try:
-            for thread in [*threads, fault]:
+            for thread in [*threads, *faults]:
                 thread.start()
-            for thread in [*threads, fault]:
+            for thread in [*threads, *faults]:
                 thread.join()
         finally:
             run.stopping.set()
-            fault.join(timeout=120)
+            for fault in faults:
+                fault.join(timeout=120)
         elapsed = run.clock()
         gunicorn_restarted = process.poll() is not None
         bench.stop_gunicorn(process)
@@ -577,13 +785,43 @@ def main():
             kept = Path(tempfile.mkstemp(prefix="loadtest-gunicorn-", suffix=".log")[1])
             shutil.copyfile(log_path, kept)
             failures.append(f"gunicorn's log is kept in {kept}")
+        if people:
+            mixed_report = mixed_phases(python, static_root, work, redis, people)
+            for phase in mixed_report["phases"]:
+                if phase["server_errors"] or phase["acknowledged_writes_missing"]:
+                    failures.append(
+                        f"mixed workload on {phase['servers']} server(s): "
+                        f"{phase['server_errors']} server errors, "
+                        f"{phase['acknowledged_writes_missing']} acknowledged writes missing"
+                    )
     finally:
         if process is not None:
             bench.stop_gunicorn(process)
         postgres.destroy()
+        redis.destroy()
         shutil.rmtree(work, ignore_errors=True)
 
     (ROOT / "benchmarks/results").mkdir(exist_ok=True)
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    figures["load_average_at_end"] = load
+    if mixed_report is not None:
+        mixed_report = {
+            "when": figures["when"],
+            "machine": figures["machine"],
+            "load_average_at_end": load,
+            **mixed_report,
+        }
+        (ROOT / "benchmarks/results/loadtest-mixed.json").write_text(
+            json.dumps(mixed_report, indent=2, ensure_ascii=False) + "\n"
+        )
+        print()
+        print(f"Mixed workload ({figures['machine']}, load average at the end: {load})")
+        if mixed_report["logins_refused"]:
+            print(f"Logins refused: {', '.join(mixed_report['logins_refused'])}")
+        for phase in mixed_report["phases"]:
+            print()
+            print(mixed.table(phase))
+        print()
     (ROOT / "benchmarks/results/loadtest.json").write_text(
         json.dumps(figures, indent=2, ensure_ascii=False) + "\n"
     )
@@ -591,11 +829,17 @@ def main():
     if failures:
         print("FAILED: " + "; ".join(failures))
         raise SystemExit(1)
+    redis_figures = figures["redis_restart"]
     print(
         f"Nothing lost ({figures['writes_acknowledged']} acknowledged writes, 0 missing); "
         f"0 server errors outside the database outage ({figures['database_restart']['outage_s']} s,"
         f" {figures['failed_requests_during_outage']} requests failed during it, each with the "
-        f"French 503 page); recovered {figures['recovery_s']} s after the database came back."
+        f"French 503 page); recovered {figures['recovery_s']} s after the database came back. "
+        f"Redis restarted ({redis_figures['outage_s']} s down): "
+        f"{redis_figures['requests_overlapping_outage']} requests overlapped its outage, "
+        f"{redis_figures['failed_during_outage']} failed (p50 "
+        f"{redis_figures['p50_ms_sent_during_outage']} ms for those sent during it, against "
+        f"{redis_figures['p50_ms_sent_10_s_before']} ms in the 10 s before)."
     )
 
 
