@@ -143,6 +143,11 @@ class SSOAuthenticationRequestView(OIDCAuthenticationRequestView):
     """Sends the person to the provider (state, nonce and PKCE kept in the session)."""
 
     get_settings = staticmethod(library_setting)
+    # The views in front of it choose the method: GET to sign in, POST to link an identity.
+    http_method_names = ["get", "post"]
+
+    def post(self, request):
+        return self.get(request)
 
     def get_extra_params(self, request):
         params = {}
