@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from partnership.directory import sso
 from partnership.models import AccessRequest, OIDCIdentity, StaffProfile
+from tests.html_forms import form_data
 from tests.oidc import (
     CLIENT_ID,
     back_path,
@@ -446,3 +447,57 @@ def test_logout_ends_the_provider_session(client, provider, anact_sso, anact_rea
 def test_a_password_session_logs_out_here_only(client, provider, anact_reader):
     client.force_login(anact_reader)
     assert client.post(reverse("logout"))["Location"] == reverse("login")
+
+
+# The back office -------------------------------------------------------------------------
+
+
+def test_an_administrator_links_and_unlinks_an_identity(
+    client, administrator, anact_reader, security_log
+):
+    client.force_login(administrator)
+    url = reverse("admin:auth_user_change", args=[anact_reader.pk])
+    data = form_data(client.get(url))
+    prefix = "oidc_identities"
+    data.update(
+        {
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-0-issuer": "https://proconnect.example",
+            f"{prefix}-0-subject": "abc-123",
+            f"{prefix}-0-email": "lecteur@anact.fr",
+            f"{prefix}-0-user": str(anact_reader.pk),
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    identity = OIDCIdentity.objects.get()
+    assert (identity.user, identity.subject) == (anact_reader, "abc-123")
+    data = form_data(client.get(url))
+    data[f"{prefix}-0-DELETE"] = "on"
+    assert client.post(url, data).status_code == 302
+    assert not OIDCIdentity.objects.exists()
+    lines = _log_lines(security_log)
+    assert any(line.startswith("sso identity linked") and "by=admin" in line for line in lines)
+    assert any(line.startswith("sso identity unlinked") for line in lines)
+
+
+def test_the_back_office_lists_access_requests_and_organisation_matching_fields(
+    client, administrator, anact
+):
+    client.force_login(administrator)
+    AccessRequest.objects.create(
+        user=User.objects.create(username="attente", is_active=False), organisation=anact
+    )
+    assert client.get(reverse("admin:partnership_accessrequest_changelist")).status_code == 200
+    page = client.get(reverse("admin:partnership_organisation_change", args=[anact.pk]))
+    assert 'name="siret"' in page.content.decode()
+    assert 'name="email_domains"' in page.content.decode()
+
+
+def test_staff_cannot_set_the_matching_fields_on_the_site(client, anact_coordinator, anact):
+    client.force_login(anact_coordinator)
+    url = reverse("organisation_update", args=[anact.pk])
+    data = {**form_data(client.get(url)), "siret": "12345678901234", "email_domains": "evil.fr"}
+    client.post(url, data)
+    anact.refresh_from_db()
+    assert (anact.siret, anact.email_domains) == ("", "")
