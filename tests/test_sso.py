@@ -501,3 +501,51 @@ def test_staff_cannot_set_the_matching_fields_on_the_site(client, anact_coordina
     client.post(url, data)
     anact.refresh_from_db()
     assert (anact.siret, anact.email_domains) == ("", "")
+
+
+# The dashboard ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("waiting", [1, 5])
+def test_coordinators_see_the_waiting_requests_on_their_dashboard_in_constant_queries(
+    client, provider, anact_sso, anact_coordinator, inrs, django_assert_num_queries, waiting
+):
+    for number in range(waiting):
+        AccessRequest.objects.create(
+            user=User.objects.create(username=f"attente{number}", is_active=False),
+            organisation=anact_sso,
+        )
+    AccessRequest.objects.create(
+        user=User.objects.create(username="ailleurs", is_active=False), organisation=inrs
+    )
+    client.force_login(anact_coordinator)
+    client.get(reverse("home"))
+    # The dashboard's queries (test_dashboard.py) and the count of waiting requests.
+    with django_assert_num_queries(13):
+        page = client.get(reverse("home")).content.decode()
+    assert f"{waiting} personne" in page
+    assert reverse("access_request_list") in page
+
+
+def test_readers_see_no_request_on_their_dashboard(client, provider, anact_sso, anact_reader):
+    AccessRequest.objects.create(
+        user=User.objects.create(username="attente", is_active=False), organisation=anact_sso
+    )
+    client.force_login(anact_reader)
+    assert 'id="access-requests"' not in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.parametrize("rows", [1, 8])
+def test_the_request_list_costs_the_same_at_any_size(
+    client, anact_sso, anact_coordinator, django_assert_num_queries, rows
+):
+    for number in range(rows):
+        AccessRequest.objects.create(
+            user=User.objects.create(username=f"p{number}", is_active=False),
+            organisation=anact_sso,
+        )
+    client.force_login(anact_coordinator)
+    client.get(reverse("access_request_list"))
+    # The session, the person, their profile and organisation, the requests.
+    with django_assert_num_queries(4):
+        client.get(reverse("access_request_list"))
