@@ -39,9 +39,7 @@ class Provider:
 
     def authorize(self, authorize_url: str, sub: str) -> str:
         """The person picks the identity on the provider's form; the address back to us."""
-        response = requests.post(
-            authorize_url, data={"sub": sub}, allow_redirects=False, timeout=5
-        )
+        response = requests.post(authorize_url, data={"sub": sub}, allow_redirects=False, timeout=5)
         assert response.status_code == 302, response.text
         return response.headers["Location"]
 

@@ -61,7 +61,9 @@ def test_first_sign_in_approval_return_and_logout_through_the_provider(
     anact.save()
     anact_coordinator.set_password(password)
     anact_coordinator.save()
-    provider.set_user("agent-7", email="nora.benali@anact.fr", given_name="Nora", usual_name="Benali")
+    provider.set_user(
+        "agent-7", email="nora.benali@anact.fr", given_name="Nora", usual_name="Benali"
+    )
 
     context = _with_axe(
         chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
@@ -72,9 +74,11 @@ def test_first_sign_in_approval_return_and_logout_through_the_provider(
     # The provider's own pages load their style sheet from the Internet: only ours count.
     page.on(
         "console",
-        lambda message: message.type == "error"
-        and page.url.startswith(live_server.url)
-        and errors.append(message.text),
+        lambda message: (
+            message.type == "error"
+            and page.url.startswith(live_server.url)
+            and errors.append(message.text)
+        ),
     )
     try:
         page.goto(f"{live_server.url}/comptes/login/")

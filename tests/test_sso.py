@@ -135,7 +135,9 @@ def test_first_sign_in_waits_for_a_coordinator_then_gets_in(
     assert client.get(reverse("home")).status_code == 200
     lines = _log_lines(security_log)
     assert any(line.startswith("sso access requested") for line in lines)
-    assert any(line.startswith("sso access approved") and "role=contributor" in line for line in lines)
+    assert any(
+        line.startswith("sso access approved") and "role=contributor" in line for line in lines
+    )
     assert any(line.startswith("sso login user=") for line in lines)
 
 
@@ -223,9 +225,12 @@ def test_a_person_links_their_identity_from_a_password_session(
 ):
     anact_reader.set_password(password)
     anact_reader.save()
-    assert client.post(
-        reverse("login"), {"username": anact_reader.username, "password": password}
-    ).status_code == 302
+    assert (
+        client.post(
+            reverse("login"), {"username": anact_reader.username, "password": password}
+        ).status_code
+        == 302
+    )
     provider.set_user("reader-sub", email="lecteur.pro@anact.fr")
     response = client.post(reverse("sso_link"))
     assert response.status_code == 302, response.content.decode()[-3000:]
@@ -481,14 +486,8 @@ def test_an_administrator_links_and_unlinks_an_identity(
     assert any(line.startswith("sso identity unlinked") for line in lines)
 
 
-def test_the_back_office_lists_access_requests_and_organisation_matching_fields(
-    client, administrator, anact
-):
+def test_the_back_office_shows_the_organisation_matching_fields(client, administrator, anact):
     client.force_login(administrator)
-    AccessRequest.objects.create(
-        user=User.objects.create(username="attente", is_active=False), organisation=anact
-    )
-    assert client.get(reverse("admin:partnership_accessrequest_changelist")).status_code == 200
     page = client.get(reverse("admin:partnership_organisation_change", args=[anact.pk]))
     assert 'name="siret"' in page.content.decode()
     assert 'name="email_domains"' in page.content.decode()
@@ -549,3 +548,15 @@ def test_the_request_list_costs_the_same_at_any_size(
     # The session, the person, their profile and organisation, the requests.
     with django_assert_num_queries(4):
         client.get(reverse("access_request_list"))
+
+
+def test_a_closed_account_is_refused_even_with_its_identity(
+    client, provider, anact_sso, anact_reader
+):
+    OIDCIdentity.objects.create(user=anact_reader, issuer=provider.issuer, subject="gone")
+    AccessRequest.objects.create(user=anact_reader, organisation=anact_sso, status="approved")
+    anact_reader.is_active = False
+    anact_reader.save()
+    provider.set_user("gone", email="gone@anact.fr")
+    _refused(provider_login(client, provider, "gone"))
+    assert client.get(reverse("home")).status_code == 302

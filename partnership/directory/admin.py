@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from partnership.core.admin import HistoryAdmin, Inline, OneLineAdminMixin, StackedInline
 from partnership.directory import sso
 from partnership.directory.models import (
-    AccessRequest,
     Contact,
     OIDCIdentity,
     Organisation,
@@ -119,34 +118,6 @@ class OIDCIdentityInline(Inline):
     fields = ["issuer", "subject", "email", "created_at", "last_login_at"]
     readonly_fields = ["created_at", "last_login_at"]
     extra = 0
-
-
-@admin.register(AccessRequest)
-class AccessRequestAdmin(OneLineAdminMixin, admin.ModelAdmin):
-    """The requests of people who signed in with ProConnect; decided on the site's own page
-    (partnership.directory.sso_views), where the rule module is asked."""
-
-    list_display = ["__str__", "organisation", "status", "role", "requested_at", "decided_by"]
-    list_select_related = ["user", "organisation", "decided_by"]
-    list_filter = ["status"]
-    search_fields = ["user__username", "user__email", "user__last_name", "organisation__name"]
-    readonly_fields = [
-        "user",
-        "organisation",
-        "siret",
-        "email_domain",
-        "status",
-        "role",
-        "requested_at",
-        "decided_at",
-        "decided_by",
-    ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 admin.site.unregister(User)

@@ -98,7 +98,10 @@ class Organisation(models.Model):
         for domain in self.domains:
             if "." not in domain or not re.fullmatch(r"[a-z0-9.-]+", domain):
                 raise ValidationError(
-                    {"email_domains": _("“%(domain)s” is not an e-mail domain.") % {"domain": domain}}
+                    {
+                        "email_domains": _("“%(domain)s” is not an e-mail domain.")
+                        % {"domain": domain}
+                    }
                 )
         if self.parent_id and self.pk and self.parent_id == self.pk:
             raise ValidationError({"parent": _("An organisation cannot be its own network head.")})

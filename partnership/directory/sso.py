@@ -190,8 +190,9 @@ class SSOBackend(OIDCAuthenticationBackend):
             raise SSORefused(f"token algorithm {header.get('alg')} refused")
         for refresh in (False, True):
             for key in self._jwks(refresh=refresh).get("keys", []):
-                if key.get("kid") == header.get("kid") and key.get("alg", header["alg"]) == (
-                    header["alg"]
+                if (
+                    key.get("kid") == header.get("kid")
+                    and key.get("alg", header["alg"]) == (header["alg"])
                 ):
                     try:
                         return jwt.PyJWK(key)
@@ -287,9 +288,7 @@ def _log(event: str, request, **fields):
 
 
 def log_refusal(request, reason: str):
-    logger.warning(
-        "sso refused reason=%s ip=%s", loggable(reason), loggable(client_ip(request))
-    )
+    logger.warning("sso refused reason=%s ip=%s", loggable(reason), loggable(client_ip(request)))
 
 
 def _siret(claims) -> str:
@@ -366,7 +365,7 @@ def sign_in(request, claims: dict, *, link_to=None) -> Outcome:
         ):
             _log("login", request, user=user.get_username(), sub=subject)
             return Outcome("login", user=user)
-        if access_request is not None:
+        if access_request is not None and access_request.status != AccessRequest.Status.APPROVED:
             _log(
                 "login awaiting decision",
                 request,

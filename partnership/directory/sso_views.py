@@ -157,9 +157,7 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [
-            (role.value, role.label) for role in roles_given_by(user)
-        ]
+        self.fields["role"].choices = [(role.value, role.label) for role in roles_given_by(user)]
         self.fields["role"].initial = Role.READER
 
 
@@ -172,9 +170,7 @@ def access_request_list(request):
         .select_related("user", "organisation", "decided_by")
         .order_by("status", "-requested_at")
     )
-    return render(
-        request, "partnership/access_request_list.html", {"access_requests": requests}
-    )
+    return render(request, "partnership/access_request_list.html", {"access_requests": requests})
 
 
 @require_http_methods(["GET", "POST"])
@@ -213,4 +209,3 @@ def access_request_detail(request, pk):
         "partnership/access_request_detail.html",
         {"object": access_request, "form": form, "pending": pending},
     )
-

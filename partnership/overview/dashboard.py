@@ -297,9 +297,7 @@ def access_requests_waiting(user) -> int:
     if not settings.OIDC_ENABLED or not user.has_perm("partnership.view_accessrequest"):
         return 0
     return (
-        AccessRequest.objects.visible_to(user)
-        .filter(status=AccessRequest.Status.PENDING)
-        .count()
+        AccessRequest.objects.visible_to(user).filter(status=AccessRequest.Status.PENDING).count()
     )
 
 
