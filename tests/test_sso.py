@@ -17,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from partnership.directory import sso
@@ -24,6 +25,7 @@ from partnership.models import AccessRequest, OIDCIdentity, StaffProfile
 from tests.html_forms import form_data
 from tests.oidc import (
     CLIENT_ID,
+    CLIENT_SECRET,
     back_path,
     oidc_server,  # noqa: F401
     provider,  # noqa: F401
@@ -404,7 +406,7 @@ def test_a_token_signed_with_another_key_under_a_known_kid_is_refused(provider, 
 
 def test_an_unsigned_or_symmetric_token_is_refused(provider, db):
     unsigned = jwt.encode(_claims(provider), None, algorithm="none")
-    hmac = jwt.encode(_claims(provider), "secret", algorithm="HS256")
+    hmac = jwt.encode(_claims(provider), CLIENT_SECRET * 2, algorithm="HS256")
     for token in (unsigned, hmac):
         with pytest.raises(sso.SSORefused):
             sso.SSOBackend().verify_token(token, nonce="n-1")
@@ -560,3 +562,20 @@ def test_a_closed_account_is_refused_even_with_its_identity(
     provider.set_user("gone", email="gone@anact.fr")
     _refused(provider_login(client, provider, "gone"))
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_the_listed_domains_are_checked(anact):
+    anact.email_domains = "anact.fr\n@Aract.fr, inrs.fr"
+    anact.full_clean()
+    assert anact.domains == {"anact.fr", "aract.fr", "inrs.fr"}
+    anact.email_domains = "pas un domaine"
+    with pytest.raises(ValidationError):
+        anact.full_clean()
+
+
+def test_a_domain_listed_by_two_organisations_matches_neither(anact, inrs):
+    anact.email_domains = inrs.email_domains = "partage.fr"
+    anact.save()
+    inrs.save()
+    assert sso.matching_organisation(siret="", email="x@partage.fr") is None
+    assert sso.matching_organisation(siret="", email="x@anact-partage.fr") is None
