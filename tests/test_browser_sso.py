@@ -13,6 +13,7 @@ from tests.browser import (  # noqa: F401
     logged_in_page,
 )
 from tests.oidc import oidc_server, provider  # noqa: F401
+from tests.test_accessibility import nu_html_check
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,8 +39,13 @@ def _axe(page):
     )
 
 
+HTML = {}
+
+
 def _check(page, name):
-    """axe at both widths, no horizontal scrolling, a screenshot for a human eye."""
+    """axe at both widths, no horizontal scrolling, a screenshot for a human eye; the page's
+    HTML kept for the Nu HTML checker."""
+    HTML[name] = page.content()
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         assert _axe(page) == [], f"{name} @ {width}"
@@ -122,6 +128,7 @@ def test_first_sign_in_approval_return_and_logout_through_the_provider(
         assert errors == []
     finally:
         context.close()
+    assert nu_html_check({name: HTML[name] for name in HTML if name != "refused"}) == []
 
 
 def test_the_refusal_page_passes_axe(chromium, live_server, provider, anact):
@@ -139,3 +146,4 @@ def test_the_refusal_page_passes_axe(chromium, live_server, provider, anact):
         _check(page, "refused")
     finally:
         context.close()
+    assert nu_html_check({"refused": HTML["refused"]}) == []

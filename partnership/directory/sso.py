@@ -168,6 +168,8 @@ class SSOBackend(OIDCAuthenticationBackend):
     def __init__(self):
         super().__init__()
         self.issuer = provider()["issuer"]
+        if not self.issuer or not self.OIDC_OP_JWKS_ENDPOINT:
+            raise SSORefused("provider without issuer or keys")
 
     def _jwks(self, refresh=False) -> dict:
         keys = None if refresh else cache.get(JWKS_CACHE_KEY)
