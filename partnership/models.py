@@ -8,7 +8,14 @@ subject's module, never from here; tests and the shell may use this shortcut.
 
 from partnership.agreements.models import Agreement, AgreementParty
 from partnership.core.models import ThrottledRequest
-from partnership.directory.models import Contact, Organisation, StaffProfile, Theme
+from partnership.directory.models import (
+    AccessRequest,
+    Contact,
+    OIDCIdentity,
+    Organisation,
+    StaffProfile,
+    Theme,
+)
 from partnership.directory.regions import Region
 from partnership.documents.models import Document
 from partnership.meetings.models import (
@@ -30,6 +37,7 @@ from partnership.programmes.models import (
 )
 
 __all__ = [
+    "AccessRequest",
     "Action",
     "ActionContact",
     "ActionResource",
@@ -43,6 +51,7 @@ __all__ = [
     "Document",
     "FollowUpTask",
     "Meeting",
+    "OIDCIdentity",
     "Organisation",
     "Participant",
     "Programme",

@@ -193,6 +193,11 @@ def visible(queryset, user):
     if not ids:
         return queryset.none()
     label = queryset.model._meta.label_lower
+    if label == "partnership.accessrequest":
+        # The requests to join the person's own organisation, for its coordinators.
+        if not has_role(user, Role.COORDINATOR):
+            return queryset.none()
+        return queryset.filter(organisation_id=_own_organisation_id(user))
     if label == "partnership.document":
         condition = Q()
         for field, path in DOCUMENT_PATHS.items():
@@ -554,6 +559,25 @@ can_contribute = can_coordinate | (is_contributor & is_party & is_own_work)
 can_manage_directory = is_administrator | is_coordinator
 can_change_organisation = is_administrator | (is_coordinator & is_own_organisation)
 
+# Joining through single sign-on (partnership.directory.sso): a person's first sign-in with
+# ProConnect is a request to join the organisation their SIRET or e-mail domain names; a
+# coordinator of that organisation (not of its network head) or an administrator approves it
+# with a role up to coordinator, or refuses it. Nobody gets a role without that decision.
+ROLES_GIVEN_ON_APPROVAL = (Role.READER, Role.CONTRIBUTOR, Role.COORDINATOR)
+
+
+@rules.predicate
+def is_request_to_own_organisation(user, obj):
+    return obj is None or obj.organisation_id == _own_organisation_id(user)
+
+
+def roles_given_by(user) -> list:
+    """The roles the person may give when approving an access request."""
+    if is_administrator(user) or is_coordinator(user):
+        return list(ROLES_GIVEN_ON_APPROVAL)
+    return []
+
+
 PERMISSIONS = {
     # The shared directories.
     "partnership.view_organisation": is_staff_member,
@@ -630,6 +654,15 @@ PERMISSIONS["partnership.restore_action"] = can_coordinate
 PERMISSIONS["partnership.restore_meeting"] = can_coordinate
 PERMISSIONS["conventions.restore_convention"] = can_coordinate
 PERMISSIONS["partnership.restore_deleted"] = is_administrator
+
+# Access requests of people who signed in through single sign-on (object: the request).
+PERMISSIONS["partnership.view_accessrequest"] = is_administrator | is_coordinator
+PERMISSIONS["partnership.decide_accessrequest"] = is_administrator | (
+    is_coordinator & is_request_to_own_organisation
+)
+# Linking and unlinking a person's single sign-on identities in the back office.
+for action in ("view", "add", "change", "delete"):
+    PERMISSIONS[f"partnership.{action}_oidcidentity"] = is_administrator
 
 # Entering the back office (partnership.core.admin asks it of every model admin).
 PERMISSIONS[BACK_OFFICE] = is_administrator

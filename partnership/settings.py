@@ -138,6 +138,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "partnership.directory.sso.context",
             ],
             # Each tag library lives in the layer it belongs to (README, "Architecture").
             "libraries": {
@@ -349,6 +350,56 @@ PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
 # FORWARDED_ALLOW_IPS (the proxy next to it, 127.0.0.1 by default, where gunicorn listens).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0 if DEBUG or TESTING else 1)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
+
+# Single sign-on with OpenID Connect (ProConnect), through mozilla-django-oidc
+# (partnership.directory.sso). Off unless a client id and the provider (its discovery URL, or
+# its issuer and endpoints) are given: no button, and its addresses answer 404.
+OIDC_DISCOVERY_URL = env_str("OIDC_DISCOVERY_URL")
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT")
+OIDC_OP_LOGOUT_ENDPOINT = env_str("OIDC_OP_LOGOUT_ENDPOINT")
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
+# ProConnect's scopes; "siret" and "usual_name" are its own claims.
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email given_name usual_name siret")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+if OIDC_RP_SIGN_ALGO not in {"RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256"}:
+    raise ImproperlyConfigured(
+        f"OIDC_RP_SIGN_ALGO must be an asymmetric JWS algorithm (RS256, ES256...), "
+        f"got {OIDC_RP_SIGN_ALGO!r}."
+    )
+OIDC_ACR_VALUES = env_str("OIDC_ACR_VALUES")  # e.g. eidas1 for ProConnect
+OIDC_CLOCK_SKEW_SECONDS = env_int("OIDC_CLOCK_SKEW_SECONDS", 60)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+OIDC_ENABLED = bool(
+    OIDC_RP_CLIENT_ID
+    and (
+        OIDC_DISCOVERY_URL
+        or (OIDC_OP_ISSUER and OIDC_OP_AUTHORIZATION_ENDPOINT and OIDC_OP_TOKEN_ENDPOINT)
+    )
+)
+for _name in ("OIDC_DISCOVERY_URL", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_LOGOUT_ENDPOINT"):
+    _value = globals()[_name]
+    if _value and not _value.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise ImproperlyConfigured(f"{_name} must be an https:// address, got {_value!r}.")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+# After a form posted to this site, the browser follows the redirect to the provider (logout,
+# linking an identity) only if the policy allows the provider's address.
+if OIDC_ENABLED:
+    from urllib.parse import urlsplit
+
+    _provider = urlsplit(OIDC_DISCOVERY_URL or OIDC_OP_AUTHORIZATION_ENDPOINT)
+    _origins = {f"{_provider.scheme}://{_provider.netloc}"}
+    for _endpoint in (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_LOGOUT_ENDPOINT):
+        if _endpoint:
+            _parts = urlsplit(_endpoint)
+            _origins.add(f"{_parts.scheme}://{_parts.netloc}")
+    _origins |= set(env_list("OIDC_FORM_ACTION_ORIGINS"))
+    SECURE_CSP["form-action"] = [CSP.SELF, *sorted(_origins)]
 
 # Logs go to the standard error stream, one line each. "partnership.security" records logins,
 # failed logins, lock-outs, logouts, refused accesses and downloads, always at INFO or above.

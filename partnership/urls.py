@@ -13,6 +13,8 @@ urlpatterns = [
     path("a-propos/", views.about, name="about"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     # Django's account pages, the password reset request limited per address and per client.
+    # Single sign-on (ProConnect) first: its logout also ends the provider's session.
+    path("comptes/", include("partnership.directory.sso_urls")),
     path("comptes/", include("partnership.core.auth_urls")),
     path("langue/", language.set_language, name="set_language"),
     path("admin/", admin.site.urls),

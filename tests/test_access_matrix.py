@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from partnership.models import Action, Contact
+from partnership.models import AccessRequest, Action, Contact
 from tests.factories import (
     AgendaItemFactory,
     AgreementPartyFactory,
@@ -31,6 +31,7 @@ from tests.factories import (
     MeetingFactory,
     ProgrammeFactory,
     ThemeFactory,
+    UserFactory,
 )
 from tests.html_forms import form_data
 
@@ -51,12 +52,17 @@ EVERYONE_405 = dict.fromkeys(PERSONAS[1:], NOT_ALLOWED)
 # An invitation of the outsider's organisation: its coordinator and administrators answer it;
 # to the others it does not exist.
 INVITEE = dict(zip(PERSONAS[1:], [OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK], strict=True))
+# An access request to join Anact (single sign-on): its coordinators and administrators decide
+# it; to the others it does not exist.
+REQUEST_DECIDER = dict(zip(PERSONAS[1:], [NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, OK], strict=True))
 # The chooser of an agreement refuses non-coordinators before looking at the method.
 CHOOSER_POST = {**EVERYONE_405, "reader": FORBIDDEN, "contributor": FORBIDDEN}
 
 # url name -> (GET rule, POST rule, kwargs from the world, query string)
 RULES = {
     "home": (LIST, EVERYONE_405, None, ""),
+    "access_request_list": (ANY_COORDINATOR, EVERYONE_405, None, ""),
+    "access_request_detail": (REQUEST_DECIDER, REQUEST_DECIDER, "access_request", ""),
     "about": (LIST, EVERYONE_405, None, ""),
     "search": (LIST, EVERYONE_405, None, "?q=TMS"),
     "agreement_list": (LIST, EVERYONE_405, None, ""),
@@ -214,7 +220,19 @@ RULES = {
 }
 # Not staff pages: the public ones are covered by tests/test_login_required.py.
 # calendar_feed is reached without a login through its secret key (tests/test_calendar.py).
-OUTSIDE_THE_MATRIX = {"healthz", "set_language", "calendar_feed", "accessibility"}
+# The single sign-on pages (sign-in, return from the provider, linking, the pending request,
+# logout) are tested in tests/test_sso.py.
+OUTSIDE_THE_MATRIX = {
+    "healthz",
+    "set_language",
+    "calendar_feed",
+    "accessibility",
+    "logout",
+    "sso_login",
+    "oidc_callback",
+    "sso_link",
+    "sso_pending",
+}
 
 
 def _url_names(patterns=None, namespace=None):
@@ -292,6 +310,11 @@ def world(agreement, anact, inrs, anact_contributor, outsider_organisation):
         "convention_version": convention.history.get(),
         "meeting_version": meeting.history.get(),
         "deleted_contact": Contact.history.get(id=gone_pk, history_type="-"),
+        "access_request": AccessRequest.objects.create(
+            user=UserFactory(username="en.attente", email="attente@anact.fr", is_active=False),
+            organisation=anact,
+            email_domain="anact.fr",
+        ),
     }
 
 

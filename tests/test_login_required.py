@@ -34,9 +34,16 @@ PUBLIC_URL_NAMES = {
     # The personal calendar feed: calendar clients cannot log in, so a secret key in the
     # address stands for the login; a wrong key is a 404 (tests/test_calendar.py).
     "calendar_feed",
+    # Single sign-on: to the provider, back from it, and the page of a person whose access
+    # request awaits a decision (tests/test_sso.py).
+    "sso_login",
+    "oidc_callback",
+    "sso_pending",
 }
 # Public pages behind a secret in their address: the sample address has a wrong secret.
 SECRET_URL_NAMES = {"calendar_feed"}
+# Public pages that answer 404 while single sign-on is not configured (as here).
+SSO_URL_NAMES = {"sso_login", "oidc_callback", "sso_pending"}
 # Public pages that only take a form: a GET is refused.
 POST_ONLY_URL_NAMES = {"set_language"}
 
@@ -211,5 +218,5 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client, page, method):
 def test_public_page_answers_an_anonymous_visitor(client, page):
     response = client.get(page.url)
 
-    expected = 404 if page.name in SECRET_URL_NAMES else 200
+    expected = 404 if page.name in SECRET_URL_NAMES | SSO_URL_NAMES else 200
     assert response.status_code == (405 if page.name in POST_ONLY_URL_NAMES else expected)

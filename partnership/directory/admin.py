@@ -9,7 +9,14 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from partnership.core.admin import HistoryAdmin, Inline, OneLineAdminMixin, StackedInline
-from partnership.directory.models import Contact, Organisation, StaffProfile, Theme
+from partnership.directory import sso
+from partnership.directory.models import (
+    Contact,
+    OIDCIdentity,
+    Organisation,
+    StaffProfile,
+    Theme,
+)
 from partnership.rules import ORGANISATION_FIELDS, changeable_organisation_fields
 
 User = get_user_model()
@@ -102,6 +109,17 @@ class StaffProfileInline(StackedInline):
     max_num = 1
 
 
+class OIDCIdentityInline(Inline):
+    """The person's single sign-on identities: an administrator links one (its issuer and
+    ``sub``) or unlinks it; each change is in the security log."""
+
+    model = OIDCIdentity
+    fk_name = "user"
+    fields = ["issuer", "subject", "email", "created_at", "last_login_at"]
+    readonly_fields = ["created_at", "last_login_at"]
+    extra = 0
+
+
 admin.site.unregister(User)
 
 
@@ -109,7 +127,7 @@ admin.site.unregister(User)
 class UserAdmin(OneLineAdminMixin, DjangoUserAdmin):
     """Django's user admin, with the staff member's organisation, job title and role."""
 
-    inlines = [StaffProfileInline]
+    inlines = [StaffProfileInline, OIDCIdentityInline]
     list_display = ["username", "email", "first_name", "last_name", "organisation", "is_staff"]
     list_select_related = ["profile__organisation"]
     list_filter = [*DjangoUserAdmin.list_filter, "profile__role"]
@@ -121,3 +139,17 @@ class UserAdmin(OneLineAdminMixin, DjangoUserAdmin):
             return obj.profile.organisation
         except ObjectDoesNotExist:
             return None
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not OIDCIdentity:
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for identity in formset.deleted_objects:
+            sso.log_identity_change("unlinked", identity, by=request.user, request=request)
+            identity.delete()
+        for identity in instances:
+            is_new = identity.pk is None
+            identity.save()
+            sso.log_identity_change(
+                "linked" if is_new else "changed", identity, by=request.user, request=request
+            )

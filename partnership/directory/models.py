@@ -1,5 +1,8 @@
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -33,6 +36,24 @@ class Organisation(models.Model):
     )
     region = models.CharField(_("region"), max_length=3, choices=Region.choices, blank=True)
     website = models.URLField(_("website"), blank=True)
+    # How a person signing in through single sign-on (partnership.directory.sso) is matched to
+    # their organisation: the SIRET the provider gives, else their e-mail's domain. Set by
+    # administrators in the back office only.
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{14}$", _("A SIRET number has 14 digits."))],
+        help_text=_("Staff signing in with ProConnect from this establishment join it."),
+    )
+    email_domains = models.TextField(
+        _("e-mail domains"),
+        blank=True,
+        help_text=_(
+            "One domain per line (for example anact.fr): staff signing in with ProConnect "
+            "with an address at one of them ask to join this organisation."
+        ),
+    )
 
     version = VersionField()
     history = HistoricalRecords()
@@ -47,6 +68,11 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=~Q(parent=models.F("pk")), name="partnership_organisation_not_own_parent"
             ),
+            models.UniqueConstraint(
+                fields=["siret"],
+                condition=~Q(siret=""),
+                name="partnership_organisation_unique_siret",
+            ),
         ]
 
     def __str__(self):
@@ -59,7 +85,24 @@ class Organisation(models.Model):
     def label(self):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
+    @property
+    def domains(self) -> set[str]:
+        """The e-mail domains listed on the organisation, in lower case."""
+        return {
+            line.strip().lstrip("@").lower()
+            for line in self.email_domains.replace(",", "\n").splitlines()
+            if line.strip()
+        }
+
     def clean(self):
+        for domain in self.domains:
+            if "." not in domain or not re.fullmatch(r"[a-z0-9.-]+", domain):
+                raise ValidationError(
+                    {
+                        "email_domains": _("“%(domain)s” is not an e-mail domain.")
+                        % {"domain": domain}
+                    }
+                )
         if self.parent_id and self.pk and self.parent_id == self.pk:
             raise ValidationError({"parent": _("An organisation cannot be its own network head.")})
         if self.parent_id and self.parent.parent_id:
@@ -177,3 +220,86 @@ class Theme(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class OIDCIdentity(models.Model):
+    """A person's identity at an OpenID Connect provider (ProConnect): recognised by its
+    issuer and ``sub``, whatever its e-mail address becomes (partnership.directory.sso)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.CASCADE,
+        related_name="oidc_identities",
+    )
+    issuer = models.CharField(_("issuer"), max_length=255)
+    subject = models.CharField(_("subject (sub)"), max_length=255)
+    email = models.EmailField(_("e-mail given by the provider"), blank=True)
+    created_at = models.DateTimeField(_("linked on"), auto_now_add=True)
+    last_login_at = models.DateTimeField(_("last signed in on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("single sign-on identity")
+        verbose_name_plural = _("single sign-on identities")
+        ordering = ["issuer", "subject"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject"], name="partnership_oidcidentity_unique_subject"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email or self.subject} ({self.issuer})"
+
+
+class AccessRequest(models.Model):
+    """The request of a person who signed in through single sign-on for the first time: the
+    pending account gets a role only when a coordinator of the organisation (or an
+    administrator) approves it (``partnership.rules.decides_access_request``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting a decision")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.CASCADE,
+        related_name="access_request",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="access_requests",
+    )
+    siret = models.CharField(_("SIRET given"), max_length=14, blank=True)
+    email_domain = models.CharField(_("e-mail domain"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_at = models.DateTimeField(_("requested on"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided on"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    role = models.CharField(_("role given"), max_length=20, choices=Role.choices, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return self.user.get_full_name() or self.user.email or self.user.get_username()
+
+    def get_absolute_url(self):
+        return reverse("access_request_detail", args=[self.pk])

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from partnership.directory.sso_views import access_request_detail, access_request_list
 from partnership.directory.views import (
     ContactCreate,
     ContactDelete,
@@ -24,6 +25,8 @@ urlpatterns = [
     path(
         "organismes/<int:pk>/supprimer/", OrganisationDelete.as_view(), name="organisation_delete"
     ),
+    path("demandes-d-acces/", access_request_list, name="access_request_list"),
+    path("demandes-d-acces/<int:pk>/", access_request_detail, name="access_request_detail"),
     path("contacts/", ContactList.as_view(), name="contact_list"),
     path("contacts/nouveau/", ContactCreate.as_view(), name="contact_create"),
     path("contacts/<int:pk>/", ContactDetail.as_view(), name="contact_detail"),

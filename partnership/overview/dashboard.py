@@ -7,6 +7,7 @@ changes of the five historical tables come back in one UNION query.
 
 import datetime
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, Count, F, IntegerField, Q, Value, Window
 from django.db.models.functions import ExtractMonth, ExtractYear
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET
 from conventions.models import Convention
 from experimentations.models import Experimentation
 from partnership.agreements.models import Agreement, AgreementParty
+from partnership.directory.models import AccessRequest
 from partnership.meetings.models import FollowUpTask, Meeting
 from partnership.programmes.models import Action, Deliverable, Programme
 from partnership.rules import invitations_answered_by
@@ -289,6 +291,16 @@ def experimentations_awaiting_decision(user):
     )
 
 
+def access_requests_waiting(user) -> int:
+    """How many people who signed in with ProConnect wait for the person's decision (one
+    count, only where single sign-on is on and the person decides requests)."""
+    if not settings.OIDC_ENABLED or not user.has_perm("partnership.view_accessrequest"):
+        return 0
+    return (
+        AccessRequest.objects.visible_to(user).filter(status=AccessRequest.Status.PENDING).count()
+    )
+
+
 @require_GET
 def dashboard(request):
     user = request.user
@@ -301,6 +313,7 @@ def dashboard(request):
     context = {
         "today": today,
         "invitations": pending_invitations(user),
+        "access_requests_waiting": access_requests_waiting(user),
         "programmes": current_programmes(user, today),
         "action_statuses": Action.Status.choices,
         "meetings": meetings,
