@@ -20,6 +20,7 @@ from partnership.meetings.models import (
     Participant,
 )
 from partnership.overview.models import ReminderSent
+from partnership.programming.models import PlannedProject, ProgrammingOpening
 from partnership.programmes.models import (
     Action,
     ActionContact,
@@ -45,8 +46,10 @@ __all__ = [
     "Meeting",
     "Organisation",
     "Participant",
+    "PlannedProject",
     "Programme",
     "ProgrammeApproval",
+    "ProgrammingOpening",
     "Region",
     "ReminderSent",
     "StaffProfile",

@@ -1,0 +1,329 @@
+"""Each party's programming: when it opens, its overlaps, and the joint actions born from it.
+
+The programming of the coming years opens at la rentrée, the day the preparation of next
+year's joint programme opens (``preparation_opens_on``): from September of year N the
+parties enter what they plan for N+1 and N+2. A coordinator may open it earlier; the
+opening is recorded.
+
+Overlaps are found in Python over the projects read in one query, the same way on
+PostgreSQL and SQLite: two projects of different parties overlap when they share their
+theme and their planned periods meet, or when their titles and summaries have close words
+(the words folded as the search folds them, without accents or case, cut to their first
+letters so that "étude" and "études" meet).
+"""
+
+import datetime
+import unicodedata
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from partnership.core.lifecycle import TransitionError, lock
+from partnership.programmes.models import Programme
+from partnership.programmes.services import preparation_opens_on
+from partnership.programming.models import PlannedProject, ProgrammingOpening
+
+YEARS_AHEAD = 2  # next year and the one after
+WORD_SIMILARITY = 0.3  # share of their significant words two projects have in common
+STEM = 6
+STOP_WORDS = frozenset(
+    """
+    les des une dans pour par sur avec aux ses son sont est qui que quoi dont entre
+    plus leur leurs nous vous ils elles cette ces comme mais ainsi afin tout tous toute
+    toutes lors pres sans sous vers chez etre avoir fait faire deux trois annee
+    the and for with from into about their
+    """.split()
+)
+
+
+def programming_round(today: datetime.date | None = None) -> int:
+    """The first year of the programming the parties are preparing now: next year from
+    September on (la rentrée), this year before."""
+    today = today or timezone.localdate()
+    return today.year + 1 if today >= preparation_opens_on(today.year + 1) else today.year
+
+
+def programming_years(today: datetime.date | None = None) -> list[int]:
+    """The years whose programming is offered: next year and the one after (from la
+    rentrée; before it, this year and next year)."""
+    first = programming_round(today)
+    return [first + offset for offset in range(YEARS_AHEAD)]
+
+
+def opens_on(year: int) -> datetime.date:
+    """The day the programming of ``year`` opens: la rentrée two years before, when it is
+    "the year after" the next one."""
+    return preparation_opens_on(year - 1)
+
+
+def opened_years(agreement) -> set[int]:
+    return set(
+        ProgrammingOpening.objects.filter(agreement=agreement).values_list("year", flat=True)
+    )
+
+
+def is_open(year: int, opened: set[int], today: datetime.date | None = None) -> bool:
+    """The programming of ``year`` is open: la rentrée of the year before has come (or of
+    two years before: then it is "the year after"), or a coordinator opened it (or the year
+    before it) early."""
+    today = today or timezone.localdate()
+    return today >= opens_on(year) or year in opened or (year - 1) in opened
+
+
+def invitation_year(agreement, opened=None, today: datetime.date | None = None):
+    """The next year whose programming the parties are invited to enter now (from
+    September, or from a recorded opening), or None."""
+    today = today or timezone.localdate()
+    opened = opened_years(agreement) if opened is None else opened
+    next_year = today.year + 1
+    if today >= preparation_opens_on(next_year) or next_year in opened:
+        return next_year
+    return None
+
+
+@transaction.atomic
+def programming_open(*, agreement, year: int, user) -> ProgrammingOpening:
+    """A coordinator opens the programming of ``year`` (and the year after it) early."""
+    opening, _created = ProgrammingOpening.objects.get_or_create(
+        agreement=agreement, year=year, defaults={"opened_by": user}
+    )
+    return opening
+
+
+# Overlaps ------------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def significant_words(text: str) -> set[str]:
+    """The words that say what a text is about, folded and cut to their stem."""
+    return {
+        word[:STEM]
+        for word in re.findall(r"[a-z0-9]+", _fold(text))
+        if len(word) >= 3 and word not in STOP_WORDS
+    }
+
+
+def _period(project):
+    year_start = datetime.date(project.year, 1, 1)
+    year_end = datetime.date(project.year, 12, 31)
+    return project.planned_start or year_start, project.planned_end or year_end
+
+
+def periods_meet(first, second) -> bool:
+    start_a, end_a = _period(first)
+    start_b, end_b = _period(second)
+    return start_a <= end_b and start_b <= end_a
+
+
+def word_similarity(first: set, second: set) -> float:
+    if not first or not second:
+        return 0.0
+    return len(first & second) / len(first | second)
+
+
+@dataclass
+class Overlap:
+    first: PlannedProject
+    second: PlannedProject
+    same_theme: bool = False
+    similarity: float = 0.0
+    common_words: list = field(default_factory=list)
+
+    @property
+    def projects(self):
+        return [self.first, self.second]
+
+    @property
+    def theme(self):
+        return self.first.theme if self.same_theme else (self.first.theme or self.second.theme)
+
+    @property
+    def reasons(self) -> list[str]:
+        reasons = []
+        if self.same_theme:
+            reasons.append(str(_THEME_AND_PERIOD))
+        if self.similarity >= WORD_SIMILARITY:
+            reasons.append(str(_CLOSE_WORDS))
+        return reasons
+
+    @property
+    def settled(self) -> bool:
+        """Both projects became the same joint action, or are coordinated already."""
+        first, second = self.first, self.second
+        if first.joint_action_id and first.joint_action_id == second.joint_action_id:
+            return True
+        return first.coordinated and second.coordinated
+
+
+_THEME_AND_PERIOD = gettext_lazy("same theme, periods that meet")
+_CLOSE_WORDS = gettext_lazy("close words")
+
+
+def find_overlaps(projects) -> list[Overlap]:
+    """The pairs of projects of different parties that overlap, dropped projects left out;
+    by theme name, then by title. No query: the projects come with their theme."""
+    projects = [p for p in projects if p.certainty != PlannedProject.Certainty.DROPPED]
+    words = {project.pk: significant_words(f"{project.title} {project.summary}") for project in projects}
+    pairs = {}
+
+    def pair(first, second):
+        if first.organisation_id == second.organisation_id:
+            return None
+        key = (min(first.pk, second.pk), max(first.pk, second.pk))
+        if key not in pairs:
+            a, b = (first, second) if first.pk < second.pk else (second, first)
+            pairs[key] = Overlap(a, b)
+        return pairs[key]
+
+    by_theme = defaultdict(list)
+    for project in projects:
+        if project.theme_id:
+            by_theme[project.theme_id].append(project)
+    for members in by_theme.values():
+        for index, first in enumerate(members):
+            for second in members[index + 1 :]:
+                if first.organisation_id != second.organisation_id and periods_meet(first, second):
+                    pair(first, second).same_theme = True
+    # Close words: only the projects sharing a word are compared.
+    by_word = defaultdict(list)
+    for project in projects:
+        for word in words[project.pk]:
+            by_word[word].append(project)
+    compared = set()
+    for members in by_word.values():
+        if len(members) > 200:  # a word most projects use says nothing
+            continue
+        for index, first in enumerate(members):
+            for second in members[index + 1 :]:
+                key = (min(first.pk, second.pk), max(first.pk, second.pk))
+                if key in compared or first.organisation_id == second.organisation_id:
+                    continue
+                compared.add(key)
+                similarity = word_similarity(words[first.pk], words[second.pk])
+                if similarity >= WORD_SIMILARITY:
+                    overlap = pair(first, second)
+                    overlap.similarity = similarity
+    for overlap in pairs.values():
+        if not overlap.similarity:
+            overlap.similarity = word_similarity(words[overlap.first.pk], words[overlap.second.pk])
+    return sorted(
+        pairs.values(),
+        key=lambda o: (
+            o.theme is None,
+            o.theme.name if o.theme else "",
+            o.first.title,
+            o.second.title,
+        ),
+    )
+
+
+def overlaps_by_theme(overlaps) -> list[dict]:
+    """The overlaps in groups by theme (without a theme last)."""
+    groups = {}
+    for overlap in overlaps:
+        theme = overlap.theme
+        key = (theme is None, theme.name if theme else "")
+        label = theme.name if theme else _("No theme")
+        groups.setdefault(key, {"label": label, "theme": theme, "overlaps": []})[
+            "overlaps"
+        ].append(overlap)
+    return [groups[key] for key in sorted(groups)]
+
+
+# From overlap to joint action ----------------------------------------------------------
+
+
+def proposal_programme(*, agreement, year: int, user) -> Programme:
+    """The joint programme of ``year`` a joint action is proposed in: it must be in
+    preparation; it is created (in preparation) if the parties have not started it."""
+    programme = Programme.objects.filter(agreement=agreement, year=year).first()
+    if programme is None:
+        programme = Programme(agreement=agreement, year=year)
+        programme._history_user = user
+        programme.full_clean()
+        programme.save()
+    if programme.status != Programme.Status.PREPARATION:
+        raise TransitionError(
+            _(
+                "The joint programme %(year)s is “%(status)s”: a joint action is proposed in "
+                "a programme in preparation."
+            )
+            % {"year": year, "status": programme.get_status_display()}
+        )
+    return programme
+
+
+def merged_action_initial(projects) -> dict:
+    """What the proposed joint action starts with: the projects' titles and summaries
+    merged, their parties as lead (the first project's) and partners, their theme, their
+    period."""
+    projects = list(projects)
+    first = projects[0]
+    themes = [project.theme_id for project in projects if project.theme_id]
+    starts = [project.planned_start for project in projects if project.planned_start]
+    ends = [project.planned_end for project in projects if project.planned_end]
+    organisations = []
+    for project in projects:
+        if project.organisation_id not in organisations:
+            organisations.append(project.organisation_id)
+    return {
+        "title": " / ".join(dict.fromkeys(project.title for project in projects))[:300],
+        "description": "\n\n".join(
+            f"{project.organisation} – {project.title}\n{project.summary}".strip()
+            for project in projects
+        ),
+        "lead_organisation": first.organisation_id,
+        "partners": organisations[1:],
+        "theme": themes[0] if themes else None,
+        "planned_start": min(starts) if starts else None,
+        "planned_end": max(ends) if ends else None,
+    }
+
+
+def check_proposal(projects, agreement, year) -> None:
+    """Two projects or more, of this agreement and year, of at least two parties, none
+    turned into a joint action already."""
+    if len(projects) < 2:
+        raise TransitionError(_("Choose two projects or more to propose a joint action."))
+    if any(p.agreement_id != agreement.pk or p.year != year for p in projects):
+        raise TransitionError(_("The projects must belong to this programming."))
+    if len({p.organisation_id for p in projects}) < 2:
+        raise TransitionError(_("A joint action brings together the projects of several parties."))
+    taken = [p for p in projects if p.joint_action_id]
+    if taken:
+        raise TransitionError(
+            _("“%(project)s” has already become a joint action.") % {"project": taken[0]}
+        )
+
+
+@transaction.atomic
+def link_projects(*, projects, action, user) -> None:
+    """The projects become the joint action (their history says who linked them)."""
+    for project in projects:
+        project = lock(project)
+        project.joint_action = action
+        project._history_user = user
+        project._change_reason = _("Becomes the joint action “%(action)s”") % {"action": action}
+        project.save()
+
+
+@transaction.atomic
+def project_coordinate(*, project, user, note: str) -> PlannedProject:
+    """Record that the project is coordinated with the other parties without a joint
+    action (they keep each other informed); an empty note undoes it."""
+    project = lock(project)
+    project.coordinated = bool(note.strip())
+    project.coordination_note = note.strip()
+    project._history_user = user
+    project.save()
+    return project
