@@ -20,7 +20,6 @@ from partnership.meetings.models import (
     Participant,
 )
 from partnership.overview.models import ReminderSent
-from partnership.programming.models import PlannedProject, ProgrammingOpening
 from partnership.programmes.models import (
     Action,
     ActionContact,
@@ -29,6 +28,7 @@ from partnership.programmes.models import (
     Programme,
     ProgrammeApproval,
 )
+from partnership.programming.models import PlannedProject, ProgrammingOpening
 
 __all__ = [
     "Action",

@@ -582,10 +582,9 @@ def keeps_programming(user, obj):
         return True
     if obj._meta.label_lower == "partnership.agreement":
         return enters_programming_for(user, obj) is not None
-    return (
-        enters_programming_for(user, obj.agreement) is not None
-        and obj.organisation_id == _own_organisation_id(user)
-    )
+    return enters_programming_for(
+        user, obj.agreement
+    ) is not None and obj.organisation_id == _own_organisation_id(user)
 
 
 can_view = is_administrator | (is_staff_member & is_party)

@@ -208,7 +208,12 @@ RULES = {
     # Each party's programming: the world's project is Anact's (its keepers: Anact's
     # contributors and coordinators); INRS's is tested in tests/test_programming.py.
     "programming": (READ, EVERYONE_405, {"agreement_pk": "agreement", "year": "year"}, ""),
-    "programming_open": (EVERYONE_405, COORDINATE, {"agreement_pk": "agreement", "year": "year"}, ""),
+    "programming_open": (
+        EVERYONE_405,
+        COORDINATE,
+        {"agreement_pk": "agreement", "year": "year"},
+        "",
+    ),
     "programming_export": (
         READ,
         EVERYONE_405,

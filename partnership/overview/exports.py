@@ -313,7 +313,11 @@ def planned_project_columns() -> list[Column]:
             width=20,
         ),
         Column(_("Overlaps with"), _overlap_titles, width=50),
-        Column(_field(P, "joint_action"), lambda p: p.joint_action.title if p.joint_action else "", width=40),
+        Column(
+            _field(P, "joint_action"),
+            lambda p: p.joint_action.title if p.joint_action else "",
+            width=40,
+        ),
         Column(_field(P, "coordinated"), lambda p: _("yes") if p.coordinated else ""),
         Column(_field(P, "coordination_note"), lambda p: p.coordination_note, width=40),
     ]

@@ -9,9 +9,9 @@ import re
 
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from partnership.core import crud

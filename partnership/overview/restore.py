@@ -36,9 +36,9 @@ from partnership.directory.models import Contact, Organisation
 from partnership.documents.models import Document
 from partnership.meetings.models import Meeting
 from partnership.meetings.services import MEETING_RESTORED_FIELDS, meeting_minutes_restore
-from partnership.programming.models import PlannedProject
 from partnership.programmes.models import Action, Deliverable, Programme
 from partnership.programmes.services import ACTION_RESTORED_FIELDS, action_restore
+from partnership.programming.models import PlannedProject
 from partnership.rules import AGREEMENT_PATHS
 
 # A record's full history ---------------------------------------------------------------------

@@ -70,7 +70,9 @@ class PlannedProjectForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
                 self.add_error("contact", _("The contact in charge is a person of the party."))
         start, end = cleaned.get("planned_start"), cleaned.get("planned_end")
         if start and end and end < start:
-            self.add_error("planned_end", _("The planned end cannot come before the planned start."))
+            self.add_error(
+                "planned_end", _("The planned end cannot come before the planned start.")
+            )
         return cleaned
 
 

@@ -13,8 +13,8 @@ letters so that "étude" and "études" meet).
 """
 
 import datetime
-import unicodedata
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -32,12 +32,64 @@ YEARS_AHEAD = 2  # next year and the one after
 WORD_SIMILARITY = 0.3  # share of their significant words two projects have in common
 STEM = 6
 STOP_WORDS = frozenset(
-    """
-    les des une dans pour par sur avec aux ses son sont est qui que quoi dont entre
-    plus leur leurs nous vous ils elles cette ces comme mais ainsi afin tout tous toute
-    toutes lors pres sans sous vers chez etre avoir fait faire deux trois annee
-    the and for with from into about their
-    """.split()
+    [
+        "les",
+        "des",
+        "une",
+        "dans",
+        "pour",
+        "par",
+        "sur",
+        "avec",
+        "aux",
+        "ses",
+        "son",
+        "sont",
+        "est",
+        "qui",
+        "que",
+        "quoi",
+        "dont",
+        "entre",
+        "plus",
+        "leur",
+        "leurs",
+        "nous",
+        "vous",
+        "ils",
+        "elles",
+        "cette",
+        "ces",
+        "comme",
+        "mais",
+        "ainsi",
+        "afin",
+        "tout",
+        "tous",
+        "toute",
+        "toutes",
+        "lors",
+        "pres",
+        "sans",
+        "sous",
+        "vers",
+        "chez",
+        "etre",
+        "avoir",
+        "fait",
+        "faire",
+        "deux",
+        "trois",
+        "annee",
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "into",
+        "about",
+        "their",
+    ]
 )
 
 
@@ -173,7 +225,9 @@ def find_overlaps(projects) -> list[Overlap]:
     """The pairs of projects of different parties that overlap, dropped projects left out;
     by theme name, then by title. No query: the projects come with their theme."""
     projects = [p for p in projects if p.certainty != PlannedProject.Certainty.DROPPED]
-    words = {project.pk: significant_words(f"{project.title} {project.summary}") for project in projects}
+    words = {
+        project.pk: significant_words(f"{project.title} {project.summary}") for project in projects
+    }
     pairs = {}
 
     def pair(first, second):
@@ -234,9 +288,9 @@ def overlaps_by_theme(overlaps) -> list[dict]:
         theme = overlap.theme
         key = (theme is None, theme.name if theme else "")
         label = theme.name if theme else _("No theme")
-        groups.setdefault(key, {"label": label, "theme": theme, "overlaps": []})[
-            "overlaps"
-        ].append(overlap)
+        groups.setdefault(key, {"label": label, "theme": theme, "overlaps": []})["overlaps"].append(
+            overlap
+        )
     return [groups[key] for key in sorted(groups)]
 
 

@@ -101,7 +101,9 @@ def programming_data(request, agreement, year):
         .select_related("organisation", "theme", "contact", "joint_action")
         .order_by("title", "pk")
     )
-    themes = Theme.objects.filter(planned_projects__agreement=agreement, planned_projects__year=year)
+    themes = Theme.objects.filter(
+        planned_projects__agreement=agreement, planned_projects__year=year
+    )
     project_filter = PlannedProjectFilter(
         request.GET, queryset=projects, request=request, themes=themes.distinct().order_by("name")
     )
