@@ -81,6 +81,8 @@ STOP_WORDS = frozenset(
         "deux",
         "trois",
         "annee",
+        "projet",
+        "projets",
         "the",
         "and",
         "for",
@@ -317,6 +319,16 @@ def proposal_programme(*, agreement, year: int, user) -> Programme:
     return programme
 
 
+# What a party's project becomes as a joint action (the kinds of ``Action``).
+ACTION_KINDS = {
+    PlannedProject.Kind.STUDY: "study",
+    PlannedProject.Kind.PUBLICATION: "publication",
+    PlannedProject.Kind.TRAINING: "training",
+    PlannedProject.Kind.INTERVENTION: "experimentation",
+    PlannedProject.Kind.TOOL: "transfer",
+}
+
+
 def merged_action_initial(projects) -> dict:
     """What the proposed joint action starts with: the projects' titles and summaries
     merged, their parties as lead (the first project's) and partners, their theme, their
@@ -339,6 +351,7 @@ def merged_action_initial(projects) -> dict:
         "lead_organisation": first.organisation_id,
         "partners": organisations[1:],
         "theme": themes[0] if themes else None,
+        "kind": next((ACTION_KINDS[p.kind] for p in projects if p.kind in ACTION_KINDS), None),
         "planned_start": min(starts) if starts else None,
         "planned_end": max(ends) if ends else None,
     }
