@@ -416,3 +416,34 @@ def test_the_side_by_side_page_keeps_its_queries(
     with django_assert_num_queries(10):
         response = client.get(programming_url(agreement))
     assert response.status_code == 200
+
+
+def test_from_la_rentree_the_dashboard_and_the_agreement_invite_the_parties(
+    client, time_machine, agreement, inrs_contributor, anact_reader, anact_coordinator
+):
+    clock.freeze(time_machine, datetime.date(2026, 8, 31))
+    url = reverse("programming", args=[agreement.pk, YEAR])
+    client.force_login(inrs_contributor)
+    home = client.get(reverse("home"))
+    assert home.status_code == 200 and url not in home.content.decode()
+    assert "La rentrée" not in client.get(agreement.get_absolute_url()).content.decode()
+    clock.freeze(time_machine, datetime.date(2026, 9, 1))
+    client.force_login(inrs_contributor)
+    home = client.get(reverse("home")).content.decode()
+    assert url in home and "0 projet saisi" in home
+    assert "La rentrée" in client.get(agreement.get_absolute_url()).content.decode()
+    # A reader is shown the programming, not invited to enter it.
+    client.force_login(anact_reader)
+    assert url not in client.get(reverse("home")).content.decode()
+    assert url in client.get(agreement.get_absolute_url()).content.decode()
+
+
+def test_a_coordinator_opening_early_invites_the_parties_before_september(
+    client, time_machine, agreement, inrs_contributor, anact_coordinator
+):
+    clock.freeze(time_machine, datetime.date(2026, 6, 15))
+    client.force_login(anact_coordinator)
+    assert client.post(reverse("programming_open", args=[agreement.pk, YEAR])).status_code == 302
+    client.force_login(inrs_contributor)
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("programming", args=[agreement.pk, YEAR]) in home

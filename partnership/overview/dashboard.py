@@ -20,6 +20,7 @@ from experimentations.models import Experimentation
 from partnership.agreements.models import Agreement, AgreementParty
 from partnership.meetings.models import FollowUpTask, Meeting
 from partnership.programmes.models import Action, Deliverable, Programme
+from partnership.programming.services import programming_invitations
 from partnership.rules import invitations_answered_by
 
 MEETING_DAYS = 60
@@ -301,6 +302,7 @@ def dashboard(request):
     context = {
         "today": today,
         "invitations": pending_invitations(user),
+        "programming_invitations": programming_invitations(user, today),
         "programmes": current_programmes(user, today),
         "action_statuses": Action.Status.choices,
         "meetings": meetings,

@@ -19,14 +19,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from partnership.agreements.models import Agreement
 from partnership.core.lifecycle import TransitionError, lock
 from partnership.programmes.models import Programme
 from partnership.programmes.services import preparation_opens_on
 from partnership.programming.models import PlannedProject, ProgrammingOpening
+from partnership.rules import PartyStatus, is_administrator, is_contributor, profile_of
 
 YEARS_AHEAD = 2  # next year and the one after
 WORD_SIMILARITY = 0.3  # share of their significant words two projects have in common
@@ -138,6 +141,46 @@ def invitation_year(agreement, opened=None, today: datetime.date | None = None):
     if today >= preparation_opens_on(next_year) or next_year in opened:
         return next_year
     return None
+
+
+def programming_invitations(user, today: datetime.date | None = None) -> list:
+    """The agreements whose parties are invited now to enter their programming of next year,
+    for a contributor or coordinator of a party: from la rentrée, or once a coordinator
+    opened it. Each with ``invited_year`` and ``own_project_count`` (the projects their
+    organisation entered for that year). One query; none for whoever enters no programming
+    (readers; administrators, who reach every programming from the agreements' pages)."""
+    if not is_contributor(user) or is_administrator(user):
+        return []
+    profile = profile_of(user)
+    if profile is None:
+        return []
+    today = today or timezone.localdate()
+    year = today.year + 1
+    agreements = (
+        Agreement.objects.signed()
+        .filter(
+            parties__organisation_id=profile.organisation_id,
+            parties__status=PartyStatus.ACCEPTED,
+        )
+        .annotate(
+            opened=Exists(ProgrammingOpening.objects.filter(agreement=OuterRef("pk"), year=year)),
+            own_project_count=Count(
+                "planned_projects",
+                filter=Q(
+                    planned_projects__year=year,
+                    planned_projects__organisation_id=profile.organisation_id,
+                ),
+                distinct=True,
+            ),
+        )
+        .order_by("reference")
+    )
+    if today < preparation_opens_on(year):
+        agreements = agreements.filter(opened=True)
+    rows = list(agreements)
+    for agreement in rows:
+        agreement.invited_year = year
+    return rows
 
 
 @transaction.atomic
