@@ -447,3 +447,41 @@ def test_a_coordinator_opening_early_invites_the_parties_before_september(
     client.force_login(inrs_contributor)
     home = client.get(reverse("home")).content.decode()
     assert reverse("programming", args=[agreement.pk, YEAR]) in home
+
+
+def test_a_programming_meeting_puts_the_overlaps_on_its_agenda_theme_by_theme(
+    client, autumn, agreement, inrs_study, anact_intervention, anact_coordinator, rps, anact
+):
+    from partnership.meetings.services import meeting_prepare_agenda
+    from tests.factories import MeetingFactory
+
+    start = clock.moment(datetime.date(2026, 11, 20), 10)
+    meeting = MeetingFactory(
+        agreement=agreement,
+        kind="programming",
+        title="Réunion de programmation 2027",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=3),
+    )
+    client.force_login(anact_coordinator)
+    preview = client.get(reverse("meeting_prepare_agenda", args=[meeting.pk])).content.decode()
+    assert inrs_study.title in preview and anact_intervention.title in preview
+    assert client.post(reverse("meeting_prepare_agenda", args=[meeting.pk])).status_code == 302
+    titles = list(meeting.agenda_items.order_by("position").values_list("title", flat=True))
+    assert titles[0].endswith("Troubles musculosquelettiques (TMS)")
+    assert titles[0].startswith("Chevauchements des programmations respectives 2027")
+    assert titles[1] == (
+        "Étude sur les TMS dans la logistique (INRS) ↔ "
+        "Intervention TMS en entreprises de logistique (Anact)"
+    )
+    # Prepared again: nothing twice.
+    assert meeting_prepare_agenda(meeting=meeting, user=anact_coordinator) == []
+    # A review meeting gets no overlaps.
+    review = MeetingFactory(
+        agreement=agreement,
+        kind="review",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+    )
+    meeting_prepare_agenda(meeting=review, user=anact_coordinator)
+    assert not review.agenda_items.filter(title__contains="↔").exists()
