@@ -485,3 +485,22 @@ def test_a_programming_meeting_puts_the_overlaps_on_its_agenda_theme_by_theme(
     )
     meeting_prepare_agenda(meeting=review, user=anact_coordinator)
     assert not review.agenda_items.filter(title__contains="↔").exists()
+
+
+def test_the_demonstration_holds_each_agency_programming_of_next_year(db):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    call_command("load_demo", verbosity=0)
+    year = timezone.localdate().year + 1
+    projects = PlannedProject.objects.filter(year=year).select_related("organisation", "theme")
+    assert {p.organisation.acronym for p in projects} == {"Anact", "INRS"}
+    pairs = [{o.first.title, o.second.title} for o in find_overlaps(projects) if not o.settled]
+    assert {
+        "Étude sur les TMS dans la logistique et les entrepôts",
+        "Intervention TMS en entreprises de la logistique",
+    } in pairs
+    linked = projects.filter(joint_action__isnull=False)
+    assert linked.count() == 2
+    assert len({p.joint_action_id for p in linked}) == 1
+    assert linked[0].joint_action.programme.year == year
