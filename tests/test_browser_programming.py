@@ -9,7 +9,12 @@ import pytest
 from django.utils import timezone
 
 from partnership.models import Action, PlannedProject
-from tests.browser import assert_no_horizontal_overflow, chromium, logged_in_page  # noqa: F401
+from tests.browser import (  # noqa: F401
+    assert_no_horizontal_overflow,
+    chromium,
+    log_in,
+    logged_in_page,
+)
 from tests.factories import PlannedProjectFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,3 +143,45 @@ def test_the_side_by_side_page_shows_the_overlap_and_proposes_a_joint_action(
         assert page.errors == []
     finally:
         page.context.close()
+
+
+def test_the_programming_pages_pass_axe_and_the_html_checker(
+    chromium,  # noqa: F811
+    live_server,
+    password,
+    agreement,
+    programming,
+    anact_coordinator,
+):
+    from django.urls import reverse
+
+    from tests.test_accessibility import Audit, _tools
+
+    _tools()
+    year, projects = programming
+    study = projects["Étude sur les TMS dans la logistique"]
+    intervention = projects["Intervention TMS en entreprises de logistique"]
+    pages = [
+        reverse("programming", args=[agreement.pk, year]),
+        reverse("programming", args=[agreement.pk, year + 1]),
+        study.get_absolute_url(),
+        reverse("plannedproject_create", args=[agreement.pk, year]),
+        reverse("plannedproject_update", args=[intervention.pk]),
+        reverse("plannedproject_coordinate", args=[study.pk]),
+        reverse("programming_propose", args=[agreement.pk, year])
+        + f"?projects={study.pk}&projects={intervention.pk}",
+        reverse("plannedproject_history", args=[study.pk]),
+    ]
+    audit = Audit(chromium, live_server)
+    try:
+        log_in(audit.page, live_server, "anact.coordinateur", password)
+        audit.page.wait_for_url(f"{live_server.url}/")
+        for width in (1280, 390):
+            audit.width(width)
+            for path in pages:
+                audit.visit(path, keep_html=width == 1280)
+        audit.width(1280)
+        audit.submit_empty(reverse("plannedproject_create", args=[agreement.pk, year]))
+        audit.assert_clean()
+    finally:
+        audit.close()

@@ -33,6 +33,9 @@ from partnership.rules import PartyStatus, is_administrator, is_contributor, pro
 
 YEARS_AHEAD = 2  # next year and the one after
 WORD_SIMILARITY = 0.3  # share of their significant words two projects have in common
+# A word that many projects use says little of what they are about: one in ten, at least 20.
+COMMON_WORD_SHARE, COMMON_WORD_MIN = 10, 20
+CLOSEST = 3  # the overlaps kept for each project: its closest projects of the other parties
 STEM = 6
 STOP_WORDS = frozenset(
     [
@@ -266,62 +269,89 @@ _THEME_AND_PERIOD = gettext_lazy("same theme, periods that meet")
 _CLOSE_WORDS = gettext_lazy("close words")
 
 
-def find_overlaps(projects) -> list[Overlap]:
-    """The pairs of projects of different parties that overlap, dropped projects left out;
-    by theme name, then by title. No query: the projects come with their theme."""
+def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
+    """The pairs of projects of different parties that overlap, dropped projects left out:
+    same theme with periods that meet, or close words (at least two significant words in
+    common, ``WORD_SIMILARITY`` of them). Each project keeps its ``per_project`` closest
+    projects of the other parties (close words first), so that a theme where every party
+    plans much does not list every pair. By theme name, then by title. No query: the
+    projects come with their theme and organisation."""
     projects = [p for p in projects if p.certainty != PlannedProject.Certainty.DROPPED]
+    by_pk = {project.pk: project for project in projects}
     words = {
         project.pk: significant_words(f"{project.title} {project.summary}") for project in projects
     }
-    pairs = {}
+    periods = {project.pk: _period(project) for project in projects}
+    found = {}  # (pk, pk) -> [same theme, similarity]
 
-    def pair(first, second):
-        if first.organisation_id == second.organisation_id:
-            return None
-        key = (min(first.pk, second.pk), max(first.pk, second.pk))
-        if key not in pairs:
-            a, b = (first, second) if first.pk < second.pk else (second, first)
-            pairs[key] = Overlap(a, b)
-        return pairs[key]
-
-    by_theme = defaultdict(list)
+    # Same theme, periods that meet: each party's projects of the theme against the others'.
+    by_theme = defaultdict(lambda: defaultdict(list))
     for project in projects:
         if project.theme_id:
-            by_theme[project.theme_id].append(project)
-    for members in by_theme.values():
-        for index, first in enumerate(members):
-            for second in members[index + 1 :]:
-                if first.organisation_id != second.organisation_id and periods_meet(first, second):
-                    pair(first, second).same_theme = True
+            by_theme[project.theme_id][project.organisation_id].append(project.pk)
+    for by_party in by_theme.values():
+        columns = list(by_party.values())
+        for index, own in enumerate(columns):
+            for others in columns[index + 1 :]:
+                for first in own:
+                    start_a, end_a = periods[first]
+                    for second in others:
+                        start_b, end_b = periods[second]
+                        if start_a <= end_b and start_b <= end_a:
+                            found[(min(first, second), max(first, second))] = [True, 0.0]
     # Close words: only the projects sharing a word are compared.
     by_word = defaultdict(list)
     for project in projects:
         for word in words[project.pk]:
             by_word[word].append(project)
     compared = set()
+    common_word = max(COMMON_WORD_MIN, len(projects) // COMMON_WORD_SHARE)
     for members in by_word.values():
-        if len(members) > 200:  # a word most projects use says nothing
+        if len(members) > common_word:
             continue
         for index, first in enumerate(members):
             for second in members[index + 1 :]:
+                if first.organisation_id == second.organisation_id:
+                    continue
                 key = (min(first.pk, second.pk), max(first.pk, second.pk))
-                if key in compared or first.organisation_id == second.organisation_id:
+                if key in compared:
                     continue
                 compared.add(key)
-                similarity = word_similarity(words[first.pk], words[second.pk])
-                if similarity >= WORD_SIMILARITY:
-                    overlap = pair(first, second)
-                    overlap.similarity = similarity
-    for overlap in pairs.values():
-        if not overlap.similarity:
-            overlap.similarity = word_similarity(words[overlap.first.pk], words[overlap.second.pk])
+                first_words, second_words = words[first.pk], words[second.pk]
+                common = len(first_words & second_words)
+                similarity = common / len(first_words | second_words)
+                if common >= 2 and similarity >= WORD_SIMILARITY:
+                    found.setdefault(key, [False, 0.0])[1] = similarity
+    # Each project's closest ones.
+    ranked = defaultdict(list)
+    for key, (same_theme, similarity) in found.items():
+        score = similarity + (0.5 if same_theme else 0.0)
+        ranked[key[0]].append((score, key))
+        ranked[key[1]].append((score, key))
+    kept = set()
+    for candidates in ranked.values():
+        candidates.sort(key=lambda item: (-item[0], item[1]))
+        kept.update(key for _score, key in candidates[:per_project])
+    overlaps = []
+    for key in kept:
+        same_theme, similarity = found[key]
+        overlaps.append(
+            Overlap(
+                by_pk[key[0]],
+                by_pk[key[1]],
+                same_theme=same_theme,
+                similarity=similarity,
+            )
+        )
     return sorted(
-        pairs.values(),
+        overlaps,
         key=lambda o: (
             o.theme is None,
             o.theme.name if o.theme else "",
             o.first.title,
             o.second.title,
+            o.first.pk,
+            o.second.pk,
         ),
     )
 

@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -114,9 +116,23 @@ def programming_data(request, agreement, year):
     for overlap in overlaps:
         for project, other in ((overlap.first, overlap.second), (overlap.second, overlap.first)):
             overlapping.setdefault(project.pk, []).append(other)
+    # The labels and the period read once, not once per card (a page may hold hundreds).
+    kinds = {value: str(capfirst(label)) for value, label in PlannedProject.Kind.choices}
+    certainties = {value: str(capfirst(label)) for value, label in PlannedProject.Certainty.choices}
     for project in shown:
         project.overlaps_with = overlapping.get(project.pk, [])
+        project.kind_label = kinds.get(project.kind, project.kind)
+        project.certainty_label = certainties.get(project.certainty, project.certainty)
+        project.period = (
+            f"{_short_date(project.planned_start)} – {_short_date(project.planned_end)}"
+            if project.planned_start or project.planned_end
+            else ""
+        )
     return project_filter, shown, overlaps
+
+
+def _short_date(day):
+    return date_format(day, "SHORT_DATE_FORMAT") if day else "…"
 
 
 class ProgrammingView(TemplateView):
