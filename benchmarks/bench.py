@@ -180,6 +180,12 @@ def pages():
         ("Export XLSX", "GET", ("programme_report_xlsx", [programme.pk]), None),
         ("Recherche", "GET", ("search", []), "?q=pr%C3%A9vention"),
         ("Formulaire d’action (GET)", "GET", ("action_update", [action.pk]), None),
+        (
+            "Programmations respectives côte à côte",
+            "GET",
+            ("programming", [agreement.pk, timezone.localdate().year + 1]),
+            None,
+        ),
         ("Tâche de suivi terminée (POST)", "POST", ("followuptask_done", [task.pk]), "done=1"),
     ]
     result, missing = [], []

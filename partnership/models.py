@@ -35,6 +35,7 @@ from partnership.programmes.models import (
     Programme,
     ProgrammeApproval,
 )
+from partnership.programming.models import PlannedProject, ProgrammingOpening
 
 __all__ = [
     "AccessRequest",
@@ -54,8 +55,10 @@ __all__ = [
     "OIDCIdentity",
     "Organisation",
     "Participant",
+    "PlannedProject",
     "Programme",
     "ProgrammeApproval",
+    "ProgrammingOpening",
     "Region",
     "ReminderSent",
     "StaffProfile",

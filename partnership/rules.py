@@ -73,6 +73,8 @@ AGREEMENT_PATHS = {
     "partnership.actioncontact": "action__programme__agreement",
     "partnership.actionresource": "action__programme__agreement",
     "partnership.deliverable": "action__programme__agreement",
+    "partnership.plannedproject": "agreement",
+    "partnership.programmingopening": "agreement",
     "partnership.meeting": "agreement",
     "partnership.participant": "meeting__agreement",
     "partnership.agendaitem": "meeting__agreement",
@@ -553,6 +555,43 @@ def invitations_answered_by(queryset, user):
     return queryset.filter(organisation_id=_own_organisation_id(user))
 
 
+# Each party's programming --------------------------------------------------------------
+# The projects an organisation party to an agreement plans on its own are kept by its own
+# coordinators and contributors (not its network's, not another party's: an Aract or INRS
+# person sees Anact's programming, shared to coordinate, but changes nothing of it); an
+# administrator keeps every party's. A coordinator of a party opens the programming early,
+# proposes a joint action from projects of several parties, and records that projects are
+# coordinated without one.
+
+
+def enters_programming_for(user, agreement) -> int | None:
+    """The organisation whose programming the person enters under the agreement: their own
+    when it is an accepted party and they contribute (None otherwise). An administrator
+    names the party (``changes_any_programming``)."""
+    own = _own_organisation_id(user)
+    if own is None or not is_contributor(user) or agreement is None:
+        return None
+    return own if own in _party_ids(agreement) else None
+
+
+def changes_any_programming(user) -> bool:
+    return is_administrator(user)
+
+
+@rules.predicate
+def keeps_programming(user, obj):
+    """For "add" the object is the agreement; else the planned project."""
+    if obj is None:
+        return False
+    if is_administrator(user):
+        return True
+    if obj._meta.label_lower == "partnership.agreement":
+        return enters_programming_for(user, obj) is not None
+    return enters_programming_for(
+        user, obj.agreement
+    ) is not None and obj.organisation_id == _own_organisation_id(user)
+
+
 can_view = is_administrator | (is_staff_member & is_party)
 can_coordinate = is_administrator | (is_coordinator & is_party)
 can_contribute = can_coordinate | (is_contributor & is_party & is_own_work)
@@ -621,6 +660,13 @@ PERMISSIONS["partnership.add_action"] = can_coordinate | (is_contributor & is_pa
 PERMISSIONS["partnership.review_action"] = can_coordinate  # record a review at a meeting
 # Change what an action is, its status included (object: the action).
 PERMISSIONS["partnership.lead_action"] = can_contribute & is_action_lead
+# Each party's programming (see "Each party's programming").
+PERMISSIONS["partnership.view_plannedproject"] = can_view
+for action in ("add", "change", "delete"):
+    PERMISSIONS[f"partnership.{action}_plannedproject"] = can_view & keeps_programming
+# Open early, propose a joint action, record a coordination (object: the agreement, or a
+# project for the coordination).
+PERMISSIONS["partnership.coordinate_programming"] = can_coordinate
 # Accept or decline an invitation to be a party (object: the AgreementParty).
 PERMISSIONS["partnership.answer_agreementparty"] = answers_invitation
 # Approve a proposed programme (see "Approving a programme"); the role first, which needs no

@@ -146,6 +146,7 @@ TEMPLATES = [
                 "partnership_markup": "partnership.core.templatetags.partnership_markup",
                 "documents": "partnership.documents.templatetags",
                 "history": "partnership.overview.templatetags",
+                "programming": "partnership.programming.templatetags",
             },
         },
     },

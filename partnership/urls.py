@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("partnership.agreements.urls")),
     path("", include("partnership.programmes.urls")),
+    path("", include("partnership.programming.urls")),
     path("", include("partnership.meetings.urls")),
     path("", include("partnership.directory.urls")),
     # Documents are served by these views only: no URL ever serves MEDIA_ROOT.

@@ -35,6 +35,7 @@ from partnership.models import (
     Meeting,
     Organisation,
     Participant,
+    PlannedProject,
     Programme,
     Region,
     StaffProfile,
@@ -130,6 +131,18 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
 
     agreement = factory.SubFactory(SignedAgreementFactory)
     year = 2026
+
+
+class PlannedProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlannedProject
+
+    agreement = factory.SubFactory(SignedAgreementFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    year = 2027
+    title = factory.Sequence(lambda n: f"Projet {n}")
+    kind = PlannedProject.Kind.STUDY
+    certainty = PlannedProject.Certainty.PLANNED
 
 
 class ActionFactory(factory.django.DjangoModelFactory):

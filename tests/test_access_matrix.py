@@ -29,6 +29,7 @@ from tests.factories import (
     FollowUpTaskFactory,
     MeasurementFactory,
     MeetingFactory,
+    PlannedProjectFactory,
     ProgrammeFactory,
     ThemeFactory,
     UserFactory,
@@ -210,6 +211,38 @@ RULES = {
     "action_restore": (COORDINATE, COORDINATE, "action_version", ""),
     "convention_restore": (COORDINATE, COORDINATE, "convention_version", ""),
     "meeting_minutes_restore": (COORDINATE, COORDINATE, "meeting_version", ""),
+    # Each party's programming: the world's project is Anact's (its keepers: Anact's
+    # contributors and coordinators); INRS's is tested in tests/test_programming.py.
+    "programming": (READ, EVERYONE_405, {"agreement_pk": "agreement", "year": "year"}, ""),
+    "programming_open": (
+        EVERYONE_405,
+        COORDINATE,
+        {"agreement_pk": "agreement", "year": "year"},
+        "",
+    ),
+    "programming_export": (
+        READ,
+        EVERYONE_405,
+        {"agreement_pk": "agreement", "year": "year", "extension": "xlsx"},
+        "",
+    ),
+    "plannedproject_create": (
+        CONTRIBUTE,
+        CONTRIBUTE,
+        {"agreement_pk": "agreement", "year": "year"},
+        "",
+    ),
+    "programming_propose": (
+        COORDINATE,
+        COORDINATE,
+        {"agreement_pk": "agreement", "year": "year"},
+        "?projects={project}&projects={inrs_project}",
+    ),
+    "plannedproject_detail": (READ, EVERYONE_405, "project", ""),
+    "plannedproject_update": (CONTRIBUTE, CONTRIBUTE, "project", ""),
+    "plannedproject_delete": (CONTRIBUTE, CONTRIBUTE, "project", ""),
+    "plannedproject_coordinate": (CONTRIBUTE, CONTRIBUTE, "project", ""),
+    "plannedproject_history": (READ, EVERYONE_405, "project", ""),
     "deleted_records": (ADMINISTRATOR, {**ADMINISTRATOR, "administrator": NOT_ALLOWED}, None, ""),
     "deleted_record_restore": (
         ADMINISTRATOR,
@@ -285,7 +318,15 @@ def world(agreement, anact, inrs, anact_contributor, outsider_organisation):
     gone = ContactFactory(last_name="Supprimé")
     gone_pk = gone.pk
     gone.delete()
+    year = today.year + 1
+    project = PlannedProjectFactory(agreement=agreement, organisation=anact, year=year, theme=theme)
+    inrs_project = PlannedProjectFactory(
+        agreement=agreement, organisation=inrs, year=year, theme=theme
+    )
     return {
+        "year": year,
+        "project": project,
+        "inrs_project": inrs_project,
         "agreement": agreement,
         "programme": programme,
         "action": action,
@@ -321,13 +362,21 @@ def world(agreement, anact, inrs, anact_contributor, outsider_organisation):
 def _url(name, target, query, world):
     if target is None:
         url = reverse(name)
+    elif isinstance(target, dict):
+        url = reverse(
+            name,
+            kwargs={
+                kwarg: getattr(world.get(key), "pk", world.get(key, key))
+                for kwarg, key in target.items()
+            },
+        )
     elif isinstance(target, str):
         url = reverse(name, kwargs={"pk": world[target].pk})
     elif target[0].endswith("_pk"):
         url = reverse(name, kwargs={target[0]: world[target[1]].pk})
     else:
         url = reverse(name, kwargs={"pk": world[target[0]].pk, "transition": target[1]})
-    return url + query.format(**{key: value.pk for key, value in world.items()})
+    return url + query.format(**{key: getattr(value, "pk", value) for key, value in world.items()})
 
 
 @pytest.fixture

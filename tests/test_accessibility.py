@@ -49,6 +49,7 @@ NOT_PAGES = {
     "programme_report_xlsx",
     "action_export_csv",
     "action_export_xlsx",
+    "programming_export",
 }
 # Pages no link leads to for these accounts, visited on purpose.
 ANONYMOUS_PAGES = [

@@ -428,8 +428,9 @@ def test_dashboard_query_count_does_not_grow(
     # session, user, staff profile; this year's programmes with their actions counted by
     # status; upcoming meetings; my open tasks; deliverables due; experimentations awaiting a
     # stage decision; agreements then conventions nearing their end; recent changes (one
-    # UNION of five historical tables); the invitations their organisation has to answer.
-    with django_assert_num_queries(12):
+    # UNION of five historical tables); the invitations their organisation has to answer;
+    # the agreements whose programming of next year their organisation is invited to enter.
+    with django_assert_num_queries(13):
         response = client.get(reverse("home"))
     assert response.status_code == 200
     assert len(response.context["meetings"]) == min(rows, 20)

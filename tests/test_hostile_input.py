@@ -52,6 +52,8 @@ FORM_PAGES = {
     "meeting_review": {"progress": "50"},
     "agendaitem_create": {"title": "Point de test"},
     "followuptask_update": {},
+    "plannedproject_create": {"title": "Projet de test"},
+    "plannedproject_update": {},
     "organisation_create": {"name": "Organisme de test", "website": ""},
     "organisation_update": {},
     "contact_create": {"last_name": "Durand", "email": ""},

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from conventions.models import Convention
 from partnership.demo import scale
@@ -41,6 +42,9 @@ def _pages():
         "annual report": reverse("programme_report", args=[programme.pk]),
         "search": reverse("search") + "?q=TMS",
         "action edit form": reverse("action_update", args=[action.pk]),
+        "parties' programming side by side": reverse(
+            "programming", args=[agreement.pk, timezone.localdate().year + 1]
+        ),
     }
 
 

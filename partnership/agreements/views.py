@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -48,6 +49,20 @@ class AgreementList(AgreementMixin, crud.StaffListView):
 
 
 class AgreementDetail(AgreementMixin, crud.StaffDetailView):
+    def base_queryset(self):
+        # Whether a coordinator opened next year's programming of the parties early, read
+        # with the agreement (the programming card asks it: partnership.programming).
+        next_year = timezone.localdate().year + 1
+        return (
+            super()
+            .base_queryset()
+            .annotate(
+                next_programming_opened=Count(
+                    "programming_openings", filter=Q(programming_openings__year=next_year)
+                )
+            )
+        )
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         agreement = self.object

@@ -82,6 +82,8 @@ from partnership.programmes.services import (
     programme_prepare_next_year,
     programme_propose,
 )
+from partnership.programming import services as programming_services
+from partnership.programming.models import PlannedProject, ProgrammingOpening
 
 DEMO_PASSWORD = "demo-partenariat-2026"
 
@@ -502,6 +504,7 @@ class _Builder:
         agreement = self.create_agreement()
         conventions = self.create_conventions(agreement)
         self.create_programmes(agreement, conventions)
+        self.create_programming(agreement)
         self.attach_documents(agreement, conventions)
         self.create_home_care_experimentation()
         self.create_chronic_illness_experimentation()
@@ -900,6 +903,154 @@ class _Builder:
                 action=action, title=title, kind=kind, due_on=due_on, delivered_on=delivered_on
             )
         )
+
+    # Each party's programming of next year ------------------------------------------------
+
+    def create_programming(self, agreement):
+        """What Anact and INRS each plan on their own for next year ("dès la rentrée"), with
+        a few overlaps: a TMS study at INRS and a TMS intervention at Anact (still to
+        coordinate), two RPS projects already turned into a joint action of next year's
+        programme (in preparation), a prospective note coordinated without one."""
+        year = self.year + 1
+        people = {key: self.users[key] for key in ("anact.contributeur", "inrs.contributeur")}
+        if self.today < programming_services.preparation_opens_on(year):
+            # Before la rentrée, Anact's coordinator opened the programming early.
+            _save(
+                ProgrammingOpening(
+                    agreement=agreement, year=year, opened_by=self.users["anact.coordinateur"]
+                )
+            )
+        rows = [
+            (
+                "inrs",
+                "tms",
+                "study",
+                "confirmed",
+                (1, 15),
+                (10, 30),
+                "Étude sur les TMS dans la logistique et les entrepôts",
+                "Mesurer les contraintes physiques des préparateurs de commandes et tester des "
+                "aides techniques en entrepôt.",
+            ),
+            (
+                "anact",
+                "tms",
+                "intervention",
+                "planned",
+                (3, 1),
+                (12, 15),
+                "Intervention TMS en entreprises de la logistique",
+                "Accompagner une dizaine d’entrepôts dans une démarche de prévention des TMS par "
+                "l’organisation du travail.",
+            ),
+            (
+                "inrs",
+                "rps",
+                "publication",
+                "confirmed",
+                (2, 1),
+                (9, 30),
+                "Brochure RPS et travail hybride",
+                "Une brochure sur la prévention des risques psychosociaux en travail hybride.",
+            ),
+            (
+                "anact",
+                "rps",
+                "tool",
+                "planned",
+                (4, 1),
+                (11, 30),
+                "Outil de diagnostic RPS du travail hybride",
+                "Un outil de diagnostic des risques psychosociaux liés au travail hybride.",
+            ),
+            (
+                "anact",
+                "qvt",
+                "training",
+                "idea",
+                (9, 1),
+                (12, 15),
+                "Formation des managers de proximité à la QVCT",
+                "Des sessions régionales avec le réseau des Aract.",
+            ),
+            (
+                "inrs",
+                "prospective",
+                "study",
+                "planned",
+                (1, 15),
+                (6, 30),
+                "Exercice de prospective : le travail en 2040",
+                "Scénarios d’évolution du travail et de leurs effets sur la santé.",
+            ),
+            (
+                "anact",
+                "prospective",
+                "publication",
+                "idea",
+                (5, 1),
+                (12, 1),
+                "Note de prospective sur le travail en 2040",
+                "Une note de synthèse des transformations du travail à venir.",
+            ),
+            (
+                "inrs",
+                "tms",
+                "training",
+                "dropped",
+                (10, 1),
+                (12, 15),
+                "Formation en ligne TMS pour les préventeurs",
+                "Abandonnée au profit de la formation existante.",
+            ),
+        ]
+        projects = {}
+        for organisation, theme, kind, certainty, start, end, title, summary in rows:
+            projects[title] = _save(
+                PlannedProject(
+                    agreement=agreement,
+                    organisation=self.org[organisation],
+                    year=year,
+                    theme=self.themes[theme],
+                    kind=kind,
+                    certainty=certainty,
+                    planned_start=datetime.date(year, *start),
+                    planned_end=datetime.date(year, *end),
+                    title=title,
+                    summary=summary,
+                    contact=people[f"{organisation}.contributeur"],
+                )
+            )
+        coordinator = self.admin  # the demonstration's changes are signed by its administrator
+        joint = [
+            projects["Outil de diagnostic RPS du travail hybride"],
+            projects["Brochure RPS et travail hybride"],
+        ]
+        programme = programming_services.proposal_programme(
+            agreement=agreement, year=year, user=coordinator
+        )
+        initial = programming_services.merged_action_initial(joint)
+        action = self.action(
+            programme,
+            kind=Action.Kind.PUBLICATION,
+            title="Prévenir les RPS du travail hybride : brochure et outil de diagnostic",
+            theme="rps",
+            lead="anact",
+            partners=["inrs"],
+            start=initial["planned_start"],
+            end=initial["planned_end"],
+            description=initial["description"],
+        )
+        programming_services.link_projects(projects=joint, action=action, user=coordinator)
+        for title in (
+            "Exercice de prospective : le travail en 2040",
+            "Note de prospective sur le travail en 2040",
+        ):
+            programming_services.project_coordinate(
+                project=projects[title],
+                user=coordinator,
+                note="Les deux agences échangent leurs scénarios et se relisent mutuellement.",
+            )
 
     def create_programmes(self, agreement, conventions):
         previous = self.create_previous_programme(agreement, conventions)

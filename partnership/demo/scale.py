@@ -31,6 +31,8 @@ from partnership.meetings.models import (
     Participant,
 )
 from partnership.programmes.models import Action, ActionResource, Deliverable, Programme
+from partnership.programming.models import PlannedProject
+from partnership.rules import PartyStatus
 
 REFERENCE_PREFIX = "ECH-AC-"
 BATCH = 2000
@@ -45,6 +47,7 @@ class Scale:
     conventions: int = 400
     meetings: int = 1500
     staff: int = 300
+    planned_projects: int = 3000
 
     @classmethod
     def small(cls):
@@ -57,6 +60,7 @@ class Scale:
             conventions=8,
             meetings=30,
             staff=20,
+            planned_projects=300,
         )
 
 
@@ -96,6 +100,76 @@ def _batched(model, objects, history=True, user=None):
 
 def already_loaded():
     return Agreement.objects.filter(reference__startswith=REFERENCE_PREFIX).exists()
+
+
+PROJECT_SUBJECTS = [
+    "prévention des TMS",
+    "risques psychosociaux",
+    "travail hybride",
+    "usure professionnelle",
+    "maintien en emploi",
+    "qualité de vie au travail",
+    "exposition aux produits chimiques",
+    "chutes de hauteur",
+    "travail de nuit",
+    "transformation numérique",
+]
+PROJECT_SECTORS = [
+    "dans la logistique",
+    "dans le BTP",
+    "dans l’aide à domicile",
+    "dans les établissements de santé",
+    "dans l’industrie agroalimentaire",
+    "dans le commerce",
+    "dans les petites entreprises",
+]
+PROJECT_KINDS = {
+    PlannedProject.Kind.STUDY: "Étude",
+    PlannedProject.Kind.PUBLICATION: "Guide",
+    PlannedProject.Kind.TRAINING: "Formation",
+    PlannedProject.Kind.INTERVENTION: "Intervention",
+    PlannedProject.Kind.TOOL: "Outil",
+    PlannedProject.Kind.OTHER: "Webinaire",
+}
+
+
+def _planned_projects(rng, today, agreements, members, themes, scale, author):
+    """Each party's programming of next year and the one after, on every agreement of the
+    data set and on the demonstration's (a third of them): titles drawn from a few subjects
+    and sectors, so that some overlap."""
+    targets = [(agreement.pk, members[agreement.pk]) for agreement in agreements]
+    demo = Agreement.objects.filter(reference="AC-ANACT-INRS").first()
+    if demo is not None:
+        parties = list(
+            Organisation.objects.filter(
+                agreement_parties__agreement=demo, agreement_parties__status=PartyStatus.ACCEPTED
+            )
+        )
+        targets += [(demo.pk, parties)] * max(1, len(targets) // 2)
+    certainties = list(PlannedProject.Certainty.values)
+    projects = []
+    for index in range(scale.planned_projects):
+        agreement_id, organisations = targets[index % len(targets)]
+        year = today.year + 1 + index % 2
+        kind, word = rng.choice(list(PROJECT_KINDS.items()))
+        subject = rng.choice(PROJECT_SUBJECTS)
+        start = datetime.date(year, rng.randint(1, 9), 1)
+        projects.append(
+            PlannedProject(
+                agreement_id=agreement_id,
+                organisation=rng.choice(organisations),
+                year=year,
+                title=f"{word} {subject} {rng.choice(PROJECT_SECTORS)} ({index})",
+                summary=f"{word} sur {subject}, avec les entreprises volontaires.",
+                theme=rng.choice(themes),
+                kind=kind,
+                certainty=rng.choice(certainties),
+                planned_start=start,
+                planned_end=start + datetime.timedelta(days=rng.randint(60, 200)),
+            )
+        )
+    _batched(PlannedProject, projects, user=author)
+    return len(projects)
 
 
 @transaction.atomic
@@ -211,6 +285,8 @@ def generate(*, seed=2026, scale=Scale(), author=None, stdout=None):
         ]
     _batched(AgreementParty, parties, user=author)
     say(f"{len(agreements)} agreements\n")
+    planned = _planned_projects(rng, today, agreements, members, themes, scale, author)
+    say(f"{planned} planned projects of the parties' programming\n")
 
     # Meetings, spread over the years; the past ones held with approved minutes.
     now = timezone.now()

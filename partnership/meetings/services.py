@@ -23,6 +23,8 @@ from partnership.core.restore import restore_version
 from partnership.directory.models import StaffProfile
 from partnership.meetings.models import ActionReview, AgendaItem, FollowUpTask, Meeting
 from partnership.programmes.models import Action, Programme
+from partnership.programming.models import PlannedProject
+from partnership.programming.services import find_overlaps, overlaps_by_theme, programming_round
 
 
 def _today():
@@ -204,9 +206,39 @@ class AgendaCandidates:
     programme: Programme | None
     groups: list  # [(lead organisation, [its ongoing actions not on the agenda yet])]
     tasks: list  # the earlier meetings' open follow-up tasks not on this agenda yet
+    # A programming meeting: the overlaps of the parties' programming not on the agenda yet,
+    # theme by theme ([{"label": theme, "overlaps": [Overlap]}]), and the year concerned.
+    overlap_groups: list = dataclasses.field(default_factory=list)
+    programming_year: int | None = None
 
     def __bool__(self):
-        return bool(self.groups or self.tasks)
+        return bool(self.groups or self.tasks or self.overlap_groups)
+
+
+def overlap_title(overlap) -> str:
+    """An overlap as an agenda item's title: "Étude TMS (INRS) ↔ Intervention TMS (Anact)"."""
+
+    def name(project):
+        return f"{project.title} ({project.organisation.acronym or project.organisation.name})"
+
+    return f"{name(overlap.first)} ↔ {name(overlap.second)}"[:300]
+
+
+def programming_overlaps(meeting: Meeting, items) -> tuple[int, list]:
+    """The overlaps of the parties' programming a programming meeting discusses: those of
+    the year being prepared at the meeting's date (next year from la rentrée), not settled
+    yet (turned into one joint action, or coordinated), not on the agenda yet."""
+    year = programming_round(timezone.localdate(meeting.starts_at))
+    on_agenda = {item.title for item in items}
+    projects = PlannedProject.objects.filter(
+        agreement_id=meeting.agreement_id, year=year
+    ).select_related("organisation", "theme")
+    overlaps = [
+        overlap
+        for overlap in find_overlaps(projects)
+        if not overlap.settled and overlap_title(overlap) not in on_agenda
+    ]
+    return year, overlaps_by_theme(overlaps)
 
 
 def meeting_agenda_candidates(meeting: Meeting, items=None) -> AgendaCandidates:
@@ -244,7 +276,12 @@ def meeting_agenda_candidates(meeting: Meeting, items=None) -> AgendaCandidates:
         .order_by(F("due_on").asc(nulls_last=True), "pk")
         if task.pk not in brought_back
     ]
-    return AgendaCandidates(programme=programme, groups=groups, tasks=tasks)
+    candidates = AgendaCandidates(programme=programme, groups=groups, tasks=tasks)
+    if meeting.kind == Meeting.Kind.PROGRAMMING:
+        candidates.programming_year, candidates.overlap_groups = programming_overlaps(
+            meeting, items
+        )
+    return candidates
 
 
 def _agenda_is_writable(meeting: Meeting) -> None:
@@ -324,6 +361,23 @@ def meeting_prepare_agenda(*, meeting: Meeting, user) -> list[AgendaItem]:
                 _("Follow-up tasks of the previous meeting"),
                 [AgendaItem(title=task.title, follow_up=task) for task in candidates.tasks],
                 lambda item: item.follow_up_id is not None,
+            )
+        for group in candidates.overlap_groups:
+            heading = _("Overlaps of the parties’ programming %(year)s: %(theme)s") % {
+                "year": candidates.programming_year,
+                "theme": group["label"],
+            }
+            created += _insert_group(
+                items,
+                heading,
+                [
+                    AgendaItem(
+                        title=overlap_title(overlap),
+                        notes=", ".join(overlap.reasons).capitalize(),
+                    )
+                    for overlap in group["overlaps"]
+                ],
+                lambda item: "↔" in item.title and not item.action_id,
             )
     _renumber(meeting, items, user)
     return created

@@ -22,6 +22,7 @@ from partnership.agreements.models import Agreement, AgreementParty
 from partnership.directory.models import AccessRequest
 from partnership.meetings.models import FollowUpTask, Meeting
 from partnership.programmes.models import Action, Deliverable, Programme
+from partnership.programming.services import programming_invitations
 from partnership.rules import invitations_answered_by
 
 MEETING_DAYS = 60
@@ -314,6 +315,7 @@ def dashboard(request):
         "today": today,
         "invitations": pending_invitations(user),
         "access_requests_waiting": access_requests_waiting(user),
+        "programming_invitations": programming_invitations(user, today),
         "programmes": current_programmes(user, today),
         "action_statuses": Action.Status.choices,
         "meetings": meetings,

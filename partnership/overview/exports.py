@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from partnership.programmes.models import Action, Deliverable
+from partnership.programming.models import PlannedProject
 
 TEXT, DATE, DATETIME = "text", "date", "datetime"
 INTEGER, DECIMAL, MONEY, PERCENT = "integer", "decimal", "money", "%"
@@ -282,3 +283,41 @@ def xlsx_response(filename: str, sheets: list[Sheet]) -> HttpResponse:
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = _disposition(filename)
     return response
+
+
+# Each party's programming ---------------------------------------------------------------
+
+
+def _overlap_titles(project):
+    return " | ".join(
+        f"{other.title} ({other.organisation.acronym or other.organisation})"
+        for other in getattr(project, "overlaps_with", [])
+    )
+
+
+def planned_project_columns() -> list[Column]:
+    P = PlannedProject  # noqa: N806
+    return [
+        Column(_field(P, "organisation"), lambda p: p.organisation.acronym or p.organisation.name),
+        Column(_field(P, "year"), lambda p: p.year, INTEGER, 8),
+        Column(_field(P, "theme"), lambda p: p.theme.name if p.theme else "", width=24),
+        Column(_field(P, "title"), lambda p: p.title, width=40),
+        Column(_field(P, "summary"), lambda p: p.summary, width=50),
+        Column(_field(P, "kind"), lambda p: capfirst(p.get_kind_display()), width=18),
+        Column(_field(P, "certainty"), lambda p: capfirst(p.get_certainty_display())),
+        Column(_field(P, "planned_start"), lambda p: p.planned_start, DATE, 12),
+        Column(_field(P, "planned_end"), lambda p: p.planned_end, DATE, 12),
+        Column(
+            _field(P, "contact"),
+            lambda p: (p.contact.get_full_name() or p.contact.username) if p.contact else "",
+            width=20,
+        ),
+        Column(_("Overlaps with"), _overlap_titles, width=50),
+        Column(
+            _field(P, "joint_action"),
+            lambda p: p.joint_action.title if p.joint_action else "",
+            width=40,
+        ),
+        Column(_field(P, "coordinated"), lambda p: _("yes") if p.coordinated else ""),
+        Column(_field(P, "coordination_note"), lambda p: p.coordination_note, width=40),
+    ]

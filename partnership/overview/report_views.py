@@ -7,9 +7,11 @@ import calendar
 import datetime
 import re
 
+from django.http import Http404
 from django.utils import timezone
 from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from partnership.core import crud
@@ -18,6 +20,7 @@ from partnership.overview import exports, reports, timeline
 from partnership.programmes.filters import ActionFilter
 from partnership.programmes.models import Action
 from partnership.programmes.views import ProgrammeMixin
+from partnership.programming.views import programming_data, visible_agreement, year_of
 
 # Programmes ---------------------------------------------------------------------------
 
@@ -95,6 +98,30 @@ class ActionListExport(View):
         if self.extension == "csv":
             return exports.csv_response(filename, columns, actions)
         sheet = exports.Sheet(Action._meta.verbose_name_plural.capitalize(), columns, actions)
+        return exports.xlsx_response(filename, [sheet])
+
+
+# Each party's programming ---------------------------------------------------------------
+
+
+class ProgrammingExport(View):
+    """The side-by-side page of a year, with its filters, as a file: one row a project, with
+    the projects it overlaps."""
+
+    extension = "csv"
+
+    def get(self, request, agreement_pk, year, extension):
+        if extension not in ("csv", "xlsx"):
+            raise Http404
+        agreement = visible_agreement(request, agreement_pk)
+        year = year_of({"year": year})
+        _filter, projects, _overlaps = programming_data(request, agreement, year)
+        projects.sort(key=lambda p: (p.organisation.name, p.theme.name if p.theme else "", p.title))
+        filename = f"programmation-{agreement.reference}-{year}.{extension}"
+        columns = exports.planned_project_columns()
+        if extension == "csv":
+            return exports.csv_response(filename, columns, projects)
+        sheet = exports.Sheet(_("Programming %(year)s") % {"year": year}, columns, projects)
         return exports.xlsx_response(filename, [sheet])
 
 

@@ -38,6 +38,7 @@ from partnership.meetings.models import Meeting
 from partnership.meetings.services import MEETING_RESTORED_FIELDS, meeting_minutes_restore
 from partnership.programmes.models import Action, Deliverable, Programme
 from partnership.programmes.services import ACTION_RESTORED_FIELDS, action_restore
+from partnership.programming.models import PlannedProject
 from partnership.rules import AGREEMENT_PATHS
 
 # A record's full history ---------------------------------------------------------------------
@@ -51,6 +52,7 @@ HISTORY_PAGES = {
     Experimentation: "experimentations",
     Organisation: "organismes",
     Contact: "contacts",
+    PlannedProject: "projets",
 }
 
 

@@ -10,6 +10,7 @@ from partnership.overview.report_views import (
     ProgrammeReport,
     ProgrammeReportExport,
     ProgrammeTimeline,
+    ProgrammingExport,
 )
 from partnership.overview.restore import (
     HISTORY_PAGES,
@@ -40,6 +41,11 @@ urlpatterns = [
     path("actions/export.csv", ActionListExport.as_view(extension="csv"), name="action_export_csv"),
     path(
         "actions/export.xlsx", ActionListExport.as_view(extension="xlsx"), name="action_export_xlsx"
+    ),
+    path(
+        "accords/<int:agreement_pk>/programmations/<int:year>/export.<slug:extension>",
+        ProgrammingExport.as_view(),
+        name="programming_export",
     ),
     path("rendez-vous/calendrier/", MeetingMonthCalendar.as_view(), name="meeting_month_calendar"),
     # restore

@@ -218,9 +218,15 @@ def programme_close(*, programme: Programme, user, review: str) -> Programme:
     return apply_transition(programme, "close", user=user, update_fields=["review", "closed_on"])
 
 
+def preparation_opens_on(year: int) -> datetime.date:
+    """The day the parties begin preparing the year ``year``: la rentrée (September) of the
+    year before."""
+    return datetime.date(year - 1, 9, 1)
+
+
 def next_year_opens_on(programme: Programme) -> datetime.date:
     """From September of its year on, the parties prepare the next year's programme."""
-    return datetime.date(programme.year, 9, 1)
+    return preparation_opens_on(programme.year + 1)
 
 
 def programme_carry_over_preview(*, programme: Programme):

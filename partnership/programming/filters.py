@@ -1,0 +1,22 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from partnership.directory.models import Theme
+from partnership.programming.models import PlannedProject
+
+
+class PlannedProjectFilter(django_filters.FilterSet):
+    theme = django_filters.ModelChoiceFilter(label=_("theme"), queryset=Theme.objects.all())
+    kind = django_filters.ChoiceFilter(label=_("kind"), choices=PlannedProject.Kind.choices)
+    certainty = django_filters.ChoiceFilter(
+        label=_("certainty"), choices=PlannedProject.Certainty.choices
+    )
+
+    class Meta:
+        model = PlannedProject
+        fields = ["theme", "kind", "certainty"]
+
+    def __init__(self, *args, themes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if themes is not None:
+            self.filters["theme"].queryset = themes

@@ -1,0 +1,469 @@
+"""Each party's programming: when it opens, its overlaps, and the joint actions born from it.
+
+The programming of the coming years opens at la rentrée, the day the preparation of next
+year's joint programme opens (``preparation_opens_on``): from September of year N the
+parties enter what they plan for N+1 and N+2. A coordinator may open it earlier; the
+opening is recorded.
+
+Overlaps are found in Python over the projects read in one query, the same way on
+PostgreSQL and SQLite: two projects of different parties overlap when they share their
+theme and their planned periods meet, or when their titles and summaries have close words
+(the words folded as the search folds them, without accents or case, cut to their first
+letters so that "étude" and "études" meet).
+"""
+
+import datetime
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from partnership.agreements.models import Agreement
+from partnership.core.lifecycle import TransitionError, lock
+from partnership.programmes.models import Programme
+from partnership.programmes.services import preparation_opens_on
+from partnership.programming.models import PlannedProject, ProgrammingOpening
+from partnership.rules import PartyStatus, is_administrator, is_contributor, profile_of
+
+YEARS_AHEAD = 2  # next year and the one after
+WORD_SIMILARITY = 0.3  # share of their significant words two projects have in common
+# A word that many projects use says little of what they are about: one in ten, at least 20.
+COMMON_WORD_SHARE, COMMON_WORD_MIN = 10, 20
+CLOSEST = 3  # the overlaps kept for each project: its closest projects of the other parties
+STEM = 6
+STOP_WORDS = frozenset(
+    [
+        "les",
+        "des",
+        "une",
+        "dans",
+        "pour",
+        "par",
+        "sur",
+        "avec",
+        "aux",
+        "ses",
+        "son",
+        "sont",
+        "est",
+        "qui",
+        "que",
+        "quoi",
+        "dont",
+        "entre",
+        "plus",
+        "leur",
+        "leurs",
+        "nous",
+        "vous",
+        "ils",
+        "elles",
+        "cette",
+        "ces",
+        "comme",
+        "mais",
+        "ainsi",
+        "afin",
+        "tout",
+        "tous",
+        "toute",
+        "toutes",
+        "lors",
+        "pres",
+        "sans",
+        "sous",
+        "vers",
+        "chez",
+        "etre",
+        "avoir",
+        "fait",
+        "faire",
+        "deux",
+        "trois",
+        "annee",
+        "projet",
+        "projets",
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "into",
+        "about",
+        "their",
+    ]
+)
+
+
+def programming_round(today: datetime.date | None = None) -> int:
+    """The first year of the programming the parties are preparing now: next year from
+    September on (la rentrée), this year before."""
+    today = today or timezone.localdate()
+    return today.year + 1 if today >= preparation_opens_on(today.year + 1) else today.year
+
+
+def programming_years(today: datetime.date | None = None) -> list[int]:
+    """The years whose programming is offered: next year and the one after (from la
+    rentrée; before it, this year and next year)."""
+    first = programming_round(today)
+    return [first + offset for offset in range(YEARS_AHEAD)]
+
+
+def opens_on(year: int) -> datetime.date:
+    """The day the programming of ``year`` opens: la rentrée two years before, when it is
+    "the year after" the next one."""
+    return preparation_opens_on(year - 1)
+
+
+def opened_years(agreement) -> set[int]:
+    return set(
+        ProgrammingOpening.objects.filter(agreement=agreement).values_list("year", flat=True)
+    )
+
+
+def is_open(year: int, opened: set[int], today: datetime.date | None = None) -> bool:
+    """The programming of ``year`` is open: la rentrée of the year before has come (or of
+    two years before: then it is "the year after"), or a coordinator opened it (or the year
+    before it) early."""
+    today = today or timezone.localdate()
+    return today >= opens_on(year) or year in opened or (year - 1) in opened
+
+
+def invitation_year(agreement, opened=None, today: datetime.date | None = None):
+    """The next year whose programming the parties are invited to enter now (from
+    September, or from a recorded opening), or None."""
+    today = today or timezone.localdate()
+    opened = opened_years(agreement) if opened is None else opened
+    next_year = today.year + 1
+    if today >= preparation_opens_on(next_year) or next_year in opened:
+        return next_year
+    return None
+
+
+def programming_invitations(user, today: datetime.date | None = None) -> list:
+    """The agreements whose parties are invited now to enter their programming of next year,
+    for a contributor or coordinator of a party: from la rentrée, or once a coordinator
+    opened it. Each with ``invited_year`` and ``own_project_count`` (the projects their
+    organisation entered for that year). One query; none for whoever enters no programming
+    (readers; administrators, who reach every programming from the agreements' pages)."""
+    if not is_contributor(user) or is_administrator(user):
+        return []
+    profile = profile_of(user)
+    if profile is None:
+        return []
+    today = today or timezone.localdate()
+    year = today.year + 1
+    agreements = (
+        Agreement.objects.signed()
+        .filter(
+            parties__organisation_id=profile.organisation_id,
+            parties__status=PartyStatus.ACCEPTED,
+        )
+        .annotate(
+            opened=Exists(ProgrammingOpening.objects.filter(agreement=OuterRef("pk"), year=year)),
+            own_project_count=Count(
+                "planned_projects",
+                filter=Q(
+                    planned_projects__year=year,
+                    planned_projects__organisation_id=profile.organisation_id,
+                ),
+                distinct=True,
+            ),
+        )
+        .order_by("reference")
+    )
+    if today < preparation_opens_on(year):
+        agreements = agreements.filter(opened=True)
+    rows = list(agreements)
+    for agreement in rows:
+        agreement.invited_year = year
+    return rows
+
+
+@transaction.atomic
+def programming_open(*, agreement, year: int, user) -> ProgrammingOpening:
+    """A coordinator opens the programming of ``year`` (and the year after it) early."""
+    opening, _created = ProgrammingOpening.objects.get_or_create(
+        agreement=agreement, year=year, defaults={"opened_by": user}
+    )
+    return opening
+
+
+# Overlaps ------------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def significant_words(text: str) -> set[str]:
+    """The words that say what a text is about, folded and cut to their stem."""
+    return {
+        word[:STEM]
+        for word in re.findall(r"[a-z0-9]+", _fold(text))
+        if len(word) >= 3 and word not in STOP_WORDS
+    }
+
+
+def _period(project):
+    year_start = datetime.date(project.year, 1, 1)
+    year_end = datetime.date(project.year, 12, 31)
+    return project.planned_start or year_start, project.planned_end or year_end
+
+
+def periods_meet(first, second) -> bool:
+    start_a, end_a = _period(first)
+    start_b, end_b = _period(second)
+    return start_a <= end_b and start_b <= end_a
+
+
+def word_similarity(first: set, second: set) -> float:
+    if not first or not second:
+        return 0.0
+    return len(first & second) / len(first | second)
+
+
+@dataclass
+class Overlap:
+    first: PlannedProject
+    second: PlannedProject
+    same_theme: bool = False
+    similarity: float = 0.0
+    common_words: list = field(default_factory=list)
+
+    @property
+    def projects(self):
+        return [self.first, self.second]
+
+    @property
+    def theme(self):
+        return self.first.theme if self.same_theme else (self.first.theme or self.second.theme)
+
+    @property
+    def reasons(self) -> list[str]:
+        reasons = []
+        if self.same_theme:
+            reasons.append(str(_THEME_AND_PERIOD))
+        if self.similarity >= WORD_SIMILARITY:
+            reasons.append(str(_CLOSE_WORDS))
+        return reasons
+
+    @property
+    def settled(self) -> bool:
+        """Both projects became the same joint action, or are coordinated already."""
+        first, second = self.first, self.second
+        if first.joint_action_id and first.joint_action_id == second.joint_action_id:
+            return True
+        return first.coordinated and second.coordinated
+
+
+_THEME_AND_PERIOD = gettext_lazy("same theme, periods that meet")
+_CLOSE_WORDS = gettext_lazy("close words")
+
+
+def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
+    """The pairs of projects of different parties that overlap, dropped projects left out:
+    same theme with periods that meet, or close words (at least two significant words in
+    common, ``WORD_SIMILARITY`` of them). Each project keeps its ``per_project`` closest
+    projects of the other parties (close words first), so that a theme where every party
+    plans much does not list every pair. By theme name, then by title. No query: the
+    projects come with their theme and organisation."""
+    projects = [p for p in projects if p.certainty != PlannedProject.Certainty.DROPPED]
+    by_pk = {project.pk: project for project in projects}
+    words = {
+        project.pk: significant_words(f"{project.title} {project.summary}") for project in projects
+    }
+    periods = {project.pk: _period(project) for project in projects}
+    found = {}  # (pk, pk) -> [same theme, similarity]
+
+    # Same theme, periods that meet: each party's projects of the theme against the others'.
+    by_theme = defaultdict(lambda: defaultdict(list))
+    for project in projects:
+        if project.theme_id:
+            by_theme[project.theme_id][project.organisation_id].append(project.pk)
+    for by_party in by_theme.values():
+        columns = list(by_party.values())
+        for index, own in enumerate(columns):
+            for others in columns[index + 1 :]:
+                for first in own:
+                    start_a, end_a = periods[first]
+                    for second in others:
+                        start_b, end_b = periods[second]
+                        if start_a <= end_b and start_b <= end_a:
+                            found[(min(first, second), max(first, second))] = [True, 0.0]
+    # Close words: only the projects sharing a word are compared.
+    by_word = defaultdict(list)
+    for project in projects:
+        for word in words[project.pk]:
+            by_word[word].append(project)
+    compared = set()
+    common_word = max(COMMON_WORD_MIN, len(projects) // COMMON_WORD_SHARE)
+    for members in by_word.values():
+        if len(members) > common_word:
+            continue
+        for index, first in enumerate(members):
+            for second in members[index + 1 :]:
+                if first.organisation_id == second.organisation_id:
+                    continue
+                key = (min(first.pk, second.pk), max(first.pk, second.pk))
+                if key in compared:
+                    continue
+                compared.add(key)
+                first_words, second_words = words[first.pk], words[second.pk]
+                common = len(first_words & second_words)
+                similarity = common / len(first_words | second_words)
+                if common >= 2 and similarity >= WORD_SIMILARITY:
+                    found.setdefault(key, [False, 0.0])[1] = similarity
+    # Each project's closest ones.
+    ranked = defaultdict(list)
+    for key, (same_theme, similarity) in found.items():
+        score = similarity + (0.5 if same_theme else 0.0)
+        ranked[key[0]].append((score, key))
+        ranked[key[1]].append((score, key))
+    kept = set()
+    for candidates in ranked.values():
+        candidates.sort(key=lambda item: (-item[0], item[1]))
+        kept.update(key for _score, key in candidates[:per_project])
+    overlaps = []
+    for key in kept:
+        same_theme, similarity = found[key]
+        overlaps.append(
+            Overlap(
+                by_pk[key[0]],
+                by_pk[key[1]],
+                same_theme=same_theme,
+                similarity=similarity,
+            )
+        )
+    return sorted(
+        overlaps,
+        key=lambda o: (
+            o.theme is None,
+            o.theme.name if o.theme else "",
+            o.first.title,
+            o.second.title,
+            o.first.pk,
+            o.second.pk,
+        ),
+    )
+
+
+def overlaps_by_theme(overlaps) -> list[dict]:
+    """The overlaps in groups by theme (without a theme last)."""
+    groups = {}
+    for overlap in overlaps:
+        theme = overlap.theme
+        key = (theme is None, theme.name if theme else "")
+        label = theme.name if theme else _("No theme")
+        groups.setdefault(key, {"label": label, "theme": theme, "overlaps": []})["overlaps"].append(
+            overlap
+        )
+    return [groups[key] for key in sorted(groups)]
+
+
+# From overlap to joint action ----------------------------------------------------------
+
+
+def proposal_programme(*, agreement, year: int, user) -> Programme:
+    """The joint programme of ``year`` a joint action is proposed in: it must be in
+    preparation; it is created (in preparation) if the parties have not started it."""
+    programme = Programme.objects.filter(agreement=agreement, year=year).first()
+    if programme is None:
+        programme = Programme(agreement=agreement, year=year)
+        programme._history_user = user
+        programme.full_clean()
+        programme.save()
+    if programme.status != Programme.Status.PREPARATION:
+        raise TransitionError(
+            _(
+                "The joint programme %(year)s is “%(status)s”: a joint action is proposed in "
+                "a programme in preparation."
+            )
+            % {"year": year, "status": programme.get_status_display()}
+        )
+    return programme
+
+
+# What a party's project becomes as a joint action (the kinds of ``Action``).
+ACTION_KINDS = {
+    PlannedProject.Kind.STUDY: "study",
+    PlannedProject.Kind.PUBLICATION: "publication",
+    PlannedProject.Kind.TRAINING: "training",
+    PlannedProject.Kind.INTERVENTION: "experimentation",
+    PlannedProject.Kind.TOOL: "transfer",
+}
+
+
+def merged_action_initial(projects) -> dict:
+    """What the proposed joint action starts with: the projects' titles and summaries
+    merged, their parties as lead (the first project's) and partners, their theme, their
+    period."""
+    projects = list(projects)
+    first = projects[0]
+    themes = [project.theme_id for project in projects if project.theme_id]
+    starts = [project.planned_start for project in projects if project.planned_start]
+    ends = [project.planned_end for project in projects if project.planned_end]
+    organisations = []
+    for project in projects:
+        if project.organisation_id not in organisations:
+            organisations.append(project.organisation_id)
+    return {
+        "title": " / ".join(dict.fromkeys(project.title for project in projects))[:300],
+        "description": "\n\n".join(
+            f"{project.organisation} – {project.title}\n{project.summary}".strip()
+            for project in projects
+        ),
+        "lead_organisation": first.organisation_id,
+        "partners": organisations[1:],
+        "theme": themes[0] if themes else None,
+        "kind": next((ACTION_KINDS[p.kind] for p in projects if p.kind in ACTION_KINDS), None),
+        "planned_start": min(starts) if starts else None,
+        "planned_end": max(ends) if ends else None,
+    }
+
+
+def check_proposal(projects, agreement, year) -> None:
+    """Two projects or more, of this agreement and year, of at least two parties, none
+    turned into a joint action already."""
+    if len(projects) < 2:
+        raise TransitionError(_("Choose two projects or more to propose a joint action."))
+    if any(p.agreement_id != agreement.pk or p.year != year for p in projects):
+        raise TransitionError(_("The projects must belong to this programming."))
+    if len({p.organisation_id for p in projects}) < 2:
+        raise TransitionError(_("A joint action brings together the projects of several parties."))
+    taken = [p for p in projects if p.joint_action_id]
+    if taken:
+        raise TransitionError(
+            _("“%(project)s” has already become a joint action.") % {"project": taken[0]}
+        )
+
+
+@transaction.atomic
+def link_projects(*, projects, action, user) -> None:
+    """The projects become the joint action (their history says who linked them)."""
+    for project in projects:
+        project = lock(project)
+        project.joint_action = action
+        project._history_user = user
+        project._change_reason = _("Becomes the joint action “%(action)s”") % {"action": action}
+        project.save()
+
+
+@transaction.atomic
+def project_coordinate(*, project, user, note: str) -> PlannedProject:
+    """Record that the project is coordinated with the other parties without a joint
+    action (they keep each other informed); an empty note undoes it."""
+    project = lock(project)
+    project.coordinated = bool(note.strip())
+    project.coordination_note = note.strip()
+    project._history_user = user
+    project.save()
+    return project
