@@ -155,7 +155,6 @@ class ProgrammeDetail(ProgrammeMixin, crud.StaffDetailView):
         action_filter = ProgrammeActionFilter(
             self.request.GET, queryset=actions, request=self.request, programme=programme
         )
-        crud.tidy_filter_form(action_filter.form)
         filtered = list(action_filter.qs)
         status_counts = _status_counts(programme.actions.all())
         context.update(
