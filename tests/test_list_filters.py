@@ -107,9 +107,7 @@ def test_the_empty_choice_agrees_with_the_noun(client, anact_coordinator):
     assert agreements == {"Statut": "Tous", "Partie": "Toutes", "Trier par": "Par défaut"}
 
 
-def test_the_programme_page_filters_its_actions_the_same_way(
-    client, agreement, anact_coordinator
-):
+def test_the_programme_page_filters_its_actions_the_same_way(client, agreement, anact_coordinator):
     programme = ProgrammeFactory(agreement=agreement, year=2026)
     client.force_login(anact_coordinator)
     options = _first_options(client, programme.get_absolute_url())
