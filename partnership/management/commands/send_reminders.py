@@ -101,7 +101,7 @@ class Command(BaseCommand):
                 people,
             )
         )
-        reminders = ngettext("%(count)s reminder", "%(count)s reminders", run.reminder_count) % {
+        count = ngettext("%(count)s reminder", "%(count)s reminders", run.reminder_count) % {
             "count": run.reminder_count
         }
-        self.stdout.write(summary % {"people": people, "reminders": reminders})
+        self.stdout.write(summary % {"people": people, "reminders": count})
