@@ -84,6 +84,13 @@ MESSAGES = [
         "2 entreprises importées depuis «\u00a0f.csv\u00a0».",
     ),
     ("%(count)s reminder", "%(count)s reminders", "1 rappel", "2 rappels"),
+    ("%(counter)s action:", "%(counter)s actions:", "1 action\u00a0:", "2 actions\u00a0:"),
+    (
+        "{over} character too many",
+        "{over} characters too many",
+        "{over} caractère de trop",
+        "{over} caractères de trop",
+    ),
     (
         "%(counter)s of %(total)s meetings shown.",
         "%(counter)s of %(total)s meetings shown.",
