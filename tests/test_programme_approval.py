@@ -241,3 +241,20 @@ def test_the_adoption_guard_names_nobody_once_all_have_approved(programme, inrs,
     )
     ProgrammeApproval.objects.create(programme=programme, organisation=inrs, approved_by=user)
     assert Programme.lifecycle["adopt"].waiting_for(programme) is None
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_the_waiting_page_query_count_does_not_grow(
+    client, programme, anact, anact_coordinator, django_assert_num_queries, rows
+):
+    for _ in range(rows):
+        ActionFactory(programme=programme, lead_organisation=anact)
+    programme_approve(programme=programme, user=anact_coordinator)
+    client.force_login(anact_coordinator)
+    # session, user, staff profile, the programme, the agreement's parties (permission), the
+    # actions with their partners, the counts by status, the lead organisations and themes of
+    # the filter, the parties still to approve (the adoption's reason), the approvals and the
+    # parties beside them, the history.
+    with django_assert_num_queries(14):
+        response = client.get(programme.get_absolute_url())
+    assert "En attente de l’approbation\u00a0: INRS." in response.content.decode()
