@@ -46,3 +46,10 @@ def test_the_meeting_page_writes_the_first_of_the_month_1er(client, agreement, a
     client.force_login(anact_reader)
     page = client.get(meeting.get_absolute_url()).content.decode()
     assert ">mardi 1er septembre 2026, 09:00</time>" in page
+
+
+def test_the_demonstration_texts_write_the_first_of_the_month_1er():
+    from partnership.demo.data import french_date
+
+    assert french_date(FIRST) == "1er septembre 2026"
+    assert french_date(FIRST.replace(day=27)) == "27 septembre 2026"
