@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Convention
 from partnership.agreements.models import Agreement
+from partnership.core.filters import ALL_FEMININE, FilterSet
 from partnership.directory.models import Organisation, Theme
 
 
@@ -14,7 +15,7 @@ def visible_agreements(request):
     return Agreement.objects.all().visible_to(request.user)
 
 
-class ConventionFilter(django_filters.FilterSet):
+class ConventionFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     agreement = django_filters.ModelChoiceFilter(
         label=_("framework agreement"), queryset=visible_agreements
@@ -23,6 +24,7 @@ class ConventionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("status"), choices=Convention.Status.choices)
     party = django_filters.ModelChoiceFilter(
         label=_("party"),
+        empty_label=ALL_FEMININE,
         field_name="parties__organisation",
         queryset=Organisation.objects.all(),
         distinct=True,

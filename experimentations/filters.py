@@ -10,6 +10,7 @@ from experimentations.models import (
     Territory,
 )
 from partnership.agreements.models import Agreement
+from partnership.core.filters import ALL_FEMININE, FilterSet
 from partnership.directory.models import Organisation
 from partnership.directory.regions import Region
 
@@ -25,12 +26,17 @@ def _agreements(request):
     return Agreement.objects.all().visible_to(request.user).order_by("reference")
 
 
-class ExperimentationFilter(django_filters.FilterSet):
+class ExperimentationFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    priority = django_filters.ChoiceFilter(label=_("priority"), choices=Priority.choices)
+    priority = django_filters.ChoiceFilter(
+        label=_("priority"), empty_label=ALL_FEMININE, choices=Priority.choices
+    )
     sector = django_filters.ChoiceFilter(label=_("sector"), choices=Sector.choices)
     phase = django_filters.ChoiceFilter(
-        label=_("phase"), field_name="status", choices=Experimentation.Phase.choices
+        label=_("phase"),
+        empty_label=ALL_FEMININE,
+        field_name="status",
+        choices=Experimentation.Phase.choices,
     )
     partner = django_filters.ModelChoiceFilter(
         label=_("partner"),
@@ -40,7 +46,7 @@ class ExperimentationFilter(django_filters.FilterSet):
     )
     # A territory of the experimentation, or the region of one of its companies (the map).
     region = django_filters.ChoiceFilter(
-        label=_("region"), choices=Region.choices, method="in_region"
+        label=_("region"), empty_label=ALL_FEMININE, choices=Region.choices, method="in_region"
     )
     agreement = django_filters.ModelChoiceFilter(
         label=_("framework agreement"), queryset=_agreements

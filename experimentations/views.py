@@ -9,7 +9,7 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 
@@ -557,7 +557,11 @@ class CompanyImport(crud.ParentMixin, TemplateView):
             )
         messages.success(
             self.request,
-            gettext("%(count)s companies imported from “%(file)s”.")
+            ngettext(
+                "%(count)s company imported from “%(file)s”.",
+                "%(count)s companies imported from “%(file)s”.",
+                count,
+            )
             % {"count": count, "file": pending["file"]},
         )
         return HttpResponseRedirect(f"{self.parent.get_absolute_url()}#companies")

@@ -9,6 +9,45 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
+# What any page of the shared browser logged as an error (console errors, script errors) since
+# the current test began: tests/conftest.py's autouse fixture fails the test that leaves any.
+_console_errors: list[str] = []
+
+
+def _watch(context):
+    """Collect what every page of this browser context logs as an error."""
+
+    def console(message):
+        if message.type == "error":
+            where = message.page.url if message.page else ""
+            _console_errors.append(f"{where}: {message.text}")
+
+    context.on("console", console)
+    context.on("weberror", lambda error: _console_errors.append(str(error.error)))
+    return context
+
+
+def _watched(browser):
+    """The browser, with every context it opens (directly or through new_page) watched."""
+    new_context, new_page = browser.new_context, browser.new_page
+    browser.new_context = lambda *args, **kwargs: _watch(new_context(*args, **kwargs))
+
+    def watched_new_page(*args, **kwargs):
+        page = new_page(*args, **kwargs)
+        _watch(page.context)
+        return page
+
+    browser.new_page = watched_new_page
+    return browser
+
+
+def take_console_errors() -> list[str]:
+    """The errors logged since the last call (for a test that provokes one on purpose)."""
+    errors = list(_console_errors)
+    _console_errors.clear()
+    return errors
+
+
 # Each test module imports the `chromium` fixture, so pytest holds one session fixture per
 # module; Playwright's sync API may run only once per thread, so they share one browser,
 # closed when the last of them is torn down.
@@ -26,8 +65,8 @@ def chromium():
     if _shared["browser"] is None:
         playwright = sync_api.sync_playwright().start()
         _shared["playwright"] = playwright
-        _shared["browser"] = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        _shared["browser"] = _watched(
+            playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         )
     _shared["users"] += 1
     try:

@@ -58,6 +58,18 @@ def media_root(settings, tmp_path_factory):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def no_console_error():
+    """No page of a browser test logs an error: every context of the shared chromium is watched
+    (tests.browser), and what a test's pages logged fails it here, at its teardown."""
+    from tests.browser import take_console_errors
+
+    take_console_errors()  # what an earlier, failed test left
+    yield
+    errors = take_console_errors()
+    assert errors == [], "the browser logged errors:\n" + "\n".join(errors)
+
+
 @pytest.fixture
 def password():
     return "Motdepasse-solide-2026"

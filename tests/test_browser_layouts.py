@@ -76,3 +76,36 @@ def test_the_follow_up_tasks_fit_their_card_at_1280(
         assert done_buttons.count() == 2
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_row_table_shows_each_label_once_in_its_column_header(
+    chromium,  # noqa: F811
+    live_server,
+    password,
+    anact_coordinator,
+    agreement,
+    anact,
+    width,
+):
+    from tests.factories import ActionFactory, ActionResourceFactory, ProgrammeFactory
+
+    programme = ProgrammeFactory(agreement=agreement, year=2026)
+    action = ActionFactory(programme=programme, lead_organisation=anact)
+    ActionResourceFactory(action=action, organisation=anact, person_days=10, budget=10000)
+    page = logged_in_page(chromium, live_server, "anact.coordinateur", password, width=width)
+    try:
+        page.goto(f"{live_server.url}{reverse('action_update', args=[action.pk])}")
+        table = page.locator("[data-formset=resources] table")
+        # The delete box of a saved row is named for a screen reader, its label not drawn
+        # again under the "Supprimer" header; so are the other cells' labels.
+        delete = table.locator("tbody input[type=checkbox]").first
+        assert delete.evaluate("box => box.labels[0].textContent.trim()") == "Supprimer"
+        labels = table.locator("tbody label")
+        assert labels.count() >= 4
+        for index in range(labels.count()):
+            box = labels.nth(index).bounding_box()
+            assert box is None or (box["width"] <= 1 and box["height"] <= 1)
+        assert table.locator("thead th", has_text="Supprimer").count() == 1
+    finally:
+        page.context.close()

@@ -150,3 +150,35 @@ def test_a_party_approves_the_proposed_programme_through_its_confirmation_page(
     page.wait_for_url(f"{live_server.url}/programmes/{programme.pk}/")
     programme.refresh_from_db()
     assert programme.status == "adopted"
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_party_that_approved_sees_why_it_cannot_approve_or_adopt(
+    chromium,  # noqa: F811
+    live_server,
+    programme,
+    anact_coordinator,
+    password,
+    width,
+):
+    from partnership.programmes.services import programme_approve, programme_propose
+    from tests.browser import logged_in_page
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    programme_propose(programme=programme, user=anact_coordinator)
+    programme_approve(programme=programme, user=anact_coordinator)
+    page = logged_in_page(chromium, live_server, "anact.coordinateur", password, width=width)
+    page.goto(f"{live_server.url}/programmes/{programme.pk}/")
+    adopt = page.get_by_role("button", name="Adopter")
+    assert adopt.is_disabled()
+    # The reason is the button's description, read with it by a screen reader.
+    assert adopt.evaluate(
+        "b => document.getElementById(b.getAttribute('aria-describedby')).textContent"
+    ) == ("En attente de l’approbation\u00a0: INRS.")
+    approve = page.get_by_role("button", name="Approuver")
+    assert approve.is_disabled()
+    assert page.get_by_text("Approbation déjà donnée\u00a0: Anact.").is_visible()
+    assert_no_horizontal_overflow(page)
+    page.screenshot(path=str(SCREENSHOTS / f"programme-waiting-{width}.png"), full_page=True)
+    assert page.errors == []
+    page.context.close()

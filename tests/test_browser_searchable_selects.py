@@ -81,5 +81,7 @@ def test_a_field_with_a_limit_counts_its_characters_live(
         assert len(title.input_value()) == 310
         expect(count).to_have_text("10 caractères de trop")
         assert "text-danger" in count.get_attribute("class")
+        title.fill("x" * 301)
+        expect(count).to_have_text("1 caractère de trop")
     finally:
         page.context.close()

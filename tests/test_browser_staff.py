@@ -13,7 +13,12 @@ from django.utils import timezone
 
 from conventions.models import Convention
 from partnership.models import Action, Deliverable, Meeting, Organisation
-from tests.browser import assert_no_horizontal_overflow, chromium, log_in  # noqa: F401
+from tests.browser import (  # noqa: F401
+    assert_no_horizontal_overflow,
+    chromium,
+    log_in,
+    take_console_errors,
+)
 from tests.factories import (
     ActionFactory,
     ActionResourceFactory,
@@ -188,6 +193,10 @@ def test_coordinator_creates_an_action_and_a_deliverable_that_a_reader_sees_unch
         ):
             response = page.goto(f"{live_server.url}{url}")
             assert response.status == 403, url
+        # The browser logs each refusal: expected here, and nothing else.
+        refusals = take_console_errors()
+        assert len(refusals) == 5
+        assert all("status of 403" in error for error in refusals), refusals
     finally:
         page.context.close()
 

@@ -142,9 +142,11 @@ def test_programme_workbook_keeps_the_column_types(client, programme, anact_read
     assert progress.value == 0.4
     assert progress.number_format == "0%"
     numbers = [cell for cell in guide if cell.data_type == "n" and cell.value is not None]
-    assert 15.5 in [cell.value for cell in numbers]  # person-days, a number
+    days = next(cell for cell in numbers if cell.value == 15.5)  # person-days, a number
     budget = next(cell for cell in numbers if cell.value == 1500.5)
-    assert "€" in budget.number_format
+    # Shown grouped by thousands, as on the pages ("1 500,50 €", "1 212,5").
+    assert budget.number_format == '#,##0.00 "€"'
+    assert days.number_format == "#,##0.0"
     formula_like = actions[2][0]
     assert formula_like.value == "=SOMME(A1:A9)"
     assert formula_like.data_type == "s"  # a text, never run as a formula

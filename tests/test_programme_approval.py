@@ -1,8 +1,11 @@
 """Adoption needs both sides: each party's coordinator approves the proposed programme."""
 
 import datetime
+import html
+import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from partnership.core.lifecycle import TransitionError
@@ -178,3 +181,80 @@ def test_the_parties_a_coordinator_may_approve_for(
     assert programme_approval_organisations(programme=programme, user=anact_reader) == []
     programme_approve(programme=programme, user=anact_coordinator)
     assert programme_approval_organisations(programme=programme, user=anact_coordinator) == []
+
+
+# What a party waiting for the other sees -------------------------------------------------
+
+
+def _waiting_buttons(client, programme):
+    """The disabled buttons of the programme page, each with the reason beside it."""
+    page = client.get(programme.get_absolute_url()).content.decode()
+    found = re.findall(
+        r'<button[^>]*disabled aria-describedby="([^"]+)">(.*?)</button>\s*'
+        r'<span id="\1"[^>]*>(.*?)</span>',
+        page,
+        flags=re.S,
+    )
+    return {
+        " ".join(re.sub("<[^>]+>", "", label).split()): html.unescape(reason.strip())
+        for _, label, reason in found
+    }
+
+
+def test_the_adoption_waits_for_the_parties_named(client, programme, anact_coordinator):
+    client.force_login(anact_coordinator)
+    assert _waiting_buttons(client, programme) == {
+        "Adopter": "En attente des approbations\u00a0: Anact et INRS."
+    }
+
+
+def test_a_party_that_approved_sees_whose_approval_is_missing(
+    client, programme, anact_coordinator, inrs_coordinator
+):
+    programme_approve(programme=programme, user=anact_coordinator)
+    client.force_login(anact_coordinator)
+    assert _waiting_buttons(client, programme) == {
+        "Adopter": "En attente de l’approbation\u00a0: INRS.",
+        "Approuver": "Approbation déjà donnée\u00a0: Anact.",
+    }
+    # The other party still has its own approval to give: a working link, no reason.
+    client.force_login(inrs_coordinator)
+    assert _waiting_buttons(client, programme) == {
+        "Adopter": "En attente de l’approbation\u00a0: INRS."
+    }
+    page = client.get(programme.get_absolute_url()).content.decode()
+    assert f'href="{reverse("programme_approve", args=[programme.pk])}"' in page
+
+
+def test_a_reader_sees_no_reason_and_no_button(client, programme, anact_reader):
+    client.force_login(anact_reader)
+    assert _waiting_buttons(client, programme) == {}
+
+
+def test_the_adoption_guard_names_nobody_once_all_have_approved(programme, inrs, anact):
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    ProgrammeApproval.objects.create(programme=programme, organisation=anact, approved_by=user)
+    assert Programme.lifecycle["adopt"].waiting_for(programme) == (
+        "En attente de l’approbation\u00a0: INRS."
+    )
+    ProgrammeApproval.objects.create(programme=programme, organisation=inrs, approved_by=user)
+    assert Programme.lifecycle["adopt"].waiting_for(programme) is None
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_the_waiting_page_query_count_does_not_grow(
+    client, programme, anact, anact_coordinator, django_assert_num_queries, rows
+):
+    for _ in range(rows):
+        ActionFactory(programme=programme, lead_organisation=anact)
+    programme_approve(programme=programme, user=anact_coordinator)
+    client.force_login(anact_coordinator)
+    # session, user, staff profile, the programme, the agreement's parties (permission), the
+    # actions with their partners, the counts by status, the lead organisations and themes of
+    # the filter, the parties still to approve (the adoption's reason), the approvals and the
+    # parties beside them, the history.
+    with django_assert_num_queries(14):
+        response = client.get(programme.get_absolute_url())
+    assert "En attente de l’approbation\u00a0: INRS." in response.content.decode()

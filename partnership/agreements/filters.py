@@ -2,14 +2,16 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from partnership.agreements.models import Agreement
+from partnership.core.filters import ALL_FEMININE, FilterSet
 from partnership.directory.models import Organisation
 
 
-class AgreementFilter(django_filters.FilterSet):
+class AgreementFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     status = django_filters.ChoiceFilter(label=_("status"), choices=Agreement.Status.choices)
     party = django_filters.ModelChoiceFilter(
         label=_("party"),
+        empty_label=ALL_FEMININE,
         field_name="parties__organisation",
         queryset=Organisation.objects.all(),
         distinct=True,

@@ -19,7 +19,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.generic import DeleteView, DetailView, FormView, UpdateView
 from django.views.generic.edit import BaseUpdateView, CreateView
 from django_filters.views import FilterView
@@ -84,20 +83,6 @@ class ParentMixin:
         return context
 
 
-def tidy_filter_form(form):
-    """ "All" rather than "---------" as every filter's empty choice (labels begin with a
-    capital on every form: ``partnership.core.forms.BoundField``)."""
-    for field in form.fields.values():
-        if getattr(field, "empty_label", None) is not None:
-            field.empty_label = pgettext("filter choice", "All")
-            if hasattr(field.widget, "choices"):
-                field.widget.choices = field.choices
-        if getattr(field, "empty_label", None) is None and hasattr(field, "choices"):
-            choices = list(field.choices)
-            if choices and choices[0][0] == "":
-                field.choices = [("", pgettext("filter choice", "All")), *choices[1:]]
-
-
 class StaffListView(ScopedMixin, FilterView):
     paginate_by = 25
     template_name_suffix = "_list"
@@ -105,11 +90,6 @@ class StaffListView(ScopedMixin, FilterView):
     def get_queryset(self):
         # A stable default order (the model's, then pk) that the list's sort filter overrides.
         return super().get_queryset().order_by(*self.model._meta.ordering, "pk")
-
-    def get_filterset(self, filterset_class):
-        filterset = super().get_filterset(filterset_class)
-        tidy_filter_form(filterset.form)
-        return filterset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -15,9 +15,10 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     )
 
 
-def long_day(day) -> str:
-    """A day as written in a sentence: “1er septembre 2026” in French."""
-    text = formats.date_format(day, "DATE_FORMAT")
+def long_day(day, *, weekday: bool = False) -> str:
+    """A day as written in a sentence: “1er septembre 2026” in French; with ``weekday``,
+    “mardi 1er septembre 2026”."""
+    text = formats.date_format(day, "l j F Y" if weekday else "DATE_FORMAT")
     if day.day == 1 and translation.get_language() == "fr":
         text = text.replace("1", "1er", 1)
     return text

@@ -28,7 +28,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
 from conventions import services as convention_services
@@ -51,7 +50,7 @@ from experimentations.models import (
 from experimentations.services import Assessment
 from partnership.agreements.models import Agreement, AgreementParty
 from partnership.agreements.services import agreement_negotiate, agreement_sign
-from partnership.core.dates import add_months
+from partnership.core.dates import add_months, long_day
 from partnership.demo.sample_pdf import sample_pdf
 from partnership.directory.models import Contact, Organisation, StaffProfile, Theme
 from partnership.directory.regions import Region
@@ -453,7 +452,9 @@ def _save(instance):
 
 
 def french_date(day):
-    return date_format(day, "j F Y")
+    """“1er septembre 2026”: the demonstration's texts are written in French."""
+    with translation.override("fr"):
+        return long_day(day)
 
 
 # The data ---------------------------------------------------------------------------------

@@ -2,14 +2,17 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from partnership.core.filters import ALL_FEMININE, FilterSet
 from partnership.directory.models import Contact, Organisation
 from partnership.directory.regions import Region
 
 
-class OrganisationFilter(django_filters.FilterSet):
+class OrganisationFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(label=_("kind"), choices=Organisation.Kind.choices)
-    region = django_filters.ChoiceFilter(label=_("region"), choices=Region.choices)
+    region = django_filters.ChoiceFilter(
+        label=_("region"), empty_label=ALL_FEMININE, choices=Region.choices
+    )
     o = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(("name", "name"), ("acronym", "acronym"), ("region", "region")),
@@ -24,7 +27,7 @@ class OrganisationFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(acronym__icontains=value))
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     organisation = django_filters.ModelChoiceFilter(
         label=_("organisation"), queryset=Organisation.objects.all()

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partnership.agreements.models import Agreement
+from partnership.core.filters import FilterSet
 from partnership.core.forms import DateInput
 from partnership.meetings.models import Decision, Meeting
 
@@ -50,7 +51,7 @@ class MeetingFilterForm(forms.Form):
         return cleaned
 
 
-class MeetingFilter(django_filters.FilterSet):
+class MeetingFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     agreement = django_filters.ModelChoiceFilter(
         label=_("framework agreement"), queryset=_visible_agreements
@@ -83,7 +84,7 @@ class MeetingFilter(django_filters.FilterSet):
         )
 
 
-class DecisionFilter(django_filters.FilterSet):
+class DecisionFilter(FilterSet):
     """The register of decisions: by agreement, text and the period of the meetings."""
 
     q = django_filters.CharFilter(label=_("Search"), method="search")

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
@@ -394,7 +394,12 @@ class MeetingPrepareAgenda(
             if created:
                 messages.success(
                     request,
-                    _("%(count)d items were put on the agenda.") % {"count": len(created)},
+                    ngettext(
+                        "%(count)d item was put on the agenda.",
+                        "%(count)d items were put on the agenda.",
+                        len(created),
+                    )
+                    % {"count": len(created)},
                 )
             else:
                 messages.info(request, _("The agenda already holds everything to review."))

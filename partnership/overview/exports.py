@@ -31,8 +31,9 @@ INTEGER, DECIMAL, MONEY, PERCENT = "integer", "decimal", "money", "%"
 NUMBER_FORMATS = {
     DATE: "DD/MM/YYYY",
     DATETIME: "DD/MM/YYYY HH:MM",
-    INTEGER: "0",
-    DECIMAL: "0.0",
+    # Grouped by thousands like every page ("1 212,5"): the spreadsheet shows its own separator.
+    INTEGER: "#,##0",
+    DECIMAL: "#,##0.0",
     MONEY: '#,##0.00 "€"',
     PERCENT: "0%",
 }

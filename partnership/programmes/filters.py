@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from partnership.agreements.models import Agreement
+from partnership.core.filters import FilterSet
 from partnership.directory.models import Organisation, Theme
 from partnership.programmes.models import Action, Programme
 
@@ -13,7 +14,7 @@ def visible_agreements(request):
     return Agreement.objects.all().visible_to(request.user).order_by("reference")
 
 
-class ProgrammeFilter(django_filters.FilterSet):
+class ProgrammeFilter(FilterSet):
     agreement = django_filters.ModelChoiceFilter(
         label=_("framework agreement"), queryset=visible_agreements
     )
@@ -34,7 +35,7 @@ class ProgrammeFilter(django_filters.FilterSet):
         fields = ["agreement", "year", "status"]
 
 
-class ProgrammeActionFilter(django_filters.FilterSet):
+class ProgrammeActionFilter(FilterSet):
     """The filters of a programme page; the lead organisations offered are those of the page."""
 
     lead_organisation = django_filters.ModelChoiceFilter(
@@ -59,7 +60,7 @@ class ProgrammeActionFilter(django_filters.FilterSet):
             ).distinct()
 
 
-class ActionFilter(django_filters.FilterSet):
+class ActionFilter(FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     agreement = django_filters.ModelChoiceFilter(
         label=_("framework agreement"),

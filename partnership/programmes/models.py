@@ -6,8 +6,9 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from partnership.agreements.models import Agreement
@@ -20,7 +21,7 @@ from partnership.directory.people import (
     person_fields,
     person_name,
 )
-from partnership.rules import ScopedQuerySet
+from partnership.rules import PartyStatus, ScopedQuerySet
 
 
 class ProgrammeQuerySet(ScopedQuerySet):
@@ -32,6 +33,19 @@ class ProgrammeQuerySet(ScopedQuerySet):
             ongoing_count=Count("actions", filter=Q(actions__status=Action.Status.IN_PROGRESS)),
             completed_count=Count("actions", filter=Q(actions__status=Action.Status.COMPLETED)),
         )
+
+
+def awaiting_approvals(programme) -> str | None:
+    """A guard: a proposed programme is adopted once every party has approved it; until
+    then, which parties it waits for, by name."""
+    waiting = programme.parties_awaiting_approval()
+    if not waiting:
+        return None
+    return ngettext(
+        "Waiting for the approval of %(parties)s.",
+        "Waiting for the approvals of %(parties)s.",
+        len(waiting),
+    ) % {"parties": get_text_list([str(party) for party in waiting], _("and"))}
 
 
 class Programme(models.Model):
@@ -48,7 +62,9 @@ class Programme(models.Model):
         Transition(
             "withdraw", (Status.PROPOSED,), Status.PREPARATION, _("send back to preparation")
         ),
-        Transition("adopt", (Status.PROPOSED,), Status.ADOPTED, _("adopt")),
+        Transition(
+            "adopt", (Status.PROPOSED,), Status.ADOPTED, _("adopt"), guard=awaiting_approvals
+        ),
         Transition("close", (Status.ADOPTED,), Status.CLOSED, _("close")),
     )
 
@@ -123,6 +139,23 @@ class Programme(models.Model):
         """The meetings a programme may be adopted at: the held ones (``adopted_at``'s model,
         reached through the relation: meetings sit above programmes)."""
         return cls._meta.get_field("adopted_at").related_model.objects.held()
+
+    def parties(self):
+        """The organisations party to the agreement (accepted), by name: each of them approves
+        the programme; an invited organisation has no say before it accepts."""
+        return (
+            Organisation.objects.filter(
+                agreement_parties__agreement_id=self.agreement_id,
+                agreement_parties__status=PartyStatus.ACCEPTED,
+            )
+            .order_by("name")
+            .distinct()
+        )
+
+    def parties_awaiting_approval(self) -> list[Organisation]:
+        """The parties that have not approved the programme yet, by name."""
+        approved = ProgrammeApproval.objects.filter(programme=self).values("organisation_id")
+        return list(self.parties().exclude(pk__in=approved))
 
     @property
     def is_current(self):

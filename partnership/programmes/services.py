@@ -27,7 +27,6 @@ from partnership.programmes.models import (
 )
 from partnership.rules import (
     ACTION_DEFINITION_FIELDS,
-    PartyStatus,
     approves_for_any_party,
     approves_programme_for,
     approves_programmes,
@@ -66,14 +65,7 @@ def programme_withdraw(*, programme: Programme, user) -> Programme:
 def programme_parties(programme: Programme) -> list[Organisation]:
     """The organisations party to the programme's agreement (accepted): each of them
     approves it; an invited organisation has no say before it accepts."""
-    return list(
-        Organisation.objects.filter(
-            agreement_parties__agreement_id=programme.agreement_id,
-            agreement_parties__status=PartyStatus.ACCEPTED,
-        )
-        .order_by("name")
-        .distinct()
-    )
+    return list(programme.parties())
 
 
 def programme_approval_organisations(*, programme: Programme, user) -> list[Organisation]:

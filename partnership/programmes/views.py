@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import DetailView, FormView
@@ -154,7 +155,6 @@ class ProgrammeDetail(ProgrammeMixin, crud.StaffDetailView):
         action_filter = ProgrammeActionFilter(
             self.request.GET, queryset=actions, request=self.request, programme=programme
         )
-        crud.tidy_filter_form(action_filter.form)
         filtered = list(action_filter.qs)
         status_counts = _status_counts(programme.actions.all())
         context.update(
@@ -167,26 +167,37 @@ class ProgrammeDetail(ProgrammeMixin, crud.StaffDetailView):
             filtered=any(action_filter.data.get(name) for name in action_filter.filters),
             can_add_action=user.has_perm("partnership.add_action", programme),
             next_year=next_year_state(programme, user),
-            # The lifecycle's "adopt" is no button: the last party's approval adopts.
+            # The lifecycle's "adopt" is no link: the last party's approval adopts. It is shown
+            # disabled, with the parties it waits for, while approvals are missing.
             transitions=[
-                transition
-                for transition in Programme.lifecycle.available(programme)
-                if transition.name != "adopt"
+                (transition, waiting_for)
+                for transition, waiting_for in Programme.lifecycle.offered(programme)
+                if transition.name != "adopt" or waiting_for
             ]
             if user.has_perm("partnership.change_programme", programme)
             else [],
         )
         if programme.status != Programme.Status.PREPARATION:
             context["approvals"] = approvals_by_party(programme)
-            context["can_approve"] = (
-                programme.status == Programme.Status.PROPOSED
-                and user.has_perm("partnership.approve_programme", programme)
-                and any(
+            if programme.status == Programme.Status.PROPOSED and user.has_perm(
+                "partnership.approve_programme", programme
+            ):
+                given = [
+                    item["organisation"]
+                    for item in context["approvals"]
+                    if item["approval"] is not None
+                    and approves_programme_for(user, item["organisation"].pk)
+                ]
+                context["can_approve"] = any(
                     item["approval"] is None
                     and approves_programme_for(user, item["organisation"].pk)
                     for item in context["approvals"]
                 )
-            )
+                if given and not context["can_approve"]:
+                    # A party that has approved waits for the others: say so beside the button.
+                    context["approved_already"] = _("Already approved for %(parties)s.") % {
+                        "parties": get_text_list([str(party) for party in given], _("and"))
+                    }
         return context
 
 

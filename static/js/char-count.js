@@ -6,7 +6,10 @@
   "use strict";
   var script = document.currentScript;
   var countText = script.getAttribute("data-count-text");  // "{count} / {limit} characters"
-  var overText = script.getAttribute("data-over-text");  // "{over} characters too many"
+  // "{over} character too many", "{over} characters too many": one over is singular in French
+  // and in English alike (the count is never 0 here).
+  var overTextOne = script.getAttribute("data-over-text-one");
+  var overText = script.getAttribute("data-over-text");
 
   function format(text, values) {
     return text.replace(/\{(\w+)\}/g, function (_, name) {
@@ -36,7 +39,7 @@
       var count = field.value.length;
       var over = count > limit;
       counter.textContent = over
-        ? format(overText, { over: count - limit })
+        ? format(count - limit === 1 ? overTextOne : overText, { over: count - limit })
         : format(countText, { count: count, limit: limit });
       counter.classList.toggle("text-danger", over);
       if (over !== wasOver) {

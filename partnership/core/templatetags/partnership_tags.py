@@ -65,8 +65,9 @@ def html_datetime(value):
 
 
 @register.filter
-def long_date(value):
-    """A day as written in a sentence: “1er septembre 2026” in French, “—” when there is none."""
+def long_date(value, arg=""):
+    """A day as written in a sentence: “1er septembre 2026” in French, nothing when there is
+    none; ``long_date:"weekday"``: “mardi 1er septembre 2026”."""
     if isinstance(value, datetime.datetime):
         value = timezone.template_localtime(value).date()
-    return long_day(value) if value else ""
+    return long_day(value, weekday=arg == "weekday") if value else ""

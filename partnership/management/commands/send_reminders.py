@@ -90,15 +90,18 @@ class Command(BaseCommand):
         people = len(run.batches)
         summary = (
             ngettext(
-                "%(people)s person would get %(count)s reminders.",
-                "%(people)s people would get %(count)s reminders.",
+                "%(people)s person would get %(reminders)s.",
+                "%(people)s people would get %(reminders)s.",
                 people,
             )
             if run.dry_run
             else ngettext(
-                "%(people)s e-mail sent, %(count)s reminders.",
-                "%(people)s e-mails sent, %(count)s reminders.",
+                "%(people)s e-mail sent, %(reminders)s.",
+                "%(people)s e-mails sent, %(reminders)s.",
                 people,
             )
         )
-        self.stdout.write(summary % {"people": people, "count": run.reminder_count})
+        count = ngettext("%(count)s reminder", "%(count)s reminders", run.reminder_count) % {
+            "count": run.reminder_count
+        }
+        self.stdout.write(summary % {"people": people, "reminders": count})
