@@ -521,8 +521,9 @@ def test_coordinators_see_the_waiting_requests_on_their_dashboard_in_constant_qu
     )
     client.force_login(anact_coordinator)
     client.get(reverse("home"))
-    # The dashboard's queries (test_dashboard.py) and the count of waiting requests.
-    with django_assert_num_queries(13):
+    # The dashboard's queries for a coordinator (test_dashboard.py: 13, the programming
+    # invitations included) and the count of waiting requests.
+    with django_assert_num_queries(14):
         page = client.get(reverse("home")).content.decode()
     assert f"{waiting} personne" in page
     assert reverse("access_request_list") in page
