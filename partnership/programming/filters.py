@@ -1,11 +1,12 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from partnership.core.filters import FilterSet
 from partnership.directory.models import Theme
 from partnership.programming.models import PlannedProject
 
 
-class PlannedProjectFilter(django_filters.FilterSet):
+class PlannedProjectFilter(FilterSet):
     theme = django_filters.ModelChoiceFilter(label=_("theme"), queryset=Theme.objects.all())
     kind = django_filters.ChoiceFilter(label=_("kind"), choices=PlannedProject.Kind.choices)
     certainty = django_filters.ChoiceFilter(

@@ -109,7 +109,6 @@ def programming_data(request, agreement, year):
     project_filter = PlannedProjectFilter(
         request.GET, queryset=projects, request=request, themes=themes.distinct().order_by("name")
     )
-    crud.tidy_filter_form(project_filter.form)
     shown = list(project_filter.qs)
     overlaps = find_overlaps(shown)
     overlapping = {}
