@@ -7,6 +7,7 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
+from partnership.core import reasons
 from partnership.core.admin import back_office_only
 from partnership.core.crud import permission_name
 from partnership.core.dates import long_day
@@ -70,3 +71,10 @@ def long_date(value):
     if isinstance(value, datetime.datetime):
         value = timezone.template_localtime(value).date()
     return long_day(value) if value else ""
+
+
+@register.filter
+def change_reason(stored, about=None):
+    """Why a change was made, worded in the reader's language (``about``: the record, its
+    historical record or its model's label, for the labels of its statuses)."""
+    return reasons.word(stored, about)
