@@ -249,7 +249,7 @@ def programme_prepare_next_year(*, programme: Programme, user, chosen=None):
     opens_on = next_year_opens_on(programme)
     if _today() < opens_on:
         raise TransitionError(
-            _("The next year is prepared from %(date)s on (la rentrée).")
+            _("The next year is prepared from %(date)s on, at the start of the autumn term.")
             % {"date": opens_on.strftime("%d/%m/%Y")}
         )
     next_programme = Programme.objects.filter(
