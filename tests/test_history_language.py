@@ -275,3 +275,14 @@ def test_the_migration_converts_the_stored_sentences(worked, anact_coordinator):
         "code": "restored_version",
         "date": restored_at.isoformat(),
     }
+
+
+def test_a_percentage_is_written_the_reader_s_way(client, worked, french_reader, english_reader):
+    action, _meeting = worked
+    client.force_login(english_reader)
+    english = client.get(action.get_absolute_url()).content.decode()
+    client.force_login(french_reader)
+    french = client.get(action.get_absolute_url()).content.decode()
+
+    assert '<span class="small">100%</span>' in english
+    assert f'<span class="small">100{NBSP}%</span>' in french

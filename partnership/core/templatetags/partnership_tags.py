@@ -5,7 +5,8 @@ import datetime
 
 from django import template
 from django.template.defaultfilters import floatformat
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import pgettext
 
 from partnership.core import reasons
 from partnership.core.admin import back_office_only
@@ -50,6 +51,16 @@ def amount(value):
 def days(value):
     """A number of person-days: grouped, decimals only when there are some (“12”, “1 212,5”)."""
     return floatformat(value, "-1g") if value not in (None, "") else ""
+
+
+@register.filter
+def percent(value):
+    """A percentage in the reader's language: “40 %” in French (a non-breaking space before
+    the sign), “40%” in English."""
+    if value in (None, ""):
+        return ""
+    number = formats.number_format(value, use_l10n=True)
+    return pgettext("percentage", "%(number)s%%") % {"number": number}
 
 
 @register.filter
