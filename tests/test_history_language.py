@@ -286,3 +286,14 @@ def test_a_percentage_is_written_the_reader_s_way(client, worked, french_reader,
 
     assert '<span class="small">100%</span>' in english
     assert f'<span class="small">100{NBSP}%</span>' in french
+
+
+def test_the_back_office_history_words_the_reasons_too(client, worked, administrator):
+    _action, meeting = worked
+    client.force_login(administrator)
+
+    url = reverse("admin:partnership_meeting_history", args=[meeting.pk])
+    html = client.get(url).content.decode()
+
+    assert f"Statut{NBSP}: tenue → compte rendu approuvé" in html
+    assert '{"code"' not in html and "{&quot;code" not in html
