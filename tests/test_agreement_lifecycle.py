@@ -10,6 +10,7 @@ from partnership.agreements.services import (
     agreement_sign,
     agreement_terminate,
 )
+from partnership.core import reasons
 from partnership.core.lifecycle import TransitionError
 from partnership.models import Agreement
 from tests.factories import AgreementFactory, AgreementPartyFactory, UserFactory
@@ -38,7 +39,11 @@ def test_agreement_goes_from_draft_to_signed_with_two_parties(user, agreement_in
     assert signed.signed_on == datetime.date(2024, 1, 10)
     last = signed.history.first()
     assert last.history_user == user
-    assert "signé" in last.history_change_reason or "signed" in last.history_change_reason
+    assert reasons.parse(last.history_change_reason) == {
+        "code": "status",
+        "previous": "negotiation",
+        "new": "signed",
+    }
 
 
 def test_agreement_with_one_party_cannot_be_signed(user, agreement_in_negotiation):

@@ -1,6 +1,7 @@
-"""Whole stories with the keyboard alone (RGAA 12.8 to 12.11, 10.7; WCAG 2.1.1, 2.4.1, 2.4.7):
-no mouse click, only Tab, Shift+Tab, Enter, Space, arrows and typing, and every element that
-takes the focus shows it.
+"""Whole stories with the keyboard alone (RGAA 12.8 to 12.11, 10.7; WCAG 2.1.1, 2.1.2, 2.4.1,
+2.4.3, 2.4.7): log in, create an action, record an action's review at a meeting, approve the
+minutes. No mouse click, only Tab, Shift+Tab, Enter, Space, arrows and typing, and every
+element that takes the focus shows it.
 
 Headless Debian chromium through Playwright (tests/browser.py).
 """
@@ -11,9 +12,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from partnership.models import Action
+from partnership.models import Action, ActionReview, Meeting
 from tests.browser import chromium  # noqa: F401
-from tests.factories import ProgrammeFactory
+from tests.factories import ActionFactory, AgendaItemFactory, MeetingFactory, ProgrammeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -130,3 +131,93 @@ def test_a_coordinator_creates_an_action_with_a_partner_and_resources_with_the_k
     assert list(action.partners.all()) == [inrs]
     resource = action.resources.get()
     assert (resource.organisation, float(resource.person_days)) == (inrs, 12.5)
+
+
+@pytest.fixture
+def held_meeting(agreement, anact):
+    """A steering committee held last week, an action on its agenda, its minutes written."""
+    programme = ProgrammeFactory(agreement=agreement, year=timezone.localdate().year)
+    action = ActionFactory(programme=programme, title="Prévention des TMS", lead_organisation=anact)
+    meeting = MeetingFactory(
+        agreement=agreement,
+        title="Comité de pilotage",
+        status=Meeting.Status.HELD,
+        minutes="Relevé des décisions : la campagne est lancée.",
+    )
+    AgendaItemFactory(meeting=meeting, action=action, title="Point sur la prévention des TMS")
+    return meeting, action
+
+
+def test_a_coordinator_records_an_action_s_review_at_a_meeting_with_the_keyboard(
+    keyboard_page, live_server, password, held_meeting, anact_coordinator
+):
+    page = keyboard_page
+    meeting, action = held_meeting
+    log_in_with_the_keyboard(page, live_server, "anact.coordinateur", password)
+    page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
+
+    # The agenda item's review form is folded in a disclosure: Enter opens it.
+    tab_to(page, lambda f: f["tag"] == "summary" and f["text"].endswith("de cette action"))
+    page.keyboard.press("Enter")
+    status = tab_to(page, lambda f: f["name"] == "status", limit=3)
+    assert page.locator(f"#{status['id']}").is_visible()
+    page.keyboard.press("ArrowDown")  # a closed list moves to the next choice: in progress
+    tab_to(page, lambda f: f["name"] == "progress", limit=2)
+    # The field's content is selected when Tab reaches it: typing replaces it.
+    page.keyboard.type("40")
+    tab_to(page, lambda f: f["name"] == "comment", limit=2)
+    page.keyboard.type("Campagne lancée dans trois régions.")
+    # Back to the status with Shift+Tab: it kept its choice.
+    tab_to(page, lambda f: f["name"] == "status", limit=3, key="Shift+Tab")
+    assert page.evaluate("() => document.activeElement.value") == "in_progress"
+    tab_to(
+        page, lambda f: f["tag"] == "button" and f["text"] == "Enregistrer le point d’avancement"
+    )
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"#reviews$"))
+
+    review = ActionReview.objects.get()
+    assert (review.action, review.status, review.progress, review.recorded_by) == (
+        action,
+        Action.Status.IN_PROGRESS,
+        40,
+        anact_coordinator,
+    )
+    assert review.comment == "Campagne lancée dans trois régions."
+    action.refresh_from_db()
+    assert (action.status, action.progress) == (Action.Status.IN_PROGRESS, 40)
+    # The table of the reviews now lists it, reachable by its link.
+    tab_to(page, lambda f: f["tag"] == "a" and f["text"] == "Prévention des TMS")
+
+
+def test_a_coordinator_approves_the_minutes_with_the_keyboard(
+    keyboard_page, live_server, password, held_meeting, anact_coordinator
+):
+    page = keyboard_page
+    meeting, _action = held_meeting
+    log_in_with_the_keyboard(page, live_server, "anact.coordinateur", password)
+    page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
+
+    tab_to(page, lambda f: f["tag"] == "a" and f["text"] == "Approuver le compte rendu")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/approve_minutes/$"))
+    # The confirmation: Tab reaches Confirm (past Cancel with Shift+Tab and back); Space
+    # presses a button as Enter does.
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Confirmer")
+    tab_to(page, lambda f: f["tag"] == "a" and f["text"] == "Annuler", limit=1)
+    tab_to(
+        page, lambda f: f["tag"] == "button" and f["text"] == "Confirmer", limit=1, key="Shift+Tab"
+    )
+    page.keyboard.press("Space")
+    page.wait_for_url(f"{live_server.url}{meeting.get_absolute_url()}")
+
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.MINUTES_APPROVED
+    assert meeting.minutes_approved_by == anact_coordinator
+    assert (
+        page.get_by_role("note")
+        .inner_text()
+        .startswith("Le compte rendu de cette réunion est approuvé")
+    )
+    # The meeting is read-only now: the only transition offered is to reopen the minutes.
+    tab_to(page, lambda f: f["tag"] == "a" and f["text"] == "Rouvrir le compte rendu")

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from partnership.core import reasons
 from partnership.meetings import urls as meeting_urls
 from partnership.meetings.services import (
     action_review_record,
@@ -974,7 +975,7 @@ def test_review_service_changes_the_status_only_if_different(meeting, action, an
     )
     action.refresh_from_db()
     assert action.progress == 30
-    assert "→" not in action.history.first().history_change_reason
+    assert reasons.parse(action.history.first().history_change_reason)["code"] == "reviewed"
     action_review_record(
         meeting=meeting,
         action=action,
@@ -985,7 +986,12 @@ def test_review_service_changes_the_status_only_if_different(meeting, action, an
     )
     action.refresh_from_db()
     assert action.status == Action.Status.COMPLETED
-    assert "→" in action.history.first().history_change_reason
+    assert reasons.parse(action.history.first().history_change_reason) == {
+        "code": "status",
+        "previous": "in_progress",
+        "new": "completed",
+        "reviewed": meeting.title,
+    }
     assert ActionReview.objects.get().status == "completed"
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from conventions.models import Commitment, Convention
-from partnership.core import history
+from partnership.core import history, reasons
 from partnership.core.lifecycle import TransitionError
 from partnership.core.restore import record_restore_deleted
 from partnership.meetings.services import meeting_approve_minutes, meeting_minutes_restore
@@ -175,7 +175,10 @@ def test_coordinator_restores_an_earlier_version_of_an_action(
     restored_from = formats.date_format(
         timezone.localtime(first.history_date), "SHORT_DATETIME_FORMAT"
     )
-    assert latest.history_change_reason == f"Restauration de la version du {restored_from}"
+    assert (
+        reasons.word(latest.history_change_reason, latest)
+        == f"Restauration de la version du {restored_from}"
+    )
     assert action.history.filter(history_date__gte=latest.history_date).count() == 1
 
 

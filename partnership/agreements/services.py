@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnership.agreements.models import Agreement, AgreementParty
+from partnership.core import reasons
 from partnership.core.lifecycle import TransitionError, apply_transition, lock
 from partnership.rules import answers_invitation_for
 
@@ -127,6 +128,8 @@ def agreement_party_answer(*, party: AgreementParty, user, accept: bool) -> Agre
     party.status = AgreementParty.Status.ACCEPTED if accept else AgreementParty.Status.DECLINED
     party_answered(party, user)
     party._history_user = user
-    party._change_reason = _("Invitation accepted") if accept else _("Invitation declined")
+    party._change_reason = reasons.reason(
+        "invitation_accepted" if accept else "invitation_declined"
+    )
     party.save(update_fields=["status", "answered_by", "answered_at", "version"])
     return party

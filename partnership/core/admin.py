@@ -35,7 +35,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from partnership.core import concurrency
+from partnership.core import concurrency, reasons
 from partnership.core.forms import OneLineMixin, one_line_form
 
 # The permission that opens the back office and every model admin in it (partnership.rules).
@@ -254,6 +254,13 @@ class HistoryAdmin(SharedLabelsMixin, OneLineAdminMixin, SimpleHistoryAdmin):
 
         SharedLabelsForm.__name__ = form.__name__
         return SharedLabelsForm
+
+    def set_history_delta_changes(self, request, historical_records, *args, **kwargs):
+        super().set_history_delta_changes(request, historical_records, *args, **kwargs)
+        # simple-history's page shows the stored reason as it is: a code and its parameters
+        # (partnership.core.reasons), worded here in the reader's language for the page.
+        for record in historical_records:
+            record.history_change_reason = reasons.word(record.history_change_reason, record)
 
     def get_object(self, request, object_id, from_field=None):
         """The record of the change page, with the records its foreign keys name (their

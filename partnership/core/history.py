@@ -19,6 +19,7 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from partnership.core import reasons
 from partnership.core.fields import VersionField
 
 EMPTY = "—"
@@ -405,10 +406,7 @@ def delete_with_history(obj, user):
 
     collector = Collector(using=router.db_for_write(type(obj)), origin=obj)
     collector.collect([obj])
-    reason = (
-        _("Deleted with %(record)s “%(name)s”")
-        % {"record": obj._meta.verbose_name, "name": str(obj)[:60]}
-    )[:100]
+    reason = reasons.reason("deleted_with", record=obj._meta.label_lower, name=str(obj))
     for model, instances in collector.data.items():
         for instance in instances:
             instance._history_user = user

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from partnership.core import reasons
 from partnership.core.dates import long_day
 
 
@@ -100,14 +101,12 @@ def lock(instance):
 def apply_transition(instance, name: str, *, user, update_fields=(), reason: str = ""):
     """Move a locked record to the transition's target status and save it with its trace."""
     transition = type(instance).lifecycle[name]
-    previous = instance.get_status_display()
+    previous = instance.status
     instance.status = transition.target
     instance._history_user = user
-    line = _("Status: %(previous)s → %(new)s") % {
-        "previous": previous,
-        "new": instance.get_status_display(),
-    }
-    instance._change_reason = (f"{line} ({reason})" if reason else line)[:100]
+    instance._change_reason = reasons.reason(
+        "status", previous=previous, new=instance.status, why=reason
+    )
     # The version is raised too: an edit form opened before the transition is out of date.
     instance.save(update_fields=["status", "version", *update_fields])
     del instance._change_reason  # the line belongs to this save only

@@ -8,17 +8,15 @@ acting at once give one restore, not two; ``record_restore_deleted`` is atomic i
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from partnership.core import history
+from partnership.core import history, reasons
 from partnership.core.lifecycle import TransitionError, lock
 
 
 def _restore_reason(record) -> str:
-    when = formats.date_format(timezone.localtime(record.history_date), "SHORT_DATETIME_FORMAT")
-    return (_("Restored the version of %(date)s") % {"date": when})[:100]
+    return reasons.reason("restored_version", date=record.history_date.isoformat())
 
 
 def restore_version(*, instance, history_id: int, version: int, fields, user, adjust=None):
@@ -139,7 +137,7 @@ def record_restore_deleted(*, record, user):
                 instance = rec.instance
                 instance.version = rec.version + 1
                 instance._history_user = user
-                instance._change_reason = _("Restored after its deletion")
+                instance._change_reason = reasons.reason("restored")
                 instance.save(force_insert=True)
                 before = (
                     history.history_manager(rec.instance_type)

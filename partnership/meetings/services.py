@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from partnership.core import reasons
 from partnership.core.lifecycle import TransitionError, apply_transition, lock
 from partnership.core.restore import restore_version
 from partnership.directory.models import StaffProfile
@@ -124,26 +125,21 @@ def action_review_record(
     review._history_user = user
     review.save()
 
-    reason = _("Reviewed at the meeting “%(meeting)s”") % {"meeting": meeting}
+    reason = reasons.reason("reviewed", meeting=str(meeting))
     update_fields = []
     if action.progress != progress:
         action.progress = progress
         update_fields.append("progress")
     if action.status != status:
-        previous = action.get_status_display()
+        previous = action.status
         action.status = status
         update_fields.append("status")
-        reason = (
-            _("Status: %(previous)s → %(new)s")
-            % {
-                "previous": previous,
-                "new": action.get_status_display(),
-            }
-            + f" ({reason})"
+        reason = reasons.reason(
+            "status", previous=previous, new=action.status, reviewed=str(meeting)
         )
     if update_fields:
         action._history_user = user
-        action._change_reason = reason[:100]
+        action._change_reason = reason
         action.save(update_fields=[*update_fields, "updated_at", "version"])
     return review
 

@@ -9,6 +9,6 @@ from partnership.overview.search import search_indexes_operation
 
 
 class Migration(migrations.Migration):
-    dependencies = [("partnership", "0011_planned_projects")]
+    dependencies = [("partnership", "0012_history_reasons_as_data")]
 
     operations = [search_indexes_operation("actions", "meetings", rebuild_fold=True)]

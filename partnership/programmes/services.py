@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from partnership.agreements.models import Agreement
+from partnership.core import reasons
 from partnership.core.dates import add_months
 from partnership.core.lifecycle import TransitionError, apply_transition, lock
 from partnership.core.restore import restore_version
@@ -57,7 +58,7 @@ def programme_withdraw(*, programme: Programme, user) -> Programme:
     Programme.lifecycle.check_source(programme, "withdraw")
     for approval in programme.approvals.all():
         approval._history_user = user
-        approval._change_reason = _("Withdrawn with the proposal")
+        approval._change_reason = reasons.reason("withdrawn")
         approval.delete()
     return apply_transition(programme, "withdraw", user=user)
 
@@ -166,7 +167,7 @@ def programme_approve(
     approval._history_user = user
     if profile is None or profile.organisation_id != organisation.pk:
         # Only an administrator approves for another organisation than their own.
-        approval._change_reason = _("Recorded by an administrator")
+        approval._change_reason = reasons.reason("recorded_by_admin")
     approval.save()
     if completes:
         approval.programme = programme_adopt(
@@ -246,7 +247,7 @@ def programme_prepare_next_year(*, programme: Programme, user, chosen=None):
     opens_on = next_year_opens_on(programme)
     if _today() < opens_on:
         raise TransitionError(
-            _("The next year is prepared from %(date)s on (la rentrée).")
+            _("The next year is prepared from %(date)s on, at the start of the autumn term.")
             % {"date": opens_on.strftime("%d/%m/%Y")}
         )
     next_programme = Programme.objects.filter(
@@ -259,7 +260,7 @@ def programme_prepare_next_year(*, programme: Programme, user, chosen=None):
             title=_("Joint programme %(year)s") % {"year": programme.year + 1},
         )
         next_programme._history_user = user
-        next_programme._change_reason = _("Prepared from %(year)s") % {"year": programme.year}
+        next_programme._change_reason = reasons.reason("prepared_from", year=programme.year)
         next_programme.save()
     if next_programme.status != Programme.Status.PREPARATION:
         raise TransitionError(
@@ -271,7 +272,7 @@ def programme_prepare_next_year(*, programme: Programme, user, chosen=None):
     )
     if chosen is not None:
         previous_actions = previous_actions.filter(pk__in=chosen)
-    reason = _("Carried over from %(year)s") % {"year": programme.year}
+    reason = reasons.reason("carried_over", year=programme.year)
     return next_programme, [
         _carry_over(previous, next_programme, user=user, reason=reason)
         for previous in previous_actions

@@ -5,8 +5,10 @@ import datetime
 
 from django import template
 from django.template.defaultfilters import floatformat
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import pgettext
 
+from partnership.core import reasons
 from partnership.core.admin import back_office_only
 from partnership.core.crud import permission_name
 from partnership.core.dates import long_day
@@ -52,6 +54,16 @@ def days(value):
 
 
 @register.filter
+def percent(value):
+    """A percentage in the reader's language: “40 %” in French (a non-breaking space before
+    the sign), “40%” in English."""
+    if value in (None, ""):
+        return ""
+    number = formats.number_format(value, use_l10n=True)
+    return pgettext("percentage", "%(number)s%%") % {"number": number}
+
+
+@register.filter
 def html_datetime(value):
     """A moment for ``<time datetime>``: ISO 8601, to the second, in the time zone that the
     ``date`` filter would use.
@@ -71,3 +83,10 @@ def long_date(value, arg=""):
     if isinstance(value, datetime.datetime):
         value = timezone.template_localtime(value).date()
     return long_day(value, weekday=arg == "weekday") if value else ""
+
+
+@register.filter
+def change_reason(stored, about=None):
+    """Why a change was made, worded in the reader's language (``about``: the record, its
+    historical record or its model's label, for the labels of its statuses)."""
+    return reasons.word(stored, about)

@@ -8,7 +8,7 @@ from partnership.overview.search import search_indexes_operation
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("conventions", "0005_db_defaults"),
+        ("conventions", "0006_history_reason_text"),
         ("partnership", "0014_search_fold_function"),
     ]
 
