@@ -6,7 +6,7 @@ PYTHON := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-dates install install-test uv lint format migrate demo serve browsers pdf-libs a11y-tools java clean bench loadtest backup restore
+.PHONY: run test test-dates install install-test uv lint format migrate demo serve browsers pdf-libs a11y-tools java gettext clean bench loadtest backup restore
 
 uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -26,7 +26,7 @@ run: demo
 	@echo ""
 	DEBUG=true $(PYTHON) manage.py runserver $(HOST):$(PORT)
 
-install-test: install browsers pdf-libs a11y-tools
+install-test: install browsers pdf-libs a11y-tools gettext
 
 browsers:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -49,6 +49,12 @@ java:
 	@command -v java >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; \
 		else sudo apt-get update -qq && sudo apt-get install -y -qq default-jre-headless >/dev/null; fi; }
+
+# GNU gettext: tests/test_catalogues.py compiles and re-extracts the translation catalogues.
+gettext:
+	@command -v msgfmt >/dev/null 2>&1 && command -v xgettext >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq gettext >/dev/null; fi; }
 
 # WeasyPrint (the minutes as PDF) loads Pango from the system; without it the PDF button hides.
 pdf-libs:
