@@ -11,6 +11,7 @@ from tests.browser import (  # noqa: F401
     assert_no_horizontal_overflow,
     chromium,
     logged_in_page,
+    take_console_errors,
 )
 from tests.oidc import oidc_server, provider  # noqa: F401
 from tests.test_accessibility import nu_html_check
@@ -128,6 +129,7 @@ def test_first_sign_in_approval_return_and_logout_through_the_provider(
         assert errors == []
     finally:
         context.close()
+    assert _our_errors(provider) == []
     assert nu_html_check({name: HTML[name] for name in HTML if name != "refused"}) == []
 
 
@@ -146,4 +148,13 @@ def test_the_refusal_page_passes_axe(chromium, live_server, provider, anact):
         _check(page, "refused")
     finally:
         context.close()
+    # The refusal page answers 403, on purpose.
+    refused = f"{live_server.url}/comptes/proconnect/retour/"
+    assert [e for e in _our_errors(provider) if not (e.startswith(refused) and "403" in e)] == []
     assert nu_html_check({"refused": HTML["refused"]}) == []
+
+
+def _our_errors(provider):
+    """The console errors the browser logged on our pages: the provider's own pages load their
+    style sheet from the Internet, refused offline."""
+    return [error for error in take_console_errors() if not error.startswith(provider.url)]

@@ -114,7 +114,7 @@ def test_the_programme_page_filters_its_actions_the_same_way(client, agreement, 
     assert set(options.values()) == {"Tous"}
     page = client.get(programme.get_absolute_url(), {"group": "theme"}).content.decode()
     # Folded behind "Filtres" on a phone like every list; grouping by theme is kept.
-    assert 'class="btn btn-outline-secondary mb-3 d-md-none filter-toggle"' in page
+    assert 'class="btn btn-outline-secondary mb-3 d-md-none d-print-none filter-toggle"' in page
     assert '<input type="hidden" name="group" value="theme">' in page
     assert 'href="?group=theme">Réinitialiser</a>' in page
 

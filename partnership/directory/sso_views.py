@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from partnership.core.forms import OneLineMixin
 from partnership.directory import sso
 from partnership.directory.models import AccessRequest
 from partnership.rules import Role, roles_given_by
@@ -152,7 +153,7 @@ class SSOLogoutView(LogoutView):
 # Deciding access requests --------------------------------------------------------------
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(OneLineMixin, forms.Form):
     role = forms.ChoiceField(label=_("Role"), required=False)
 
     def __init__(self, *args, user, **kwargs):
