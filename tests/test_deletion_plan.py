@@ -2,6 +2,9 @@
 what Django's deletion collector would do: the same records refusing, or the same numbers of
 records deleted with the one confirmed, for every record of the demonstration data."""
 
+import html
+import re
+
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -56,3 +59,24 @@ def test_the_plan_is_the_collectors_for_every_record_of_the_demonstration_data(
         checked += 1
         refused += bool(refusing)
     assert checked > 200 and refused > 10  # the data did exercise both answers
+
+
+def test_a_refusal_names_the_records_one_can_open_and_counts_the_rows(
+    client, administrator, agreement, anact, django_assert_max_num_queries
+):
+    """An organisation party to an agreement and leading an action: the confirmation names
+    the action (a page to open), and counts the agreement's party row, whose name would only
+    repeat the organisation's."""
+    from django.urls import reverse
+
+    from tests.factories import ActionFactory, ProgrammeFactory
+
+    ActionFactory(
+        programme=ProgrammeFactory(agreement=agreement), lead_organisation=anact, title="Guide TMS"
+    )
+    client.force_login(administrator)
+    page = client.get(reverse("organisation_delete", args=[anact.pk])).content.decode()
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "1 action commune (« Guide TMS »)" in text
+    assert "1 partie à l’accord-cadre" in text
+    assert "(« Anact »" not in text
