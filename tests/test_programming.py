@@ -271,6 +271,12 @@ def test_anact_coordinator_turns_the_two_into_a_joint_action(
         project.refresh_from_db()
         assert project.joint_action == action
         assert project.history.latest().history_user == anact_coordinator
+        # Stored as a code, worded for whoever reads the history.
+        from partnership.core.reasons import parse, word
+
+        reason = project.history.latest().history_change_reason
+        assert parse(reason)["code"] == "becomes_joint_action"
+        assert word(reason, project) == f"Devient l’action commune «\u00a0{action}\u00a0»"
         detail = client.get(project.get_absolute_url()).content.decode()
         assert action.get_absolute_url() in detail
     # The overlap is settled; the projects say what they became.

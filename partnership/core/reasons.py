@@ -41,6 +41,7 @@ SENTENCES = {
     "restored_version": gettext_lazy("Restored the version of %(date)s"),
     "restored": gettext_lazy("Restored after its deletion"),
     "deleted_with": gettext_lazy("Deleted with %(record)s “%(name)s”"),
+    "becomes_joint_action": gettext_lazy("Becomes the joint action “%(action)s”"),
 }
 # A reason given by the person, after the sentence of what happened.
 WITH_WHY = pgettext_lazy("history reason", "%(reason)s (%(why)s)")
@@ -146,6 +147,8 @@ def word(stored, about=None) -> str:
         params = {"year": data.get("year", "")}
     elif code == "restored_version":
         params = {"date": _moment(data.get("date"))}
+    elif code == "becomes_joint_action":
+        params = {"action": data.get("name", "")}
     elif code == "deleted_with":
         params = {"record": _record_kind(data.get("record", "")), "name": data.get("name", "")}
     text = str(SENTENCES[code]) % params if params else str(SENTENCES[code])

@@ -11,7 +11,6 @@ per kind of record, whatever the number of matches: the count of all matches com
 window function over the same query as the first results.
 """
 
-import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -35,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from conventions.models import Convention
 from partnership.agreements.models import Agreement
+from partnership.core.text import fold
 from partnership.directory.models import Contact, Organisation
 from partnership.meetings.models import Meeting
 from partnership.programmes.models import Action
@@ -61,12 +61,6 @@ _PG_FOLD_FUNCTION = (
     f" AS $$ BEGIN RETURN pg_catalog.translate(pg_catalog.lower($1), '{_ACCENTED}', '{_PLAIN}');"
     " END $$"
 )
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Prévention" -> "prevention"."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 class Fold(Func):

@@ -14,7 +14,6 @@ letters so that "étude" and "études" meet).
 
 import datetime
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -25,7 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from partnership.agreements.models import Agreement
+from partnership.core import reasons
 from partnership.core.lifecycle import TransitionError, lock
+from partnership.core.text import fold
 from partnership.programmes.models import Programme
 from partnership.programmes.services import preparation_opens_on
 from partnership.programming.models import PlannedProject, ProgrammingOpening
@@ -198,17 +199,11 @@ def programming_open(*, agreement, year: int, user) -> ProgrammingOpening:
 # Overlaps ------------------------------------------------------------------------------
 
 
-def _fold(text: str) -> str:
-
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
 def significant_words(text: str) -> set[str]:
     """The words that say what a text is about, folded and cut to their stem."""
     return {
         word[:STEM]
-        for word in re.findall(r"[a-z0-9]+", _fold(text))
+        for word in re.findall(r"[a-z0-9]+", fold(text))
         if len(word) >= 3 and word not in STOP_WORDS
     }
 
@@ -453,7 +448,7 @@ def link_projects(*, projects, action, user) -> None:
         project = lock(project)
         project.joint_action = action
         project._history_user = user
-        project._change_reason = _("Becomes the joint action “%(action)s”") % {"action": action}
+        project._change_reason = reasons.reason("becomes_joint_action", name=str(action))
         project.save()
 
 

@@ -40,6 +40,7 @@ from partnership.rules import (
     PartyStatus,
     changes_any_programming,
     enters_programming_for,
+    projects_kept_by,
 )
 
 MAX_OVERLAPS_SHOWN = 60
@@ -167,18 +168,12 @@ class ProgrammingView(TemplateView):
             is_open=open_now,
             opens_on=opens_on(year),
             can_open=can_coordinate and not open_now,
-            can_add=open_now
-            and (own is not None or changes_any_programming(user))
-            and user.has_perm("partnership.add_plannedproject", agreement),
+            can_add=open_now and user.has_perm("partnership.add_plannedproject", agreement),
             own_organisation=own,
             can_propose=can_coordinate
             and (programme is None or programme.status == Programme.Status.PREPARATION),
             programme=programme,
-            changeable_ids={
-                project.pk
-                for project in shown
-                if project.organisation_id == own or changes_any_programming(user)
-            },
+            changeable_ids=projects_kept_by(user, agreement, shown),
         )
         return context
 
@@ -273,13 +268,7 @@ class ProjectCoordinate(ProjectMixin, crud.ScopedMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-        user = request.user
-        if not (
-            user.has_perm("partnership.change_plannedproject", self.object)
-            or user.has_perm("partnership.coordinate_programming", self.object.agreement)
-        ):
-            crud.check_permission(user, "partnership.view_plannedproject", self.object)
-            raise PermissionDenied(_("You are not allowed to do this."))
+        crud.check_permission(request.user, "partnership.coordinate_plannedproject", self.object)
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
