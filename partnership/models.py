@@ -17,6 +17,7 @@ from partnership.directory.models import (
     Theme,
 )
 from partnership.directory.regions import Region
+from partnership.discussion.models import Notification
 from partnership.documents.models import Document
 from partnership.meetings.models import (
     ActionReview,
@@ -52,6 +53,7 @@ __all__ = [
     "Document",
     "FollowUpTask",
     "Meeting",
+    "Notification",
     "OIDCIdentity",
     "Organisation",
     "Participant",

@@ -110,6 +110,18 @@ DOCUMENT_PATHS = {
     "meeting": "meeting__agreement",
     "deliverable": "deliverable__action__programme__agreement",
 }
+# What a notification (partnership.discussion) can be about, and the path from each to its
+# agreement; a request to join an organisation is seen by that organisation's coordinators.
+NOTIFICATION_PATHS = {
+    "agreement": "agreement",
+    "programme": "programme__agreement",
+    "action": "action__programme__agreement",
+    "deliverable": "deliverable__action__programme__agreement",
+    "meeting": "meeting__agreement",
+    "follow_up_task": "follow_up_task__meeting__agreement",
+    "convention": "convention__agreement",
+    "experimentation": "experimentation__agreement",
+}
 
 
 # The person ---------------------------------------------------------------------------
@@ -189,12 +201,14 @@ def _party_condition(model, path: str, ids) -> Exists:
 
 def visible(queryset, user):
     """The records of the queryset the person may see."""
+    label = queryset.model._meta.label_lower
+    if label == "partnership.notification":
+        return _visible_notifications(queryset, user)
     if has_role(user, Role.ADMINISTRATOR):
         return queryset
     ids = organisation_ids(user)
     if not ids:
         return queryset.none()
-    label = queryset.model._meta.label_lower
     if label == "partnership.accessrequest":
         # The requests to join the person's own organisation, for its coordinators.
         if not has_role(user, Role.COORDINATOR):
@@ -212,6 +226,25 @@ def visible(queryset, user):
     if label not in AGREEMENT_PATHS:
         raise ValueError(f"No visibility rule for {label}: add it to partnership.rules.")
     return queryset.filter(_party_condition(queryset.model, AGREEMENT_PATHS[label], ids))
+
+
+def _visible_notifications(queryset, user):
+    """A person's own notifications, about records they may still see: checked when shown,
+    so that someone who lost access to a record no longer sees what was said of it."""
+    if not user.is_authenticated:
+        return queryset.none()
+    queryset = queryset.filter(recipient=user)
+    if has_role(user, Role.ADMINISTRATOR):
+        return queryset
+    ids = organisation_ids(user)
+    if not ids:
+        return queryset.none()
+    condition = Q()
+    for field, path in NOTIFICATION_PATHS.items():
+        condition |= Q(**{f"{field}__isnull": False}) & _party_condition(queryset.model, path, ids)
+    if has_role(user, Role.COORDINATOR):
+        condition |= Q(access_request__organisation_id=_own_organisation_id(user))
+    return queryset.filter(condition)
 
 
 class ScopedQuerySet(models.QuerySet):
