@@ -30,6 +30,7 @@ Each e-mail is sent once, and none is lost:
 
 import datetime
 import logging
+import re
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -111,7 +112,8 @@ def render(notification):
         text = render_to_string("emails/notification.txt", context)
         html = render_to_string("emails/notification.html", context)
     message = EmailMultiAlternatives(
-        " ".join(subject.split())[:200],
+        # One line (a record's title may hold line breaks); the no-break spaces stay.
+        re.sub(r"[\r\n\t ]+", " ", subject).strip()[:200],
         text,
         settings.DEFAULT_FROM_EMAIL,
         [recipient.email],
