@@ -22,7 +22,13 @@ from partnership.discussion.models import Event
 from partnership.discussion.preferences import Channel, DeliveryPreference
 from partnership.models import ActionContact, AgreementParty, Notification, StaffProfile
 from partnership.overview import reminders
-from tests.factories import ActionFactory, DeliverableFactory, ProgrammeFactory
+from tests.factories import (
+    ActionFactory,
+    DeliverableFactory,
+    ProgrammeFactory,
+    StaffProfileFactory,
+    UserFactory,
+)
 
 
 def run_tasks():
@@ -283,7 +289,7 @@ def test_after_the_last_attempt_the_notification_goes_in_the_digest(
 
 
 def test_failed_tasks_are_listed_for_administrators_only(
-    client, administrator, inrs_coordinator, action
+    client, administrator, inrs_coordinator, action, anact
 ):
     delivery.send_notification.enqueue(0)
     run_tasks()  # notification 0 does not exist: nothing to send, the task succeeds
@@ -294,6 +300,15 @@ def test_failed_tasks_are_listed_for_administrators_only(
     page = client.get(url)
     assert page.status_code == 200
     assert "send_notification" in page.text
+    # An administrator by role (not a superuser) sees them too; a staff coordinator does not.
+    role_administrator = UserFactory(username="admin.role", is_staff=True)
+    StaffProfileFactory(user=role_administrator, organisation=anact, role="administrator")
+    client.force_login(role_administrator)
+    assert client.get(url).status_code == 200
+    inrs_coordinator.is_staff = True
+    inrs_coordinator.save(update_fields=["is_staff"])
+    client.force_login(inrs_coordinator)
+    assert client.get(url).status_code in (302, 403)
 
 
 # The daily digest --------------------------------------------------------------------------
