@@ -18,6 +18,7 @@ from partnership.directory.models import (
 )
 from partnership.directory.regions import Region
 from partnership.discussion.models import Notification
+from partnership.discussion.preferences import DeliveryPreference
 from partnership.documents.models import Document
 from partnership.meetings.models import (
     ActionReview,
@@ -50,6 +51,7 @@ __all__ = [
     "Contact",
     "Decision",
     "Deliverable",
+    "DeliveryPreference",
     "Document",
     "FollowUpTask",
     "Meeting",

@@ -759,6 +759,9 @@ PERMISSIONS["partnership.decide_accessrequest"] = is_administrator | (
 for action in ("view", "add", "change", "delete"):
     PERMISSIONS[f"partnership.{action}_oidcidentity"] = is_administrator
 
+# The background tasks' results (django-tasks-db): administrators see the failed deliveries.
+PERMISSIONS["django_tasks_database.view_dbtaskresult"] = is_administrator
+
 # Entering the back office (partnership.core.admin asks it of every model admin).
 PERMISSIONS[BACK_OFFICE] = is_administrator
 

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
     "axes",
+    "django_tasks_db",
     "partnership",
     "conventions",
     "experimentations",
@@ -252,6 +253,33 @@ DOCUMENT_MAX_SIZE = env_int("DOCUMENT_MAX_SIZE", 20 * 1024 * 1024)
 # 10,000 leaves room for the multiple selects and still bounds what one request costs.
 # Beyond it, the French 400 page (templates/400.html) says that nothing was saved.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# Background tasks (Django's tasks framework): the notifications' e-mails
+# (partnership.discussion.delivery). "database" keeps them in the database until a worker
+# (`manage.py db_worker`, django-tasks-db) has run them: nothing is lost when the worker or the
+# mail server stops. "immediate" runs each task in the process that enqueued it, on the commit:
+# the default of `make run` (DEBUG on its embedded SQLite), which then needs no second process.
+TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate" if DEBUG and not TESTING else "database")
+if TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+else:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be 'database' or 'immediate', got {TASKS_BACKEND!r}."
+    )
+# A notification's e-mail the mail server refused is tried again after these delays (seconds),
+# one after the other; after the last, the failed task stays in the back office's list and the
+# notification goes in the person's next daily digest.
+try:
+    NOTIFICATION_RETRY_DELAYS = [
+        int(delay)
+        for delay in env_list("NOTIFICATION_RETRY_DELAYS", ["60", "300", "1800", "7200", "21600"])
+    ]
+except ValueError:
+    raise ImproperlyConfigured(
+        "NOTIFICATION_RETRY_DELAYS must be whole numbers of seconds separated by commas."
+    ) from None
 
 # E-mail, through Django 6.1's MAILERS. EMAIL_BACKEND=console prints mails (development).
 EMAIL_BACKEND_NAME = env_str("EMAIL_BACKEND", "console" if DEBUG else "smtp")

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from partnership.core import views
 from partnership.directory import language
+from partnership.discussion.preference_views import notification_preferences
 from partnership.overview.dashboard import dashboard
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("comptes/", include("partnership.directory.sso_urls")),
     path("comptes/", include("partnership.core.auth_urls")),
     path("langue/", language.set_language, name="set_language"),
+    path("notifications/preferences/", notification_preferences, name="notification_preferences"),
     path("admin/", admin.site.urls),
     path("", include("partnership.agreements.urls")),
     path("", include("partnership.programmes.urls")),

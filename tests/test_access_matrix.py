@@ -115,6 +115,7 @@ RULES = {
     "agendaitem_remove": (EVERYONE_405, COORDINATE, "agenda_item", ""),
     "decision_list": (LIST, EVERYONE_405, None, ""),
     "calendar_feed_settings": (LIST, LIST, None, ""),
+    "notification_preferences": (LIST, LIST, None, ""),
     "followuptask_update": (CONTRIBUTE, CONTRIBUTE, "task", ""),
     "followuptask_done": (EVERYONE_405, CONTRIBUTE, "task", ""),
     "organisation_list": (LIST, EVERYONE_405, None, ""),

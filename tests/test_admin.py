@@ -54,9 +54,14 @@ from tests import factories as f
 
 User = get_user_model()
 
-# django-axes' own admin (lock-outs, read-only) is tested in tests/test_login_hardening.py.
+# django-axes' own admin (lock-outs, read-only) is tested in tests/test_login_hardening.py,
+# django-tasks-db's (the task results, read-only) in tests/test_delivery.py.
 REGISTERED = sorted(
-    (model for model in admin.site._registry if model._meta.app_label != "axes"),
+    (
+        model
+        for model in admin.site._registry
+        if model._meta.app_label not in ("axes", "django_tasks_database")
+    ),
     key=lambda model: model._meta.label,
 )
 

@@ -16,9 +16,13 @@ from partnership.models import Meeting, Programme
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 15
-# django-axes' own admin (lock-outs, read-only) is not ours.
+# django-axes' and django-tasks-db's own admins (read-only) are not ours.
 MODELS = sorted(
-    (model for model in admin.site._registry if model._meta.app_label != "axes"),
+    (
+        model
+        for model in admin.site._registry
+        if model._meta.app_label not in ("axes", "django_tasks_database")
+    ),
     key=lambda model: model._meta.label,
 )
 

@@ -56,7 +56,12 @@ def signed_agreement(*organisations, **kwargs):
 
 
 def sent_keys(user):
-    return set(ReminderSent.objects.filter(user=user).values_list("key", flat=True))
+    """The reminders recorded for the person (not the day's digest key, ``digest:<day>``)."""
+    return set(
+        ReminderSent.objects.filter(user=user)
+        .exclude(key__startswith="digest:")
+        .values_list("key", flat=True)
+    )
 
 
 def by_recipient(outbox):
@@ -211,7 +216,9 @@ def test_each_person_gets_their_reminders_and_no_one_else(
     # The excused, the absent, the working-group member, the reader and the outsider: nothing.
     for person in (anact_reader, inrs_reader, outsider):
         assert sent_keys(person) == set()
-    assert ReminderSent.objects.filter(sent_on=DAY).count() == ReminderSent.objects.count() == 14
+    # 14 reminders, and the day's digest key of each of the 5 people e-mailed.
+    assert ReminderSent.objects.filter(sent_on=DAY).count() == ReminderSent.objects.count() == 19
+    assert ReminderSent.objects.filter(key="digest:2026-03-02").count() == 5
 
 
 def test_the_email_names_the_records_and_leaves_out_the_others(
@@ -437,7 +444,7 @@ def test_no_notice_reminder_without_tacit_renewal(anact, inrs, anact_coordinator
 def test_one_email_a_day_a_person_already_emailed_waits_until_tomorrow(
     story, mailoutbox, anact_contributor
 ):
-    ReminderSent.objects.create(user=anact_contributor, key="task:0:due:2026-03-01", sent_on=DAY)
+    ReminderSent.objects.create(user=anact_contributor, key="digest:2026-03-02", sent_on=DAY)
 
     run = reminders.send_reminders(day=DAY)
 
@@ -446,7 +453,7 @@ def test_one_email_a_day_a_person_already_emailed_waits_until_tomorrow(
     mailoutbox.clear()
     reminders.send_reminders(day=days(1))
     assert [message.to for message in mailoutbox] == [[anact_contributor.email]]
-    assert len(sent_keys(anact_contributor)) == 3
+    assert len(sent_keys(anact_contributor)) == 2
 
 
 def test_a_run_that_lost_the_race_sends_nothing(story, mailoutbox, monkeypatch):
@@ -550,8 +557,10 @@ def test_planning_takes_the_same_queries_whatever_the_number(
     _world(size, anact, inrs, agreement)
     # 1 participants with their meetings and people, 1 tasks, 2 deliverables and their
     # contacts, 2 agreements and their parties, 2 conventions and their agreements' parties,
-    # 1 coordinators with their profiles, 1 reminders already sent.
-    with django_assert_num_queries(10):
+    # 1 coordinators with their profiles, 1 the contacts' notification preferences, 1 the
+    # notifications waiting for the digest, 1 the people's profiles (their language), 1
+    # reminders (and digests) already sent.
+    with django_assert_num_queries(13):
         pending, deferred = reminders.plan(DAY)
     assert len(pending) == size
     assert all(len(batch.reminders) == 3 + 2 * size for batch in pending)
@@ -565,5 +574,5 @@ def test_sending_costs_one_insert_per_person(size, anact, inrs, agreement, mailo
     inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
     assert len(inserts) == size
     assert len(mailoutbox) == size
-    # The planning's 10 queries, then a savepoint, an insert and its release per person.
-    assert len(queries.captured_queries) == 10 + 3 * size
+    # The planning's 13 queries, then a savepoint, an insert and its release per person.
+    assert len(queries.captured_queries) == 13 + 3 * size

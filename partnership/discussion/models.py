@@ -108,6 +108,11 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_default=Now())
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Its delivery (partnership.discussion.delivery): set in the transaction that hands the
+    # e-mail to the mail server, so that each notification is e-mailed once, at once or in a
+    # daily digest, never both.
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    digested_at = models.DateTimeField(_("sent in a digest at"), null=True, blank=True)
 
     agreement = _target("agreement")
     programme = _target("programme")
@@ -128,6 +133,12 @@ class Notification(models.Model):
         indexes = [
             models.Index(
                 fields=["recipient", "-created_at"], name="partnership_notification_inbox"
+            ),
+            # The daily digest looks for what was neither e-mailed nor digested yet.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(emailed_at=None, digested_at=None),
+                name="partnership_notif_undelivered",
             ),
         ]
         constraints = [one_target_constraint("partnership_notification_one_target")]

@@ -29,9 +29,18 @@ run because the windows are ranges, not exact days:
   ``:30d`` and ``convention:<pk>:end:<end date>:90d`` / ``:30d``. When a date is first seen
   already within 30 days, only the 30-day reminder goes.
 
-One e-mail per person per day at most: all of a person's reminders go in one message, and a
-person who already has a reminder recorded on day D gets nothing more that day; what was left
-waits for the next day's run (the windows still hold it).
+The daily digest (issue 16): the same e-mail also holds the person's notifications they want in
+the digest (``partnership.discussion.delivery.digest_candidates``: each once, marked
+``digested_at`` in the transaction of the send, and only those about records they may still
+see), in the person's language. A deliverable due or overdue is also an event
+(``deliverable_due`` / ``deliverable_overdue``) that reaches the action's contacts per their
+preference: in the digest (the default) it is the reminder above; "in the application" or "at
+once by e-mail" make it a notification instead (recorded under the same key, e-mailed at once
+by the tasks when so wanted); "off" drops it.
+
+One e-mail per person per day at most: all of a person's reminders and notifications go in one
+message, recorded with the key ``digest:<day>``; a person who already has it gets nothing more
+that day; what was left waits for the next day's run (the windows still hold it).
 
 Failures, for each person in turn: in one transaction, the person's reminders are recorded (the
 unique constraint makes a second run at the same time wait, then skip them), then the e-mail is
@@ -46,6 +55,7 @@ Queries: each category of reminders is fetched in one or two queries, the people
 them in one more, then each person sent to costs one insert (and its transaction).
 """
 
+import contextlib
 import datetime
 import logging
 import re
@@ -63,6 +73,10 @@ from django.utils.translation import gettext, ngettext
 
 from conventions.models import Convention
 from partnership.agreements.models import Agreement
+from partnership.directory.models import StaffProfile
+from partnership.discussion import delivery
+from partnership.discussion.models import Event, Notification
+from partnership.discussion.preferences import Channel, DeliveryPreference
 from partnership.meetings.models import FollowUpTask, Meeting, Participant
 from partnership.overview.models import ReminderSent
 from partnership.programmes.models import ActionContact, Deliverable
@@ -121,6 +135,8 @@ class Batch:
 
     user: object
     reminders: list = field(default_factory=list)
+    notifications: list = field(default_factory=list)  # wanted in the digest
+    to_notify: list = field(default_factory=list)  # deliverable events made notifications
 
     def add(self, reminder):
         if all(known.key != reminder.key for known in self.reminders):
@@ -149,6 +165,10 @@ class Batch:
     def keys(self):
         return [reminder.key for reminder in self.reminders]
 
+    @property
+    def count(self):
+        return len(self.reminders) + len(self.notifications)
+
 
 @dataclass
 class Run:
@@ -163,6 +183,10 @@ class Run:
     @property
     def reminder_count(self):
         return sum(len(batch.reminders) for batch in self.batches)
+
+    @property
+    def notification_count(self):
+        return sum(len(batch.notifications) for batch in self.batches)
 
 
 # Collecting ----------------------------------------------------------------------------------
@@ -365,30 +389,68 @@ def collect(day):
     return batches
 
 
+def digest_key(day):
+    return f"digest:{day.isoformat()}"
+
+
+def deliverable_event(reminder):
+    return Event.DELIVERABLE_OVERDUE if reminder.overdue else Event.DELIVERABLE_DUE
+
+
+def _apply_preferences(batches, preferences):
+    """A deliverable's reminder is an event the contact hears of per their preference."""
+    for user_id, batch in batches.items():
+        kept = []
+        for reminder in batch.reminders:
+            if reminder.kind != DELIVERABLE:
+                kept.append(reminder)
+                continue
+            channel = preferences[user_id][deliverable_event(reminder)]
+            if channel == Channel.DIGEST:
+                kept.append(reminder)
+            elif channel in (Channel.APP, Channel.EMAIL):
+                batch.to_notify.append(reminder)
+        batch.reminders = kept
+
+
+def _remember_profiles(users):
+    """The profiles (language, organisation) of the people not fetched with theirs, at once."""
+    missing = {user.pk: user for user in users if not hasattr(user, "_staff_profile")}
+    if not missing:
+        return
+    profiles = StaffProfile.objects.filter(user_id__in=list(missing)).select_related("organisation")
+    found = {profile.user_id: profile for profile in profiles}
+    for user_id, user in missing.items():
+        remember_profile(user, found.get(user_id))
+
+
 def plan(day):
     """The e-mails to send on the day, and the people already e-mailed that day.
 
-    Reminders already sent are left out; a person who already had an e-mail that day is put
+    Reminders already sent are left out; a person who already had their e-mail that day is put
     aside whole (one e-mail per person per day).
     """
     batches = collect(day)
-    keys = {key for batch in batches.values() for key in batch.keys}
-    sent = set()
-    mailed_today = set()
     if batches:
-        rows = ReminderSent.objects.filter(user_id__in=list(batches)).filter(
-            Q(key__in=sorted(keys)) | Q(sent_on=day)
-        )
-        for user_id, key, sent_on in rows.values_list("user_id", "key", "sent_on"):
-            sent.add((user_id, key))
-            if sent_on == day:
-                mailed_today.add(user_id)
+        _apply_preferences(batches, DeliveryPreference.objects.matrix(batches))
+    day_end = _midnight(day + datetime.timedelta(days=1))
+    for user, found in delivery.digest_candidates(day_end).items():
+        batches.setdefault(user.pk, Batch(user=user)).notifications = found
+    if not batches:
+        return [], []
+    _remember_profiles([batch.user for batch in batches.values()])
+    keys = {digest_key(day)}
+    for batch in batches.values():
+        keys |= {reminder.key for reminder in batch.reminders + batch.to_notify}
+    rows = ReminderSent.objects.filter(user_id__in=list(batches), key__in=sorted(keys))
+    sent = set(rows.values_list("user_id", "key"))
     pending, deferred = [], []
     for user_id, batch in batches.items():
         batch.reminders = [r for r in batch.reminders if (user_id, r.key) not in sent]
-        if not batch.reminders:
+        batch.to_notify = [r for r in batch.to_notify if (user_id, r.key) not in sent]
+        if not (batch.reminders or batch.notifications or batch.to_notify):
             continue
-        (deferred if user_id in mailed_today else pending).append(batch)
+        (deferred if (user_id, digest_key(day)) in sent else pending).append(batch)
     return pending, deferred
 
 
@@ -421,20 +483,28 @@ def describe(reminder):
 
 
 def render(batch, day):
-    """The e-mail of one person's reminders, in French (the site's language)."""
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+    """The e-mail of one person's reminders and notifications, in their language."""
+    language = delivery.language_of(batch.user)
+    with translation.override(language), timezone.override(settings.TIME_ZONE):
         context = {
             "person": batch.user,
             "day": day,
             "batch": batch,
             "site_url": settings.SITE_URL.rstrip("/"),
+            "notifications": [
+                {"summary": delivery.describe(notification), "link": delivery.link(notification)}
+                for notification in batch.notifications
+            ],
         }
-        count = len(batch.reminders)
-        subject = ngettext(
-            "Partnership tracker: %(count)s reminder",
-            "Partnership tracker: %(count)s reminders",
-            count,
-        ) % {"count": count}
+        if batch.notifications:
+            subject = gettext("Partnership tracker: your daily digest")
+        else:
+            count = len(batch.reminders)
+            subject = ngettext(
+                "Partnership tracker: %(count)s reminder",
+                "Partnership tracker: %(count)s reminders",
+                count,
+            ) % {"count": count}
         # The template's tags leave blank lines: at most one between paragraphs.
         text = re.sub(r"[ \t]+\n", "\n", render_to_string("emails/reminder.txt", context))
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
@@ -459,22 +529,62 @@ def _send_one(mailer, batch, day):
     message = render(batch, day)
     with transaction.atomic():
         ReminderSent.objects.bulk_create(
-            ReminderSent(user=batch.user, key=key, sent_on=day) for key in batch.keys
+            ReminderSent(user=batch.user, key=key, sent_on=day)
+            for key in [*batch.keys, digest_key(day)]
         )
+        if batch.notifications:
+            taken = delivery.mark_digested(batch.notifications, timezone.now())
+            if taken != len(batch.notifications):
+                # Another run, or the e-mail at once, took some meanwhile: this run gives way.
+                raise IntegrityError("notifications taken meanwhile")
         if mailer.send_messages([message]) != 1:
             raise NotSent(batch.user.email)
 
 
+def _notify(batch, day):
+    """A deliverable due or overdue, for a contact who wants it as a notification: made once
+    (its reminder key recorded with it), e-mailed at once if so wanted (``delivery.deliver``)."""
+    with transaction.atomic():
+        ReminderSent.objects.bulk_create(
+            ReminderSent(user=batch.user, key=reminder.key, sent_on=day)
+            for reminder in batch.to_notify
+        )
+        notifications = Notification.objects.bulk_create(
+            Notification(
+                recipient=batch.user,
+                kind=deliverable_event(reminder),
+                deliverable=reminder.record,
+            )
+            for reminder in batch.to_notify
+        )
+        delivery.deliver(notifications)
+
+
 def send_reminders(*, day=None, dry_run=False):
-    """Send the day's reminders (or, with ``dry_run``, only say what would be sent)."""
+    """Send the day's digests: reminders and notifications (or, with ``dry_run``, only say what
+    would be sent)."""
     day = day or timezone.localdate()
     pending, deferred = plan(day)
     run = Run(day=day, dry_run=dry_run, deferred=deferred)
-    if dry_run or not pending:
+    if dry_run:
         run.batches = pending
+        return run
+    for batch in pending + deferred:
+        if batch.to_notify:
+            # IntegrityError: another run made them meanwhile.
+            with contextlib.suppress(IntegrityError):
+                _notify(batch, day)
+    pending = [batch for batch in pending if batch.reminders or batch.notifications]
+    run.deferred = [batch for batch in deferred if batch.reminders or batch.notifications]
+    if not pending:
         return run
     with mailers.default as mailer:
         for batch in pending:
+            # Checked now, not when they were made: someone who lost access to a record is not
+            # told of it.
+            batch.notifications = delivery.still_visible(batch.user, batch.notifications)
+            if not (batch.reminders or batch.notifications):
+                continue
             try:
                 _send_one(mailer, batch, day)
             except IntegrityError:
@@ -486,3 +596,7 @@ def send_reminders(*, day=None, dry_run=False):
             else:
                 run.batches.append(batch)
     return run
+
+
+# The name of the daily command since issue 16 (``manage.py send_digest``).
+send_digest = send_reminders
