@@ -78,6 +78,8 @@ def oidc_callback(request):
     if entry is not None:
         request.session[STATES_KEY] = states
         request.session.save()
+    if entry is not None and entry.get("refresh_user") is not None:
+        return _refreshed(request, entry)
     try:
         if entry is None:
             raise sso.SSORefused("unknown or replayed state")
@@ -113,6 +115,38 @@ def oidc_callback(request):
     next_url = request.session.get("oidc_login_next") or resolve_url(settings.LOGIN_REDIRECT_URL)
     auth.login(request, outcome.user, backend=PASSWORD_BACKEND)
     request.session[sso.ID_TOKEN_KEY] = id_token
+    request.session[sso.EXPIRY_KEY] = claims["exp"]
+    return HttpResponseRedirect(next_url)
+
+
+def _refreshed(request, entry):
+    """Back from the provider's silent check (``sso.SSOSessionRefresh``): a new ID token
+    for the same identity keeps the session; anything else ends it."""
+    next_url = request.session.get("oidc_login_next") or resolve_url(settings.LOGIN_REDIRECT_URL)
+    try:
+        if not request.user.is_authenticated or request.user.pk != entry["refresh_user"]:
+            raise sso.SSORefused("session check started by another session")
+        if request.GET.get("error"):
+            raise sso.SSORefused(f"provider session ended ({request.GET['error']})")
+        if not sso.state_is_fresh(entry) or not request.GET.get("code"):
+            raise sso.SSORefused("session check without a fresh state or a code")
+        id_token, claims = sso.SSOBackend().claims(
+            request,
+            code=request.GET["code"],
+            nonce=entry.get("nonce"),
+            code_verifier=entry.get("code_verifier"),
+        )
+        if not request.user.oidc_identities.filter(
+            issuer=claims["iss"], subject=str(claims["sub"])
+        ).exists():
+            raise sso.SSORefused("session check names another identity")
+    except sso.SSORefused as error:
+        if request.user.is_authenticated:
+            sso.end_session(request, reason=error.reason)
+        messages.info(request, _("Your ProConnect session has ended: please log in again."))
+        return redirect("login")
+    request.session[sso.ID_TOKEN_KEY] = id_token
+    request.session[sso.EXPIRY_KEY] = claims["exp"]
     return HttpResponseRedirect(next_url)
 
 
