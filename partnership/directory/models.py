@@ -200,6 +200,25 @@ class Contact(models.Model):
         return reverse("contact_detail", args=[self.pk])
 
 
+class Priority(models.TextChoices):
+    """The priorities of the network's performance contract (COP), shared by the
+    experimentations and the parties' planned projects."""
+
+    QVT = "qvt", _("quality of working life")
+    PREVENTION = "prevention", _("prevention of occupational risks and health promotion")
+    CHRONIC_ILLNESS = "chronic_illness", _("chronic illness at work")
+    WEAR = "wear", _("prevention of wear")
+
+
+class Sector(models.TextChoices):
+    HOME_CARE = "home_care", _("home care services")
+    INDUSTRY = "industry", _("industry")
+    HEALTH = "health", _("health")
+    SMALL_FIRMS = "small_firms", _("very small and small firms")
+    LARGE_COMPANIES = "large_companies", _("large companies")
+    OTHER = "other", _("other")
+
+
 class Theme(models.Model):
     """A work theme of the partnership (TMS, RPS, foresight...)."""
 

@@ -5,11 +5,14 @@ year's joint programme opens (``preparation_opens_on``): from September of year 
 parties enter what they plan for N+1 and N+2. A coordinator may open it earlier; the
 opening is recorded.
 
-Overlaps are found in Python over the projects read in one query, the same way on
-PostgreSQL and SQLite: two projects of different parties overlap when they share their
-theme and their planned periods meet, or when their titles and summaries have close words
-(the words folded as the search folds them, without accents or case, cut to their first
-letters so that "étude" and "études" meet).
+Overlaps are found over the projects read in one query: two projects of different parties
+overlap when they share their theme and their planned periods meet (in Python), or when
+their titles and summaries have close words. On PostgreSQL the close words are pg_trgm's
+trigram similarity of the folded texts (the search's ``partnership_fold``, migration 0014),
+one query served by a trigram index (migration 0019); on SQLite, in Python, the share of
+significant words in common (folded the same way, cut to their first letters so that
+"étude" and "études" meet). The two measures differ; their thresholds are chosen so that
+they find the same pairs on the demonstration data (tests/test_programming_overlaps.py).
 """
 
 import datetime
@@ -17,7 +20,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +37,9 @@ from partnership.rules import PartyStatus, is_administrator, is_contributor, pro
 
 YEARS_AHEAD = 2  # next year and the one after
 WORD_SIMILARITY = 0.3  # share of their significant words two projects have in common
+# pg_trgm's similarity of the folded title and summary (stop words count there). Not under
+# pg_trgm.similarity_threshold (0.3 by default), which the index's % operator uses.
+TRIGRAM_SIMILARITY = 0.4
 # A word that many projects use says little of what they are about: one in ten, at least 20.
 COMMON_WORD_SHARE, COMMON_WORD_MIN = 10, 20
 CLOSEST = 3  # the overlaps kept for each project: its closest projects of the other parties
@@ -269,13 +275,11 @@ def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
     same theme with periods that meet, or close words (at least two significant words in
     common, ``WORD_SIMILARITY`` of them). Each project keeps its ``per_project`` closest
     projects of the other parties (close words first), so that a theme where every party
-    plans much does not list every pair. By theme name, then by title. No query: the
-    projects come with their theme and organisation."""
+    plans much does not list every pair. By theme name, then by title. The projects come
+    with their theme and organisation: no query on SQLite, one on PostgreSQL (the close
+    words)."""
     projects = [p for p in projects if p.certainty != PlannedProject.Certainty.DROPPED]
     by_pk = {project.pk: project for project in projects}
-    words = {
-        project.pk: significant_words(f"{project.title} {project.summary}") for project in projects
-    }
     periods = {project.pk: _period(project) for project in projects}
     found = {}  # (pk, pk) -> [same theme, similarity]
 
@@ -294,29 +298,8 @@ def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
                         start_b, end_b = periods[second]
                         if start_a <= end_b and start_b <= end_a:
                             found[(min(first, second), max(first, second))] = [True, 0.0]
-    # Close words: only the projects sharing a word are compared.
-    by_word = defaultdict(list)
-    for project in projects:
-        for word in words[project.pk]:
-            by_word[word].append(project)
-    compared = set()
-    common_word = max(COMMON_WORD_MIN, len(projects) // COMMON_WORD_SHARE)
-    for members in by_word.values():
-        if len(members) > common_word:
-            continue
-        for index, first in enumerate(members):
-            for second in members[index + 1 :]:
-                if first.organisation_id == second.organisation_id:
-                    continue
-                key = (min(first.pk, second.pk), max(first.pk, second.pk))
-                if key in compared:
-                    continue
-                compared.add(key)
-                first_words, second_words = words[first.pk], words[second.pk]
-                common = len(first_words & second_words)
-                similarity = common / len(first_words | second_words)
-                if common >= 2 and similarity >= WORD_SIMILARITY:
-                    found.setdefault(key, [False, 0.0])[1] = similarity
+    for key, similarity in close_word_pairs(projects, per_project).items():
+        found.setdefault(key, [False, 0.0])[1] = similarity
     # Each project's closest ones.
     ranked = defaultdict(list)
     for key, (same_theme, similarity) in found.items():
@@ -349,6 +332,80 @@ def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
             o.second.pk,
         ),
     )
+
+
+def close_word_pairs(projects, per_project: int = CLOSEST) -> dict:
+    """The pairs of projects of different parties whose titles and summaries have close
+    words, ``{(pk, pk): similarity}`` with the smaller key first."""
+    if not projects:
+        return {}
+    if connection.vendor == "postgresql":
+        return _close_word_pairs_postgresql(projects, per_project)
+    return _close_word_pairs_python(projects)
+
+
+def _close_word_pairs_python(projects) -> dict:
+    """Only the projects sharing a word are compared, and a word that many projects use
+    brings no pair."""
+    words = {
+        project.pk: significant_words(f"{project.title} {project.summary}") for project in projects
+    }
+    by_word = defaultdict(list)
+    for project in projects:
+        for word in words[project.pk]:
+            by_word[word].append(project)
+    pairs, compared = {}, set()
+    common_word = max(COMMON_WORD_MIN, len(projects) // COMMON_WORD_SHARE)
+    for members in by_word.values():
+        if len(members) > common_word:
+            continue
+        for index, first in enumerate(members):
+            for second in members[index + 1 :]:
+                if first.organisation_id == second.organisation_id:
+                    continue
+                key = (min(first.pk, second.pk), max(first.pk, second.pk))
+                if key in compared:
+                    continue
+                compared.add(key)
+                first_words, second_words = words[first.pk], words[second.pk]
+                common = len(first_words & second_words)
+                similarity = common / len(first_words | second_words)
+                if common >= 2 and similarity >= WORD_SIMILARITY:
+                    pairs[key] = similarity
+    return pairs
+
+
+# Each project's closest projects of the other parties among the given ones, by trigram
+# similarity; ``%`` (similarity over pg_trgm.similarity_threshold) lets the trigram index of
+# migration 0019 find the candidates. The expression is the index's, word for word.
+_WORDS = "partnership_fold({table}.title || ' ' || {table}.summary)"
+_CLOSE_WORDS_SQL = f"""
+SELECT project.id, near.id, near.similarity
+FROM partnership_plannedproject AS project
+CROSS JOIN LATERAL (
+    SELECT other.id, similarity({_WORDS.format(table="project")},
+                                {_WORDS.format(table="other")}) AS similarity
+    FROM partnership_plannedproject AS other
+    WHERE other.id = ANY(%(ids)s)
+      AND other.organisation_id <> project.organisation_id
+      AND {_WORDS.format(table="other")} %% {_WORDS.format(table="project")}
+    ORDER BY similarity DESC, other.id
+    LIMIT %(closest)s
+) AS near
+WHERE project.id = ANY(%(ids)s) AND near.similarity >= %(threshold)s
+"""
+
+
+def _close_word_pairs_postgresql(projects, per_project: int) -> dict:
+    params = {
+        "ids": [project.pk for project in projects],
+        "closest": per_project,
+        "threshold": TRIGRAM_SIMILARITY,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_CLOSE_WORDS_SQL, params)
+        rows = cursor.fetchall()
+    return {(min(first, second), max(first, second)): float(score) for first, second, score in rows}
 
 
 def overlaps_by_theme(overlaps) -> list[dict]:
