@@ -94,9 +94,7 @@ def test_the_page_groups_by_theme_and_sector_and_filters_by_sector(
     client, autumn, agreement, anact, inrs, anact_reader, tms
 ):
     health = _project(agreement, inrs, "Étude TMS à l’hôpital", theme=tms, sector="health")
-    industry = _project(
-        agreement, anact, "Intervention TMS en usine", theme=tms, sector="industry"
-    )
+    industry = _project(agreement, anact, "Intervention TMS en usine", theme=tms, sector="industry")
     general = _project(agreement, anact, "Guide TMS", theme=tms, priority="prevention")
     client.force_login(anact_reader)
     page = client.get(programming_url(agreement)).content.decode()

@@ -165,9 +165,7 @@ def test_a_check_coming_back_with_another_identity_ends_the_session(
     response = client.get(back_path(location))
     assert response["Location"] == reverse("login")
     assert client.get(reverse("home")).status_code == 302
-    assert any(
-        "session check names another identity" in line for line in _lines(security_log)
-    )
+    assert any("session check names another identity" in line for line in _lines(security_log))
 
 
 def test_a_check_answered_with_a_code_for_the_same_identity_keeps_the_session(
