@@ -1,6 +1,6 @@
 """Each party's programming (issue 19), what was left: the sector and COP priority of a
 planned project where they apply (entered, grouped by theme and sector, filtered, exported),
-and the close words found by PostgreSQL's trigram similarity there, by the Python fallback on
+and the close words found with PostgreSQL's full-text words there, by the Python fallback on
 SQLite: the same pairs on both for the demonstration data. Run this module on both databases
 (``DATABASE_URL`` for PostgreSQL, README).
 """

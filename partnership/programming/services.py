@@ -7,12 +7,13 @@ opening is recorded.
 
 Overlaps are found over the projects read in one query: two projects of different parties
 overlap when they share their theme and their planned periods meet (in Python), or when
-their titles and summaries have close words. On PostgreSQL the close words are pg_trgm's
-trigram similarity of the folded texts (the search's ``partnership_fold``, migration 0014),
-one query served by a trigram index (migration 0019); on SQLite, in Python, the share of
-significant words in common (folded the same way, cut to their first letters so that
-"étude" and "études" meet). The two measures differ; their thresholds are chosen so that
-they find the same pairs on the demonstration data (tests/test_programming_overlaps.py).
+their titles and summaries have close words: at least two words in common, and
+``WORD_SIMILARITY`` of their words. On PostgreSQL the words are those of its full-text
+search (the lexemes of the French configuration, over the search's ``partnership_fold``),
+counted in one query; on SQLite, in Python, the significant words (folded the same way, cut
+to their first letters so that "étude" and "études" meet, less a list of stop words).
+Both compare only the projects sharing a word that few projects use; they find the same
+pairs on the demonstration data (tests/test_programming_sectors.py).
 """
 
 import datetime
@@ -37,9 +38,6 @@ from partnership.rules import PartyStatus, is_administrator, is_contributor, pro
 
 YEARS_AHEAD = 2  # next year and the one after
 WORD_SIMILARITY = 0.3  # share of their significant words two projects have in common
-# pg_trgm's similarity of the folded title and summary (stop words count there). Not under
-# pg_trgm.similarity_threshold (0.3 by default), which the index's % operator uses.
-TRIGRAM_SIMILARITY = 0.4
 # A word that many projects use says little of what they are about: one in ten, at least 20.
 COMMON_WORD_SHARE, COMMON_WORD_MIN = 10, 20
 CLOSEST = 3  # the overlaps kept for each project: its closest projects of the other parties
@@ -298,7 +296,7 @@ def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
                         start_b, end_b = periods[second]
                         if start_a <= end_b and start_b <= end_a:
                             found[(min(first, second), max(first, second))] = [True, 0.0]
-    for key, similarity in close_word_pairs(projects, per_project).items():
+    for key, similarity in close_word_pairs(projects).items():
         found.setdefault(key, [False, 0.0])[1] = similarity
     # Each project's closest ones.
     ranked = defaultdict(list)
@@ -334,13 +332,13 @@ def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
     )
 
 
-def close_word_pairs(projects, per_project: int = CLOSEST) -> dict:
+def close_word_pairs(projects) -> dict:
     """The pairs of projects of different parties whose titles and summaries have close
     words, ``{(pk, pk): similarity}`` with the smaller key first."""
     if not projects:
         return {}
     if connection.vendor == "postgresql":
-        return _close_word_pairs_postgresql(projects, per_project)
+        return _close_word_pairs_postgresql(projects)
     return _close_word_pairs_python(projects)
 
 
@@ -375,37 +373,59 @@ def _close_word_pairs_python(projects) -> dict:
     return pairs
 
 
-# Each project's closest projects of the other parties among the given ones, by trigram
-# similarity; ``%`` (similarity over pg_trgm.similarity_threshold) lets the trigram index of
-# migration 0019 find the candidates. The expression is the index's, word for word.
-_WORDS = "partnership_fold({table}.title || ' ' || {table}.summary)"
-_CLOSE_WORDS_SQL = f"""
-SELECT project.id, near.id, near.similarity
-FROM partnership_plannedproject AS project
-CROSS JOIN LATERAL (
-    SELECT other.id, similarity({_WORDS.format(table="project")},
-                                {_WORDS.format(table="other")}) AS similarity
-    FROM partnership_plannedproject AS other
-    WHERE other.id = ANY(%(ids)s)
-      AND other.organisation_id <> project.organisation_id
-      AND {_WORDS.format(table="other")} %% {_WORDS.format(table="project")}
-    ORDER BY similarity DESC, other.id
-    LIMIT %(closest)s
-) AS near
-WHERE project.id = ANY(%(ids)s) AND near.similarity >= %(threshold)s
+# The same measure as in Python, on the words of PostgreSQL's full-text search: the lexemes
+# of the folded title and summary in its French configuration (stemmed, French stop words
+# left out). Only the projects sharing a rare word are compared, then the share of their
+# words in common is counted: one query, whose work grows with the pairs sharing rare words
+# rather than with every pair (trigram similarity, tried first, compared every pair: about
+# a minute for 500 projects whose titles are alike).
+_CLOSE_WORDS_SQL = """
+WITH words AS MATERIALIZED (
+    SELECT project.id, project.organisation_id, word.lexeme
+    FROM partnership_plannedproject AS project
+    CROSS JOIN LATERAL unnest(
+        to_tsvector('french'::regconfig, partnership_fold(project.title || ' ' || project.summary))
+    ) AS word
+    WHERE project.id = ANY(%(ids)s) AND length(word.lexeme) >= 3
+),
+sizes AS (SELECT id, count(*) AS size FROM words GROUP BY id),
+rare AS (SELECT lexeme FROM words GROUP BY lexeme HAVING count(*) <= %(common)s),
+candidates AS (
+    SELECT DISTINCT first.id AS first_id, second.id AS second_id
+    FROM words AS first
+    JOIN words AS second
+      ON second.lexeme = first.lexeme
+     AND first.id < second.id
+     AND first.organisation_id <> second.organisation_id
+    WHERE first.lexeme IN (SELECT lexeme FROM rare)
+),
+shared AS (
+    SELECT candidates.first_id, candidates.second_id, count(*) AS common
+    FROM candidates
+    JOIN words AS first ON first.id = candidates.first_id
+    JOIN words AS second ON second.id = candidates.second_id AND second.lexeme = first.lexeme
+    GROUP BY candidates.first_id, candidates.second_id
+)
+SELECT shared.first_id, shared.second_id,
+       shared.common::float / (first.size + second.size - shared.common) AS similarity
+FROM shared
+JOIN sizes AS first ON first.id = shared.first_id
+JOIN sizes AS second ON second.id = shared.second_id
+WHERE shared.common >= 2
+  AND shared.common::float / (first.size + second.size - shared.common) >= %(threshold)s
 """
 
 
-def _close_word_pairs_postgresql(projects, per_project: int) -> dict:
+def _close_word_pairs_postgresql(projects) -> dict:
     params = {
         "ids": [project.pk for project in projects],
-        "closest": per_project,
-        "threshold": TRIGRAM_SIMILARITY,
+        "common": max(COMMON_WORD_MIN, len(projects) // COMMON_WORD_SHARE),
+        "threshold": WORD_SIMILARITY,
     }
     with connection.cursor() as cursor:
         cursor.execute(_CLOSE_WORDS_SQL, params)
         rows = cursor.fetchall()
-    return {(min(first, second), max(first, second)): float(score) for first, second, score in rows}
+    return {(first, second): float(score) for first, second, score in rows}
 
 
 def overlaps_by_theme(overlaps) -> list[dict]:
