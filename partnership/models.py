@@ -13,6 +13,7 @@ from partnership.directory.models import (
     Contact,
     OIDCIdentity,
     Organisation,
+    SSOSession,
     StaffProfile,
     Theme,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "Meeting",
     "Notification",
     "OIDCIdentity",
+    "SSOSession",
     "Organisation",
     "Participant",
     "PlannedProject",

@@ -7,22 +7,31 @@ session of its own (oidc-provider-mock asks for the identity every time), so it 
 ``login_required``, as a provider whose session has ended does, and the session ends here. A
 session opened with a password is never sent there. The clock is moved with time-machine,
 which moves the provider's thread too.
+
+And when the provider says so server to server (OpenID Connect Back-Channel Logout), the
+sessions opened from its session end at once; a forged, foreign, old or replayed logout
+token ends nothing.
 """
 
 import logging
 import time
+import uuid
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
+import jwt
 import pytest
 import requests
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from partnership.directory import sso
-from partnership.models import OIDCIdentity
+from partnership.models import OIDCIdentity, SSOSession
 from tests.oidc import (
+    CLIENT_ID,
     back_path,
     oidc_server,  # noqa: F401
     provider,  # noqa: F401
@@ -193,3 +202,131 @@ def test_an_unreachable_provider_ends_the_session(
     assert client.get(reverse("home"))["Location"] == reverse("login")
     assert client.get(reverse("home")).status_code == 302
     assert any("discovery document unreachable" in line for line in _lines(security_log))
+
+
+# Back-channel logout ----------------------------------------------------------------------
+# oidc-provider-mock sends no logout token (nor a sid in its ID tokens): the tests sign them
+# with a key of their own published as the provider's (in the keys' cache, as tests/test_sso.py
+# does), and post them as the provider would, server to server.
+
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+@pytest.fixture
+def own_key():
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _publish(key, kid="own-key"):
+    public = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    cache.set(sso.JWKS_CACHE_KEY, {"keys": [{**public, "kid": kid, "alg": "RS256"}]}, 600)
+
+
+def _logout_token(provider, key, kid="own-key", **overrides):
+    claims = {
+        "iss": provider.issuer,
+        "aud": CLIENT_ID,
+        "iat": int(time.time()),
+        "jti": uuid.uuid4().hex,
+        "sub": "reader-sso",
+        "events": {BACKCHANNEL_EVENT: {}},
+        **overrides,
+    }
+    claims = {name: value for name, value in claims.items() if value is not None}
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def _post(token):
+    """The provider's call: a fresh client, no session, no CSRF token."""
+    server = Client(enforce_csrf_checks=True)
+    return server.post(reverse("oidc_backchannel_logout"), {"logout_token": token})
+
+
+def test_the_provider_ends_the_sso_sessions_of_a_person(
+    client, provider, anact_reader, signed_in, own_key, password, security_log
+):
+    anact_reader.set_password(password)
+    anact_reader.save()
+    with_password = Client()
+    with_password.post(reverse("login"), {"username": anact_reader.username, "password": password})
+    session_key = client.session.session_key
+    assert SSOSession.objects.get().session_key == session_key
+    _publish(own_key)
+    response = _post(_logout_token(provider, own_key))
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert client.get(reverse("home")).status_code == 302
+    assert not Session.objects.filter(session_key=session_key).exists()
+    assert not SSOSession.objects.exists()
+    # The same person's session opened with their password is not the provider's.
+    assert with_password.get(reverse("home")).status_code == 200
+    assert any(
+        line.startswith("sso backchannel logout sub=reader-sso") and "sessions=1" in line
+        for line in _lines(security_log)
+    )
+
+
+def test_a_logout_token_naming_a_sid_ends_that_session_only(
+    client, provider, anact_reader, signed_in, own_key
+):
+    other = Client()
+    assert provider_login(other, provider, "reader-sso")["Location"] == reverse("home")
+    first, second = SSOSession.objects.order_by("created_at", "pk")
+    SSOSession.objects.filter(pk=first.pk).update(sid="session-1")
+    SSOSession.objects.filter(pk=second.pk).update(sid="session-2")
+    _publish(own_key)
+    assert _post(_logout_token(provider, own_key, sid="session-2")).status_code == 200
+    assert Session.objects.filter(session_key=first.session_key).exists()
+    assert not Session.objects.filter(session_key=second.session_key).exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"aud": "another-client"}, "logout token refused"),
+        ({"iss": "http://127.0.0.1:1"}, "logout token refused"),
+        ({"events": None}, "logout token refused"),
+        ({"events": {"http://example.org/other": {}}}, "without the logout event"),
+        ({"nonce": "n-1"}, "with a nonce"),
+        ({"sub": None}, "names no session"),
+        ({"iat": int(time.time()) - 3600}, "too old"),
+        ({"jti": None}, "logout token refused"),
+    ],
+)
+def test_a_wrong_logout_token_is_refused_and_ends_nothing(
+    client, provider, signed_in, own_key, overrides, reason, security_log
+):
+    _publish(own_key)
+    assert _post(_logout_token(provider, own_key, **overrides)).status_code == 400
+    assert client.get(reverse("home")).status_code == 200
+    assert any(
+        line.startswith("sso refused reason=") and reason in line for line in _lines(security_log)
+    )
+
+
+def test_a_forged_logout_token_is_refused(client, provider, signed_in, own_key):
+    _publish(own_key)
+    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert _post(_logout_token(provider, forger)).status_code == 400
+    unsigned = jwt.encode(
+        {"iss": provider.issuer, "aud": CLIENT_ID, "sub": "reader-sso"}, None, algorithm="none"
+    )
+    assert _post(unsigned).status_code == 400
+    assert _post("").status_code == 400
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_replayed_logout_token_is_refused(client, provider, anact_reader, own_key, signed_in):
+    _publish(own_key)
+    token = _logout_token(provider, own_key)
+    assert _post(token).status_code == 200
+    # Logged in again, the same token posted again ends nothing.
+    assert provider_login(client, provider, "reader-sso")["Location"] == reverse("home")
+    assert _post(token).status_code == 400
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_backchannel_address_takes_post_only_and_is_off_without_sso(client, db, settings):
+    url = reverse("oidc_backchannel_logout")
+    assert client.post(url, {"logout_token": "x"}).status_code == 404
+    settings.OIDC_ENABLED = True
+    assert client.get(url).status_code == 405

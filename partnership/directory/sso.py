@@ -24,6 +24,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from importlib import import_module
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
@@ -49,6 +50,7 @@ from partnership.directory.models import (
     AccessRequest,
     OIDCIdentity,
     Organisation,
+    SSOSession,
     StaffProfile,
 )
 from partnership.rules import Role, roles_given_by
@@ -58,6 +60,9 @@ logger = logging.getLogger("partnership.security")
 DISCOVERY_CACHE_KEY = "oidc:discovery"
 JWKS_CACHE_KEY = "oidc:jwks"
 CACHE_SECONDS = 3600
+# Back-channel logout: the event a logout token carries, and how old it may be.
+LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+LOGOUT_TOKEN_MAX_AGE = 5 * 60
 # How long a sign-in started here may take at the provider before its state is refused.
 STATE_MAX_AGE = 15 * 60
 # The session keys: the ID token of an SSO session (for the provider's logout), when it
@@ -271,7 +276,44 @@ class SSOBackend(OIDCAuthenticationBackend):
             "iss": id_claims["iss"],
             "sub": id_claims["sub"],
             "exp": id_claims["exp"],
+            "sid": str(id_claims.get("sid") or ""),
         }
+
+    def verify_logout_token(self, token) -> dict:
+        """The claims of a back-channel logout token (OpenID Connect Back-Channel Logout
+        1.0, section 2.6): signed by the provider with its keys, for us, recent (``iat``
+        within ``LOGOUT_TOKEN_MAX_AGE``), with the logout event, no nonce, a ``sid`` or a
+        ``sub``, and a ``jti`` never seen before (kept in the shared cache as long as the
+        token would be accepted)."""
+        if not isinstance(token, str) or not token:
+            raise SSORefused("no logout token")
+        key = self.retrieve_matching_jwk(token)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[self.OIDC_RP_SIGN_ALGO],
+                audience=self.OIDC_RP_CLIENT_ID,
+                issuer=self.issuer,
+                leeway=settings.OIDC_CLOCK_SKEW_SECONDS,
+                options={"require": ["iss", "aud", "iat", "jti", "events"]},
+            )
+        except jwt.PyJWTError as error:
+            raise SSORefused(f"logout token refused: {error}") from error
+        events = claims.get("events")
+        if not isinstance(events, dict) or not isinstance(events.get(LOGOUT_EVENT), dict):
+            raise SSORefused("logout token without the logout event")
+        if "nonce" in claims:
+            raise SSORefused("logout token with a nonce")
+        if not claims.get("sid") and not claims.get("sub"):
+            raise SSORefused("logout token names no session")
+        age = time.time() - claims["iat"]
+        if age > LOGOUT_TOKEN_MAX_AGE + settings.OIDC_CLOCK_SKEW_SECONDS:
+            raise SSORefused("logout token too old")
+        window = LOGOUT_TOKEN_MAX_AGE + 2 * settings.OIDC_CLOCK_SKEW_SECONDS
+        if not cache.add(f"oidc:logout:{claims['iss']}:{claims['jti']}", True, window):
+            raise SSORefused("replayed logout token")
+        return claims
 
 
 def _refresh_setting(attr, *default):
@@ -357,6 +399,49 @@ def end_session(request, *, reason: str):
         loggable(client_ip(request)),
     )
     auth.logout(request)
+
+
+def record_session(request, claims: dict):
+    """The session just opened by single sign-on, kept with the provider's session it came
+    from (for the back-channel logout)."""
+    if not request.session.session_key:
+        request.session.save()
+    SSOSession.objects.update_or_create(
+        session_key=request.session.session_key,
+        defaults={
+            "user": request.user,
+            "issuer": claims["iss"],
+            "subject": str(claims["sub"]),
+            "sid": claims.get("sid") or "",
+        },
+    )
+
+
+@transaction.atomic
+def end_provider_sessions(request, claims: dict) -> int:
+    """The provider says its session ended (a verified logout token): the sessions opened
+    here from it end too, those of its ``sid`` when it names one, else all of its ``sub``'s.
+    Returns how many."""
+    rows = SSOSession.objects.select_for_update().filter(issuer=claims["iss"])
+    if claims.get("sid"):
+        rows = rows.filter(sid=claims["sid"])
+        if claims.get("sub"):
+            rows = rows.filter(subject=str(claims["sub"]))
+    else:
+        rows = rows.filter(subject=str(claims["sub"]))
+    keys = list(rows.values_list("session_key", flat=True))
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        store(session_key=key).delete()
+    SSOSession.objects.filter(session_key__in=keys).delete()
+    _log(
+        "backchannel logout",
+        request,
+        sub=claims.get("sub") or "-",
+        sid=claims.get("sid") or "-",
+        sessions=len(keys),
+    )
+    return len(keys)
 
 
 def logout_url(request, id_token: str) -> str | None:

@@ -10,9 +10,10 @@ from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LogoutView
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from partnership.core.forms import OneLineMixin
@@ -116,7 +117,28 @@ def oidc_callback(request):
     auth.login(request, outcome.user, backend=PASSWORD_BACKEND)
     request.session[sso.ID_TOKEN_KEY] = id_token
     request.session[sso.EXPIRY_KEY] = claims["exp"]
+    sso.record_session(request, claims)
     return HttpResponseRedirect(next_url)
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def backchannel_logout(request):
+    """The provider tells us, server to server, that a session of its own ended (OpenID
+    Connect Back-Channel Logout): its logout token checked, the sessions opened here from
+    it end. 400 for any token refused (forged, for another client, old, replayed)."""
+    _require_enabled()
+    try:
+        claims = sso.SSOBackend().verify_logout_token(request.POST.get("logout_token", ""))
+        sso.end_provider_sessions(request, claims)
+    except sso.SSORefused as error:
+        sso.log_refusal(request, error.reason)
+        response = HttpResponse(status=400)
+    else:
+        response = HttpResponse(status=200)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _refreshed(request, entry):
@@ -147,6 +169,7 @@ def _refreshed(request, entry):
         return redirect("login")
     request.session[sso.ID_TOKEN_KEY] = id_token
     request.session[sso.EXPIRY_KEY] = claims["exp"]
+    sso.record_session(request, claims)
     return HttpResponseRedirect(next_url)
 
 

@@ -1,5 +1,8 @@
-"""The planned projects' sector and COP priority, where they apply."""
+"""The planned projects' sector and COP priority, where they apply; the sessions opened by
+single sign-on, for the provider's back-channel logout."""
 
+import django.db.models.deletion
+from django.conf import settings
 from django.db import migrations, models
 
 
@@ -7,6 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('partnership', '0016_notifications'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -30,4 +34,22 @@ class Migration(migrations.Migration):
             name='sector',
             field=models.CharField(blank=True, choices=[('home_care', 'home care services'), ('industry', 'industry'), ('health', 'health'), ('small_firms', 'very small and small firms'), ('large_companies', 'large companies'), ('other', 'other')], max_length=30, verbose_name='sector'),
         ),
-        ]
+        migrations.CreateModel(
+            name='SSOSession',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('session_key', models.CharField(max_length=40, unique=True, verbose_name='session key')),
+                ('issuer', models.CharField(max_length=255, verbose_name='issuer')),
+                ('subject', models.CharField(max_length=255, verbose_name='subject (sub)')),
+                ('sid', models.CharField(blank=True, max_length=255, verbose_name='provider session (sid)')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user account')),
+            ],
+            options={
+                'verbose_name': 'single sign-on session',
+                'verbose_name_plural': 'single sign-on sessions',
+                'ordering': ['-created_at'],
+                'indexes': [models.Index(fields=['issuer', 'subject'], name='partnership_ssosession_sub'), models.Index(fields=['issuer', 'sid'], name='partnership_ssosession_sid')],
+            },
+        ),
+    ]
