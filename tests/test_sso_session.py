@@ -330,3 +330,19 @@ def test_the_backchannel_address_takes_post_only_and_is_off_without_sso(client, 
     assert client.post(url, {"logout_token": "x"}).status_code == 404
     settings.OIDC_ENABLED = True
     assert client.get(url).status_code == 405
+
+
+def test_logging_out_forgets_the_session_and_a_login_prunes_the_expired_ones(
+    client, provider, anact_reader, signed_in
+):
+    assert SSOSession.objects.count() == 1
+    client.post(reverse("logout"))
+    assert not SSOSession.objects.exists()
+    # A session that expired and was cleared from the sessions' table leaves no row behind.
+    provider_login(client, provider, "reader-sso")
+    Session.objects.all().delete()
+    other = Client()
+    provider_login(other, provider, "reader-sso")
+    assert list(SSOSession.objects.values_list("session_key", flat=True)) == [
+        other.session.session_key
+    ]

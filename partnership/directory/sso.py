@@ -32,9 +32,10 @@ import requests
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -398,7 +399,15 @@ def end_session(request, *, reason: str):
         loggable(reason),
         loggable(client_ip(request)),
     )
+    forget_session(request)
     auth.logout(request)
+
+
+def forget_session(request):
+    """The session ends here: its row goes (before the logout changes its key)."""
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        SSOSession.objects.filter(session_key=session.session_key).delete()
 
 
 def record_session(request, claims: dict):
@@ -406,6 +415,11 @@ def record_session(request, claims: dict):
     from (for the back-channel logout)."""
     if not request.session.session_key:
         request.session.save()
+    if settings.SESSION_ENGINE.endswith((".db", ".cached_db")):
+        # The rows of sessions that expired since (the sessions' table is cleared apart).
+        SSOSession.objects.filter(
+            ~Exists(Session.objects.filter(session_key=OuterRef("session_key")))
+        ).delete()
     SSOSession.objects.update_or_create(
         session_key=request.session.session_key,
         defaults={

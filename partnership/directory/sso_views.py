@@ -196,6 +196,7 @@ class SSOLogoutView(LogoutView):
 
     def post(self, request, *args, **kwargs):
         id_token = request.session.get(sso.ID_TOKEN_KEY)
+        sso.forget_session(request)
         response = super().post(request, *args, **kwargs)
         if id_token and sso.enabled():
             try:
