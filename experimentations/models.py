@@ -11,28 +11,10 @@ from simple_history.models import HistoricalRecords
 from partnership.agreements.models import Agreement
 from partnership.core.fields import VersionField
 from partnership.core.lifecycle import Lifecycle, Transition
-from partnership.directory.models import Organisation
+from partnership.directory.models import Organisation, Priority, Sector
 from partnership.directory.regions import Region
 from partnership.documents.models import Document
 from partnership.rules import ScopedQuerySet
-
-
-class Priority(models.TextChoices):
-    """The priorities of the network's performance contract."""
-
-    QVT = "qvt", _("quality of working life")
-    PREVENTION = "prevention", _("prevention of occupational risks and health promotion")
-    CHRONIC_ILLNESS = "chronic_illness", _("chronic illness at work")
-    WEAR = "wear", _("prevention of wear")
-
-
-class Sector(models.TextChoices):
-    HOME_CARE = "home_care", _("home care services")
-    INDUSTRY = "industry", _("industry")
-    HEALTH = "health", _("health")
-    SMALL_FIRMS = "small_firms", _("very small and small firms")
-    LARGE_COMPANIES = "large_companies", _("large companies")
-    OTHER = "other", _("other")
 
 
 class ExperimentationQuerySet(ScopedQuerySet):

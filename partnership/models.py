@@ -13,6 +13,7 @@ from partnership.directory.models import (
     Contact,
     OIDCIdentity,
     Organisation,
+    SSOSession,
     StaffProfile,
     Theme,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "Meeting",
     "Notification",
     "OIDCIdentity",
+    "SSOSession",
     "Organisation",
     "Participant",
     "PlannedProject",

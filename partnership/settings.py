@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "partnership.core.security.SessionActivityMiddleware",
+    # After a single sign-on, the session ends when the ID token's session does (GET pages).
+    "partnership.directory.sso.SSOSessionRefresh",
     # What a logged-in person is shown is kept by no browser, proxy or shared cache.
     "partnership.core.security.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

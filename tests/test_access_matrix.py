@@ -255,7 +255,8 @@ RULES = {
 # Not staff pages: the public ones are covered by tests/test_login_required.py.
 # calendar_feed is reached without a login through its secret key (tests/test_calendar.py).
 # The single sign-on pages (sign-in, return from the provider, linking, the pending request,
-# logout) are tested in tests/test_sso.py.
+# logout) are tested in tests/test_sso.py, the provider's back-channel logout (server to
+# server, no session) in tests/test_sso_session.py.
 OUTSIDE_THE_MATRIX = {
     "healthz",
     "set_language",
@@ -266,6 +267,7 @@ OUTSIDE_THE_MATRIX = {
     "oidc_callback",
     "sso_link",
     "sso_pending",
+    "oidc_backchannel_logout",
 }
 
 

@@ -82,6 +82,9 @@ def programming(agreement, anact, inrs, inrs_contributor, anact_coordinator):
             contact=inrs_contributor if organisation == inrs else anact_coordinator,
             planned_start=datetime.date(year, start, 1),
             planned_end=datetime.date(year, end, 28),
+            # The guide for carers names its sector and COP priority: its own group, a badge.
+            sector="health" if title.startswith("Guide") else "",
+            priority="prevention" if title.startswith("Guide") else "",
         )
     return year, projects
 

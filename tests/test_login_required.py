@@ -39,13 +39,16 @@ PUBLIC_URL_NAMES = {
     "sso_login",
     "oidc_callback",
     "sso_pending",
+    # The provider's back-channel logout: server to server, its logout token stands for the
+    # login (POST only; tests/test_sso_session.py).
+    "oidc_backchannel_logout",
 }
 # Public pages behind a secret in their address: the sample address has a wrong secret.
 SECRET_URL_NAMES = {"calendar_feed"}
 # Public pages that answer 404 while single sign-on is not configured (as here).
 SSO_URL_NAMES = {"sso_login", "oidc_callback", "sso_pending"}
 # Public pages that only take a form: a GET is refused.
-POST_ONLY_URL_NAMES = {"set_language"}
+POST_ONLY_URL_NAMES = {"set_language", "oidc_backchannel_logout"}
 
 SAMPLE_UUID = uuid.UUID("12345678-1234-5678-1234-567812345678")
 _ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<parameter>[^>]+)>")

@@ -1005,8 +1005,18 @@ class _Builder:
                 "Abandonnée au profit de la formation existante.",
             ),
         ]
+        # The sector and the COP priority, where they apply.
+        scope = {
+            "Étude sur les TMS dans la logistique et les entrepôts": ("industry", "prevention"),
+            "Intervention TMS en entreprises de la logistique": ("small_firms", "prevention"),
+            "Brochure RPS et travail hybride": ("", "qvt"),
+            "Outil de diagnostic RPS du travail hybride": ("large_companies", "qvt"),
+            "Formation des managers de proximité à la QVCT": ("", "qvt"),
+            "Formation en ligne TMS pour les préventeurs": ("health", "wear"),
+        }
         projects = {}
         for organisation, theme, kind, certainty, start, end, title, summary in rows:
+            sector, priority = scope.get(title, ("", ""))
             projects[title] = _save(
                 PlannedProject(
                     agreement=agreement,
@@ -1014,6 +1024,8 @@ class _Builder:
                     year=year,
                     theme=self.themes[theme],
                     kind=kind,
+                    sector=sector,
+                    priority=priority,
                     certainty=certainty,
                     planned_start=datetime.date(year, *start),
                     planned_end=datetime.date(year, *end),

@@ -200,6 +200,25 @@ class Contact(models.Model):
         return reverse("contact_detail", args=[self.pk])
 
 
+class Priority(models.TextChoices):
+    """The priorities of the network's performance contract (COP), shared by the
+    experimentations and the parties' planned projects."""
+
+    QVT = "qvt", _("quality of working life")
+    PREVENTION = "prevention", _("prevention of occupational risks and health promotion")
+    CHRONIC_ILLNESS = "chronic_illness", _("chronic illness at work")
+    WEAR = "wear", _("prevention of wear")
+
+
+class Sector(models.TextChoices):
+    HOME_CARE = "home_care", _("home care services")
+    INDUSTRY = "industry", _("industry")
+    HEALTH = "health", _("health")
+    SMALL_FIRMS = "small_firms", _("very small and small firms")
+    LARGE_COMPANIES = "large_companies", _("large companies")
+    OTHER = "other", _("other")
+
+
 class Theme(models.Model):
     """A work theme of the partnership (TMS, RPS, foresight...)."""
 
@@ -250,6 +269,36 @@ class OIDCIdentity(models.Model):
 
     def __str__(self):
         return f"{self.email or self.subject} ({self.issuer})"
+
+
+class SSOSession(models.Model):
+    """A session opened by single sign-on, and the provider's session it came from: a
+    back-channel logout token names the provider's session (``sid``) or the person
+    (``sub``), and so the sessions to end here (partnership.directory.sso)."""
+
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    issuer = models.CharField(_("issuer"), max_length=255)
+    subject = models.CharField(_("subject (sub)"), max_length=255)
+    sid = models.CharField(_("provider session (sid)"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("single sign-on session")
+        verbose_name_plural = _("single sign-on sessions")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["issuer", "subject"], name="partnership_ssosession_sub"),
+            models.Index(fields=["issuer", "sid"], name="partnership_ssosession_sid"),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} ({self.issuer})"
 
 
 class AccessRequest(models.Model):

@@ -24,19 +24,26 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from importlib import import_module
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 import requests
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.deprecation import MiddlewareMixin
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from mozilla_django_oidc.middleware import SessionRefresh
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from partnership.core.security import client_ip, loggable
@@ -44,6 +51,7 @@ from partnership.directory.models import (
     AccessRequest,
     OIDCIdentity,
     Organisation,
+    SSOSession,
     StaffProfile,
 )
 from partnership.rules import Role, roles_given_by
@@ -53,11 +61,16 @@ logger = logging.getLogger("partnership.security")
 DISCOVERY_CACHE_KEY = "oidc:discovery"
 JWKS_CACHE_KEY = "oidc:jwks"
 CACHE_SECONDS = 3600
+# Back-channel logout: the event a logout token carries, and how old it may be.
+LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+LOGOUT_TOKEN_MAX_AGE = 5 * 60
 # How long a sign-in started here may take at the provider before its state is refused.
 STATE_MAX_AGE = 15 * 60
-# The session keys: the ID token of an SSO session (for the provider's logout), and the
-# access request the person following it may see (``pending`` page).
+# The session keys: the ID token of an SSO session (for the provider's logout), when it
+# expires (mozilla-django-oidc's key: the session is checked again at the provider then), and
+# the access request the person following it may see (``pending`` page).
 ID_TOKEN_KEY = "oidc_id_token"
+EXPIRY_KEY = "oidc_id_token_expiration"
 REQUEST_KEY = "oidc_access_request"
 
 
@@ -258,7 +271,191 @@ class SSOBackend(OIDCAuthenticationBackend):
             raise SSORefused("userinfo unreachable") from error
         if not isinstance(userinfo, dict) or userinfo.get("sub") != id_claims["sub"]:
             raise SSORefused("userinfo names another person")
-        return id_token, {**userinfo, "iss": id_claims["iss"], "sub": id_claims["sub"]}
+        # The ID token's expiry is the session's at the provider, as far as we know it.
+        return id_token, {
+            **userinfo,
+            "iss": id_claims["iss"],
+            "sub": id_claims["sub"],
+            "exp": id_claims["exp"],
+            "sid": str(id_claims.get("sid") or ""),
+        }
+
+    def verify_logout_token(self, token) -> dict:
+        """The claims of a back-channel logout token (OpenID Connect Back-Channel Logout
+        1.0, section 2.6): signed by the provider with its keys, for us, recent (``iat``
+        within ``LOGOUT_TOKEN_MAX_AGE``), with the logout event, no nonce, a ``sid`` or a
+        ``sub``, and a ``jti`` never seen before (kept in the shared cache as long as the
+        token would be accepted)."""
+        if not isinstance(token, str) or not token:
+            raise SSORefused("no logout token")
+        key = self.retrieve_matching_jwk(token)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[self.OIDC_RP_SIGN_ALGO],
+                audience=self.OIDC_RP_CLIENT_ID,
+                issuer=self.issuer,
+                leeway=settings.OIDC_CLOCK_SKEW_SECONDS,
+                options={"require": ["iss", "aud", "iat", "jti", "events"]},
+            )
+        except jwt.PyJWTError as error:
+            raise SSORefused(f"logout token refused: {error}") from error
+        events = claims.get("events")
+        if not isinstance(events, dict) or not isinstance(events.get(LOGOUT_EVENT), dict):
+            raise SSORefused("logout token without the logout event")
+        if "nonce" in claims:
+            raise SSORefused("logout token with a nonce")
+        if not claims.get("sid") and not claims.get("sub"):
+            raise SSORefused("logout token names no session")
+        age = time.time() - claims["iat"]
+        if age > LOGOUT_TOKEN_MAX_AGE + settings.OIDC_CLOCK_SKEW_SECONDS:
+            raise SSORefused("logout token too old")
+        window = LOGOUT_TOKEN_MAX_AGE + 2 * settings.OIDC_CLOCK_SKEW_SECONDS
+        if not cache.add(f"oidc:logout:{claims['iss']}:{claims['jti']}", True, window):
+            raise SSORefused("replayed logout token")
+        return claims
+
+
+def _refresh_setting(attr, *default):
+    if attr == "OIDC_AUTH_REQUEST_EXTRA_PARAMS":
+        return {"acr_values": settings.OIDC_ACR_VALUES} if settings.OIDC_ACR_VALUES else {}
+    return library_setting(attr, *default)
+
+
+class SSOSessionRefresh(SessionRefresh):
+    """The session of a single sign-on ends when the ID token's session does.
+
+    When the ID token has expired (``EXPIRY_KEY``, its ``exp``), the next page asked for
+    with GET sends the person to the provider with ``prompt=none``: a provider whose session
+    still runs answers at once with a new code and the person comes back to that page
+    (``oidc_callback``, which checks the tokens name the same identity); one whose session
+    has ended answers ``login_required`` and the session ends here too. Other methods wait
+    for the next GET (a form being sent is not lost); sessions opened with a password are
+    never sent. The provider's address is read per request (discovery), not at start-up.
+    """
+
+    get_settings = staticmethod(_refresh_setting)
+
+    def __init__(self, get_response):
+        MiddlewareMixin.__init__(self, get_response)
+        self.OIDC_EXEMPT_URLS = []
+        self.OIDC_STATE_SIZE = 32
+        self.OIDC_NONCE_SIZE = 32
+        self.OIDC_USE_NONCE = True
+        self.OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+
+    @property
+    def OIDC_OP_AUTHORIZATION_ENDPOINT(self):  # noqa: N802 (the library's attribute)
+        return provider()["authorization_endpoint"]
+
+    @property
+    def OIDC_RP_CLIENT_ID(self):  # noqa: N802
+        return settings.OIDC_RP_CLIENT_ID
+
+    @property
+    def OIDC_RP_SCOPES(self):  # noqa: N802
+        return settings.OIDC_RP_SCOPES
+
+    @cached_property
+    def exempt_urls(self):
+        names = ("sso_login", "oidc_callback", "logout", "sso_link", "sso_pending")
+        return {reverse(name) for name in names}
+
+    def is_refreshable_url(self, request):
+        return (
+            request.method == "GET"
+            and enabled()
+            and request.user.is_authenticated
+            and bool(request.session.get(ID_TOKEN_KEY))
+            and request.path not in self.exempt_urls
+        )
+
+    def process_request(self, request):
+        if not self.is_refreshable_url(request) or request.session.get(EXPIRY_KEY, 0) > (
+            time.time()
+        ):
+            return None
+        try:
+            response = super().process_request(request)
+        except SSORefused as error:
+            # The provider cannot be reached: the session cannot be confirmed, so it ends.
+            end_session(request, reason=error.reason)
+            return HttpResponseRedirect(reverse("login"))
+        state = parse_qs(urlsplit(response.get("refresh_url") or response["Location"]).query)
+        entry = request.session["oidc_states"].get(state["state"][0])
+        entry["refresh_user"] = request.user.pk
+        request.session.modified = True
+        _log("session check", request, user=request.user.get_username())
+        return response
+
+
+def end_session(request, *, reason: str):
+    """The session of a single sign-on ends here because the provider's has (or cannot be
+    confirmed)."""
+    logger.info(
+        "sso session ended user=%s reason=%s ip=%s",
+        loggable(request.user.get_username()),
+        loggable(reason),
+        loggable(client_ip(request)),
+    )
+    forget_session(request)
+    auth.logout(request)
+
+
+def forget_session(request):
+    """The session ends here: its row goes (before the logout changes its key)."""
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        SSOSession.objects.filter(session_key=session.session_key).delete()
+
+
+def record_session(request, claims: dict):
+    """The session just opened by single sign-on, kept with the provider's session it came
+    from (for the back-channel logout)."""
+    if not request.session.session_key:
+        request.session.save()
+    if settings.SESSION_ENGINE.endswith((".db", ".cached_db")):
+        # The rows of sessions that expired since (the sessions' table is cleared apart).
+        SSOSession.objects.filter(
+            ~Exists(Session.objects.filter(session_key=OuterRef("session_key")))
+        ).delete()
+    SSOSession.objects.update_or_create(
+        session_key=request.session.session_key,
+        defaults={
+            "user": request.user,
+            "issuer": claims["iss"],
+            "subject": str(claims["sub"]),
+            "sid": claims.get("sid") or "",
+        },
+    )
+
+
+@transaction.atomic
+def end_provider_sessions(request, claims: dict) -> int:
+    """The provider says its session ended (a verified logout token): the sessions opened
+    here from it end too, those of its ``sid`` when it names one, else all of its ``sub``'s.
+    Returns how many."""
+    rows = SSOSession.objects.select_for_update().filter(issuer=claims["iss"])
+    if claims.get("sid"):
+        rows = rows.filter(sid=claims["sid"])
+        if claims.get("sub"):
+            rows = rows.filter(subject=str(claims["sub"]))
+    else:
+        rows = rows.filter(subject=str(claims["sub"]))
+    keys = list(rows.values_list("session_key", flat=True))
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        store(session_key=key).delete()
+    SSOSession.objects.filter(session_key__in=keys).delete()
+    _log(
+        "backchannel logout",
+        request,
+        sub=claims.get("sub") or "-",
+        sid=claims.get("sid") or "-",
+        sessions=len(keys),
+    )
+    return len(keys)
 
 
 def logout_url(request, id_token: str) -> str | None:

@@ -10,4 +10,9 @@ urlpatterns = [
     path("proconnect/retour/", sso_views.oidc_callback, name="oidc_callback"),
     path("proconnect/lier/", sso_views.sso_link, name="sso_link"),
     path("proconnect/demande/", sso_views.sso_pending, name="sso_pending"),
+    path(
+        "proconnect/deconnexion-serveur/",
+        sso_views.backchannel_logout,
+        name="oidc_backchannel_logout",
+    ),
 ]

@@ -10,9 +10,10 @@ from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LogoutView
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from partnership.core.forms import OneLineMixin
@@ -78,6 +79,8 @@ def oidc_callback(request):
     if entry is not None:
         request.session[STATES_KEY] = states
         request.session.save()
+    if entry is not None and entry.get("refresh_user") is not None:
+        return _refreshed(request, entry)
     try:
         if entry is None:
             raise sso.SSORefused("unknown or replayed state")
@@ -113,6 +116,60 @@ def oidc_callback(request):
     next_url = request.session.get("oidc_login_next") or resolve_url(settings.LOGIN_REDIRECT_URL)
     auth.login(request, outcome.user, backend=PASSWORD_BACKEND)
     request.session[sso.ID_TOKEN_KEY] = id_token
+    request.session[sso.EXPIRY_KEY] = claims["exp"]
+    sso.record_session(request, claims)
+    return HttpResponseRedirect(next_url)
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def backchannel_logout(request):
+    """The provider tells us, server to server, that a session of its own ended (OpenID
+    Connect Back-Channel Logout): its logout token checked, the sessions opened here from
+    it end. 400 for any token refused (forged, for another client, old, replayed)."""
+    _require_enabled()
+    try:
+        claims = sso.SSOBackend().verify_logout_token(request.POST.get("logout_token", ""))
+        sso.end_provider_sessions(request, claims)
+    except sso.SSORefused as error:
+        sso.log_refusal(request, error.reason)
+        response = HttpResponse(status=400)
+    else:
+        response = HttpResponse(status=200)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _refreshed(request, entry):
+    """Back from the provider's silent check (``sso.SSOSessionRefresh``): a new ID token
+    for the same identity keeps the session; anything else ends it."""
+    next_url = request.session.get("oidc_login_next") or resolve_url(settings.LOGIN_REDIRECT_URL)
+    try:
+        if not request.user.is_authenticated or request.user.pk != entry["refresh_user"]:
+            raise sso.SSORefused("session check started by another session")
+        if request.GET.get("error"):
+            raise sso.SSORefused(f"provider session ended ({request.GET['error']})")
+        if not sso.state_is_fresh(entry) or not request.GET.get("code"):
+            raise sso.SSORefused("session check without a fresh state or a code")
+        id_token, claims = sso.SSOBackend().claims(
+            request,
+            code=request.GET["code"],
+            nonce=entry.get("nonce"),
+            code_verifier=entry.get("code_verifier"),
+        )
+        if not request.user.oidc_identities.filter(
+            issuer=claims["iss"], subject=str(claims["sub"])
+        ).exists():
+            raise sso.SSORefused("session check names another identity")
+    except sso.SSORefused as error:
+        if request.user.is_authenticated:
+            sso.end_session(request, reason=error.reason)
+        messages.info(request, _("Your ProConnect session has ended: please log in again."))
+        return redirect("login")
+    request.session[sso.ID_TOKEN_KEY] = id_token
+    request.session[sso.EXPIRY_KEY] = claims["exp"]
+    sso.record_session(request, claims)
     return HttpResponseRedirect(next_url)
 
 
@@ -139,6 +196,7 @@ class SSOLogoutView(LogoutView):
 
     def post(self, request, *args, **kwargs):
         id_token = request.session.get(sso.ID_TOKEN_KEY)
+        sso.forget_session(request)
         response = super().post(request, *args, **kwargs)
         if id_token and sso.enabled():
             try:

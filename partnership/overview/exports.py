@@ -302,6 +302,8 @@ def planned_project_columns() -> list[Column]:
         Column(_field(P, "organisation"), lambda p: p.organisation.acronym or p.organisation.name),
         Column(_field(P, "year"), lambda p: p.year, INTEGER, 8),
         Column(_field(P, "theme"), lambda p: p.theme.name if p.theme else "", width=24),
+        Column(_field(P, "sector"), lambda p: capfirst(p.get_sector_display()), width=20),
+        Column(_field(P, "priority"), lambda p: capfirst(p.get_priority_display()), width=24),
         Column(_field(P, "title"), lambda p: p.title, width=40),
         Column(_field(P, "summary"), lambda p: p.summary, width=50),
         Column(_field(P, "kind"), lambda p: capfirst(p.get_kind_display()), width=18),

@@ -2,12 +2,13 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from partnership.core.filters import FilterSet
-from partnership.directory.models import Theme
+from partnership.directory.models import Sector, Theme
 from partnership.programming.models import PlannedProject
 
 
 class PlannedProjectFilter(FilterSet):
     theme = django_filters.ModelChoiceFilter(label=_("theme"), queryset=Theme.objects.all())
+    sector = django_filters.ChoiceFilter(label=_("sector"), choices=Sector.choices)
     kind = django_filters.ChoiceFilter(label=_("kind"), choices=PlannedProject.Kind.choices)
     certainty = django_filters.ChoiceFilter(
         label=_("certainty"), choices=PlannedProject.Certainty.choices
@@ -15,7 +16,7 @@ class PlannedProjectFilter(FilterSet):
 
     class Meta:
         model = PlannedProject
-        fields = ["theme", "kind", "certainty"]
+        fields = ["theme", "sector", "kind", "certainty"]
 
     def __init__(self, *args, themes=None, **kwargs):
         super().__init__(*args, **kwargs)

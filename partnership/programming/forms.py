@@ -19,6 +19,8 @@ class PlannedProjectForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
             "title",
             "summary",
             "theme",
+            "sector",
+            "priority",
             "kind",
             "planned_start",
             "planned_end",

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from partnership.agreements.models import Agreement
 from partnership.core.fields import VersionField
-from partnership.directory.models import Organisation, Theme
+from partnership.directory.models import Organisation, Priority, Sector, Theme
 from partnership.programmes.models import Action
 from partnership.rules import ScopedQuerySet
 
@@ -56,6 +56,11 @@ class PlannedProject(models.Model):
         related_name="planned_projects",
         null=True,
         blank=True,
+    )
+    # Where they apply: a project may address no one sector, or no COP priority.
+    sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices, blank=True)
+    priority = models.CharField(
+        _("COP priority"), max_length=30, choices=Priority.choices, blank=True
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     planned_start = models.DateField(_("planned start"), null=True, blank=True)

@@ -16,7 +16,7 @@ from django.views.generic import FormView, TemplateView
 from partnership.agreements.models import Agreement
 from partnership.core import crud
 from partnership.core.lifecycle import TransitionError
-from partnership.directory.models import Organisation, Theme
+from partnership.directory.models import Organisation, Priority, Sector, Theme
 from partnership.programmes.models import Programme
 from partnership.programmes.views import ActionCreate
 from partnership.programming.filters import PlannedProjectFilter
@@ -62,8 +62,9 @@ def programming_url(agreement_id, year):
 
 
 def programming_rows(agreement, year, projects):
-    """The page's grid: the parties (accepted) in columns, the projects grouped by theme in
-    rows, each cell the projects of one party on one theme."""
+    """The page's grid: the parties (accepted) in columns, the projects grouped by theme and,
+    within a theme, by sector (the projects of no sector first) in rows, each cell the
+    projects of one party in one group."""
     parties = list(
         Organisation.objects.filter(
             agreement_parties__agreement=agreement,
@@ -78,11 +79,14 @@ def programming_rows(agreement, year, projects):
         if project.organisation_id not in column:  # a former party
             continue
         theme = project.theme
-        key = (theme is None, theme.name if theme else "")
+        theme_label = theme.name if theme else _("No theme")
+        key = (theme is None, theme.name if theme else "", project.sector_label)
         group = groups.setdefault(
             key,
             {
-                "label": theme.name if theme else _("No theme"),
+                "label": f"{theme_label} · {project.sector_label}"
+                if project.sector
+                else theme_label,
                 "theme": theme,
                 "cells": [[] for _party in parties],
                 "count": 0,
@@ -119,7 +123,11 @@ def programming_data(request, agreement, year):
     # The labels and the period read once, not once per card (a page may hold hundreds).
     kinds = {value: str(capfirst(label)) for value, label in PlannedProject.Kind.choices}
     certainties = {value: str(capfirst(label)) for value, label in PlannedProject.Certainty.choices}
+    sectors = {value: str(capfirst(label)) for value, label in Sector.choices}
+    priorities = {value: str(capfirst(label)) for value, label in Priority.choices}
     for project in shown:
+        project.sector_label = sectors.get(project.sector, project.sector)
+        project.priority_label = priorities.get(project.priority, project.priority)
         project.overlaps_with = overlapping.get(project.pk, [])
         project.kind_label = kinds.get(project.kind, project.kind)
         project.certainty_label = certainties.get(project.certainty, project.certainty)
