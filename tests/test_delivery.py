@@ -22,6 +22,7 @@ from partnership.discussion.models import Event
 from partnership.discussion.preferences import Channel, DeliveryPreference
 from partnership.models import ActionContact, AgreementParty, Notification, StaffProfile
 from partnership.overview import reminders
+from tests.clock import freeze
 from tests.factories import (
     ActionFactory,
     DeliverableFactory,
@@ -288,6 +289,24 @@ def test_after_the_last_attempt_the_notification_goes_in_the_digest(
     assert len(mailoutbox) == 1
 
 
+def test_a_notification_wanted_at_once_made_just_before_the_digest_stays_with_its_task(
+    action, inrs_coordinator, mailoutbox, time_machine
+):
+    # The digest runs at 7:00; a mention made at 6:50 is still in its task's hands (it may be
+    # waiting for a retry), whatever the hour of the day (the digest took it before 23:00).
+    freeze(time_machine, datetime.date(2027, 3, 10), hour=7)
+    notification = Notification.objects.create(
+        recipient=inrs_coordinator,
+        kind=Event.MENTION,
+        action=action,
+        created_at=timezone.now() - datetime.timedelta(minutes=10),
+    )
+    reminders.send_digest()
+    assert mailoutbox == []
+    notification.refresh_from_db()
+    assert notification.digested_at is None
+
+
 def test_failed_tasks_are_listed_for_administrators_only(
     client, administrator, inrs_coordinator, action, anact
 ):
@@ -362,8 +381,14 @@ def test_the_digest_leaves_out_kinds_wanted_elsewhere(
 
 
 def test_a_deliverable_due_follows_the_contacts_preference(
-    action, anact_contributor, anact_reader, mailoutbox, django_capture_on_commit_callbacks
+    action,
+    anact_contributor,
+    anact_reader,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    time_machine,
 ):
+    freeze(time_machine, datetime.date(2027, 3, 10))
     for person in (anact_contributor, anact_reader):
         ActionContact.objects.create(
             action=action, organisation=action.lead_organisation, user=person

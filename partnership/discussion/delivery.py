@@ -197,7 +197,9 @@ def digest_candidates(day_end):
     )
     rows = list(rows)
     preferences = DeliveryPreference.objects.matrix({row.recipient_id for row in rows})
-    late = day_end - DIGEST_AFTER
+    # Wanted at once and still not e-mailed an hour ago (not an hour before the day's end: a
+    # notification made just before the digest runs is still in its task's hands).
+    late = min(day_end, timezone.now()) - DIGEST_AFTER
     result = {}
     for notification in rows:
         channel = preferences[notification.recipient_id][notification.kind]

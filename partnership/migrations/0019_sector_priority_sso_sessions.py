@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partnership', '0016_notifications'),
+        ('partnership', '0018_delivery'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
