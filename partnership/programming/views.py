@@ -19,6 +19,7 @@ from partnership.core.lifecycle import TransitionError
 from partnership.directory.models import Organisation, Priority, Sector, Theme
 from partnership.programmes.models import Programme
 from partnership.programmes.views import ActionCreate
+from partnership.programming.cards import draw_cards
 from partnership.programming.filters import PlannedProjectFilter
 from partnership.programming.forms import CoordinationForm, PlannedProjectForm
 from partnership.programming.models import PlannedProject
@@ -125,6 +126,13 @@ def programming_data(request, agreement, year):
     certainties = {value: str(capfirst(label)) for value, label in PlannedProject.Certainty.choices}
     sectors = {value: str(capfirst(label)) for value, label in Sector.choices}
     priorities = {value: str(capfirst(label)) for value, label in Priority.choices}
+    dates = {None: "…"}  # each day formatted once: many projects share their dates
+
+    def short_date(day):
+        if day not in dates:
+            dates[day] = date_format(day, "SHORT_DATE_FORMAT")
+        return dates[day]
+
     for project in shown:
         project.sector_label = sectors.get(project.sector, project.sector)
         project.priority_label = priorities.get(project.priority, project.priority)
@@ -132,15 +140,11 @@ def programming_data(request, agreement, year):
         project.kind_label = kinds.get(project.kind, project.kind)
         project.certainty_label = certainties.get(project.certainty, project.certainty)
         project.period = (
-            f"{_short_date(project.planned_start)} – {_short_date(project.planned_end)}"
+            f"{short_date(project.planned_start)} – {short_date(project.planned_end)}"
             if project.planned_start or project.planned_end
             else ""
         )
     return project_filter, shown, overlaps
-
-
-def _short_date(day):
-    return date_format(day, "SHORT_DATE_FORMAT") if day else "…"
 
 
 class ProgrammingView(TemplateView):
@@ -161,6 +165,10 @@ class ProgrammingView(TemplateView):
         can_coordinate = user.has_perm("partnership.coordinate_programming", agreement)
         programme = Programme.objects.filter(agreement=agreement, year=year).first()
         unsettled = [overlap for overlap in overlaps if not overlap.settled]
+        can_propose = can_coordinate and (
+            programme is None or programme.status == Programme.Status.PREPARATION
+        )
+        draw_cards(shown, can_propose)
         context.update(
             agreement=agreement,
             year=year,
@@ -178,8 +186,7 @@ class ProgrammingView(TemplateView):
             can_open=can_coordinate and not open_now,
             can_add=open_now and user.has_perm("partnership.add_plannedproject", agreement),
             own_organisation=own,
-            can_propose=can_coordinate
-            and (programme is None or programme.status == Programme.Status.PREPARATION),
+            can_propose=can_propose,
             programme=programme,
             changeable_ids=projects_kept_by(user, agreement, shown),
         )
