@@ -17,7 +17,7 @@ from partnership.directory.models import (
     Theme,
 )
 from partnership.directory.regions import Region
-from partnership.discussion.models import Notification
+from partnership.discussion.models import Comment, Follow, Notification
 from partnership.documents.models import Document
 from partnership.meetings.models import (
     ActionReview,
@@ -50,7 +50,9 @@ __all__ = [
     "Contact",
     "Decision",
     "Deliverable",
+    "Comment",
     "Document",
+    "Follow",
     "FollowUpTask",
     "Meeting",
     "Notification",

@@ -30,9 +30,10 @@ relations, so that every subject's models can use ``ScopedQuerySet``.
 import copy
 
 import rules
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -121,6 +122,12 @@ NOTIFICATION_PATHS = {
     "follow_up_task": "follow_up_task__meeting__agreement",
     "convention": "convention__agreement",
     "experimentation": "experimentation__agreement",
+}
+# The records people comment on (partnership.discussion), and the path from each to its
+# agreement: whoever may see the record sees and writes its comments.
+COMMENT_PATHS = {
+    field: NOTIFICATION_PATHS[field]
+    for field in ("action", "deliverable", "meeting", "convention", "experimentation")
 }
 
 
@@ -214,9 +221,10 @@ def visible(queryset, user):
         if not has_role(user, Role.COORDINATOR):
             return queryset.none()
         return queryset.filter(organisation_id=_own_organisation_id(user))
-    if label == "partnership.document":
+    if label in ("partnership.document", "partnership.comment"):
+        paths = DOCUMENT_PATHS if label == "partnership.document" else COMMENT_PATHS
         condition = Q()
-        for field, path in DOCUMENT_PATHS.items():
+        for field, path in paths.items():
             condition |= Q(**{f"{field}__isnull": False}) & _party_condition(
                 queryset.model, path, ids
             )
@@ -259,6 +267,8 @@ def agreement_of(obj):
     label = obj._meta.label_lower
     if label == "partnership.document":
         return agreement_of(obj.attached_to)
+    if label == "partnership.comment":
+        return agreement_of(obj.target)
     if label not in AGREEMENT_PATHS:
         return None
     target = obj
@@ -323,6 +333,41 @@ def sees_agreement(model, user_path: str, agreement_path: str) -> Q:
         **{f"{user_path}__profile__role": Role.ADMINISTRATOR}
     )
     return administrator | Exists(accepted)
+
+
+def people_seeing(agreement_id) -> Q:
+    """The condition on accounts that they may see the agreement ``agreement_id`` and what
+    hangs from it, as ``visible`` decides it: an active administrator, or an active staff member
+    whose organisation, or its network head, is an accepted party. Whom a comment may mention
+    and who is told of an event, in one query."""
+    parties = apps.get_model("partnership", "AgreementParty")
+    accepted = parties.objects.filter(
+        Q(organisation=OuterRef("profile__organisation"))
+        | Q(organisation=OuterRef("profile__organisation__parent")),
+        agreement_id=agreement_id,
+        status=PartyStatus.ACCEPTED,
+    )
+    return Q(is_active=True) & (
+        Q(is_superuser=True)
+        | Q(profile__role=Role.ADMINISTRATOR)
+        | (Q(profile__role__in=list(ROLE_RANK)) & Exists(accepted))
+    )
+
+
+def people_seeing_record(record) -> Q:
+    """The condition on accounts that they may see the record: ``people_seeing`` its agreement
+    (reached in the same query), or for a request to join an organisation, an administrator
+    or a coordinator of that organisation."""
+    label = record._meta.label_lower
+    if label == "partnership.accessrequest":
+        return with_role(Role.ADMINISTRATOR) | (
+            with_role(Role.COORDINATOR) & Q(profile__organisation_id=record.organisation_id)
+        )
+    path = AGREEMENT_PATHS[label]
+    if not path:
+        return people_seeing(record.pk)
+    agreement_id = type(record)._base_manager.filter(pk=record.pk).values(path)[:1]
+    return people_seeing(Subquery(agreement_id))
 
 
 # Predicates ---------------------------------------------------------------------------
@@ -655,6 +700,17 @@ def is_request_to_own_organisation(user, obj):
     return obj is None or obj.organisation_id == _own_organisation_id(user)
 
 
+@rules.predicate
+def is_comment_author(user, obj):
+    """The person's own comment, not hidden by a coordinator."""
+    return obj is not None and obj.author_id == user.pk and obj.hidden_at is None
+
+
+@rules.predicate
+def is_shown_comment(user, obj):
+    return obj is None or obj.hidden_at is None
+
+
 def roles_given_by(user) -> list:
     """The roles the person may give when approving an access request."""
     if is_administrator(user) or is_coordinator(user):
@@ -758,6 +814,16 @@ PERMISSIONS["partnership.decide_accessrequest"] = is_administrator | (
 # Linking and unlinking a person's single sign-on identities in the back office.
 for action in ("view", "add", "change", "delete"):
     PERMISSIONS[f"partnership.{action}_oidcidentity"] = is_administrator
+
+# Comments (partnership.discussion): whoever may see the record reads and writes its thread
+# (object for "add": the record); the author edits and deletes their own comment while it is
+# not hidden; a coordinator of a party hides one. Following a record (object: the record).
+PERMISSIONS["partnership.view_comment"] = can_view
+PERMISSIONS["partnership.add_comment"] = can_view
+PERMISSIONS["partnership.change_comment"] = can_view & is_comment_author
+PERMISSIONS["partnership.delete_comment"] = can_view & is_comment_author
+PERMISSIONS["partnership.hide_comment"] = can_coordinate & is_shown_comment
+PERMISSIONS["partnership.follow_record"] = can_view
 
 # Entering the back office (partnership.core.admin asks it of every model admin).
 PERMISSIONS[BACK_OFFICE] = is_administrator
