@@ -305,7 +305,9 @@ def test_marking_read_needs_a_post(client, inrs_coordinator):
     assert client.get(reverse("notification_read_all")).status_code == 405
 
 
-def test_someone_elses_notification_cannot_be_opened(client, action, inrs_coordinator, anact_reader):
+def test_someone_elses_notification_cannot_be_opened(
+    client, action, inrs_coordinator, anact_reader
+):
     notify("status_changed", action, None, [inrs_coordinator])
     client.force_login(anact_reader)
     notification = Notification.objects.get()

@@ -14,6 +14,7 @@ The contract between the parts of issue 16:
   digest.
 """
 
+import datetime
 import re
 
 from django.contrib.auth import get_user_model
@@ -26,8 +27,10 @@ from partnership.discussion.models import (
     FOLLOW_TARGETS,
     TARGET_FIELDS,
     Comment,
+    Event,
     Follow,
     Notification,
+    target_model,
     target_of,
 )
 
@@ -130,3 +133,23 @@ def notify(kind, target, actor=None, recipients=(), *, comment=None, to_follower
     )
     delivery.deliver(notifications)
     return notifications
+
+
+# How long before its due day a deliverable is announced as due soon.
+DUE_NOTICE_DAYS = 7
+
+
+def deliverable_events(day: datetime.date):
+    """The deliverables' events of a day, for the daily job (issue 16's delivery): due in
+    ``DUE_NOTICE_DAYS`` days, or due yesterday and still awaited (overdue, told once). Their
+    followers (the action's included) are told; nobody is the actor. Returns how many
+    notifications were made."""
+    deliverables = target_model("deliverable").objects.outstanding().select_related("action")
+    made = 0
+    for kind, due_on in (
+        (Event.DELIVERABLE_DUE, day + datetime.timedelta(days=DUE_NOTICE_DAYS)),
+        (Event.DELIVERABLE_OVERDUE, day - datetime.timedelta(days=1)),
+    ):
+        for deliverable in deliverables.filter(due_on=due_on).order_by("pk"):
+            made += len(notify(kind, deliverable))
+    return made
