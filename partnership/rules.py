@@ -255,6 +255,26 @@ def _visible_notifications(queryset, user):
     return queryset.filter(condition)
 
 
+def seen_by_recipient() -> Q:
+    """The condition on notifications that their recipient may still see what they are about,
+    as ``_visible_notifications`` decides it, written on the recipient's own profile: the bell
+    counts a person's unread notifications in one query, whether or not the page fetched the
+    person's profile."""
+    model = apps.get_model("partnership", "Notification")
+    condition = Q()
+    for field, path in NOTIFICATION_PATHS.items():
+        condition |= Q(**{f"{field}__isnull": False}) & sees_agreement(model, "recipient", path)
+    coordinators = [name for name, rank in ROLE_RANK.items() if rank >= ROLE_RANK[Role.COORDINATOR]]
+    condition |= Q(
+        access_request__organisation=models.F("recipient__profile__organisation"),
+        recipient__profile__role__in=coordinators,
+    ) | (
+        Q(access_request__isnull=False)
+        & (Q(recipient__is_superuser=True) | Q(recipient__profile__role=Role.ADMINISTRATOR))
+    )
+    return condition
+
+
 class ScopedQuerySet(models.QuerySet):
     """The queryset of every record a person may or may not see: ``visible_to(user)``."""
 

@@ -419,7 +419,8 @@ def test_the_side_by_side_page_keeps_its_queries(
     _projects(agreement, [anact, inrs], [tms, rps], count)
     client.force_login(anact_coordinator)
     client.get(programming_url(agreement))  # the session's first use
-    with django_assert_num_queries(10):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(11):
         response = client.get(programming_url(agreement))
     assert response.status_code == 200
 

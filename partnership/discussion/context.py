@@ -4,15 +4,16 @@ only if the page shows the count (one query)."""
 from functools import cache
 
 from partnership.discussion.models import Notification
+from partnership.rules import seen_by_recipient
 
 
 def bell(request):
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or not user.is_active:
         return {}
 
     @cache
     def unread_notifications():
-        return Notification.objects.visible_to(user).unread().count()
+        return Notification.objects.filter(seen_by_recipient(), recipient=user).unread().count()
 
     return {"unread_notifications": unread_notifications}
