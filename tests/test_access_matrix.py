@@ -56,8 +56,9 @@ INVITEE = dict(zip(PERSONAS[1:], [OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK], stri
 # An access request to join Anact (single sign-on): its coordinators and administrators decide
 # it; to the others it does not exist.
 REQUEST_DECIDER = dict(zip(PERSONAS[1:], [NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, OK], strict=True))
-# A comment written by Anact's contributor: its author edits and deletes it.
-AUTHOR = dict(zip(PERSONAS[1:], [NOT_FOUND, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN], strict=True))
+# A comment written by Anact's contributor: its author edits and deletes it (and an
+# administrator, who does everything).
+AUTHOR = dict(zip(PERSONAS[1:], [NOT_FOUND, FORBIDDEN, OK, FORBIDDEN, OK], strict=True))
 # A notification of Anact's reader: to the others it does not exist.
 RECIPIENT = dict(zip(PERSONAS[1:], [NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND], strict=True))
 ON_ACTION = {"segment": "segment_action", "pk": "action"}

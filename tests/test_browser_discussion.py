@@ -78,7 +78,7 @@ def test_mention_with_the_keyboard_then_the_bell_leads_to_the_comment(
         page.wait_for_url(f"**{reverse('notification_list')}")
         _shot(page, tmp_path, f"notifications-{width}.png")
         assert_no_horizontal_overflow(page)
-        link = page.get_by_role("button", name="vous a mentionné dans un commentaire")
+        link = page.get_by_role("button", name="vous a mentionné dans un commentaire").first
         link.focus()
         page.keyboard.press("Enter")
         page.wait_for_url(f"**{action.get_absolute_url()}#comment-{comment.pk}")
