@@ -252,6 +252,14 @@ def _visible_notifications(queryset, user):
         condition |= Q(**{f"{field}__isnull": False}) & _party_condition(queryset.model, path, ids)
     if has_role(user, Role.COORDINATOR):
         condition |= Q(access_request__organisation_id=_own_organisation_id(user))
+        # An invitation still waiting for the person's organisation's answer.
+        condition |= Q(kind="party_invitation") & Exists(
+            apps.get_model("partnership", "AgreementParty").objects.filter(
+                agreement=OuterRef("agreement"),
+                organisation_id=_own_organisation_id(user),
+                status=PartyStatus.INVITED,
+            )
+        )
     return queryset.filter(condition)
 
 
@@ -271,6 +279,13 @@ def seen_by_recipient() -> Q:
     ) | (
         Q(access_request__isnull=False)
         & (Q(recipient__is_superuser=True) | Q(recipient__profile__role=Role.ADMINISTRATOR))
+    )
+    condition |= Q(kind="party_invitation", recipient__profile__role__in=coordinators) & Exists(
+        apps.get_model("partnership", "AgreementParty").objects.filter(
+            agreement=OuterRef("agreement"),
+            organisation=OuterRef("recipient__profile__organisation"),
+            status=PartyStatus.INVITED,
+        )
     )
     return condition
 
@@ -651,6 +666,12 @@ def invitations_answered_by(queryset, user):
     if not is_coordinator(user):
         return queryset.none()
     return queryset.filter(organisation_id=_own_organisation_id(user))
+
+
+def invitation_answerers(organisation_id) -> Q:
+    """The condition on accounts that they answer the organisation's invitations: its active
+    coordinators (administrators answer any, but are not told of every one)."""
+    return with_role(Role.COORDINATOR) & Q(profile__organisation_id=organisation_id)
 
 
 # Each party's programming --------------------------------------------------------------

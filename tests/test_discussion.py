@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from partnership.agreements.services import party_invited, party_named
 from partnership.discussion import services
 from partnership.discussion.events import follows, notify
 from partnership.models import AgreementParty, Comment, Notification
@@ -44,7 +45,7 @@ def _post_comment(client, action, body):
 
 def _bell_count(client):
     page = client.get(reverse("home")).content.decode()
-    found = re.search(r'id="bell-count">(\d+)', page)
+    found = re.search(r'class="badge rounded-pill text-bg-warning bell-count">(\d+)', page)
     return int(found.group(1)) if found else 0
 
 
@@ -315,3 +316,26 @@ def test_someone_elses_notification_cannot_be_opened(
     client.post(reverse("notification_read", args=[notification.pk]))
     notification.refresh_from_db()
     assert notification.read_at is None
+
+
+# An invitation to become a party --------------------------------------------------------
+
+
+def test_an_invitation_reaches_the_invited_coordinators_until_answered(
+    client, agreement, anact_coordinator, outsider, outsider_organisation
+):
+    party = party_named(
+        AgreementParty(agreement=agreement, organisation=outsider_organisation), anact_coordinator
+    )
+    party.save()
+    party_invited(party, anact_coordinator)
+    notification = Notification.objects.get()
+    assert (notification.recipient, notification.kind) == (outsider, "party_invitation")
+    client.force_login(outsider)
+    assert _bell_count(client) == 1
+    opened = client.post(reverse("notification_open", args=[notification.pk]))
+    assert opened.url == "/#invitations"
+    party.status = "declined"
+    party.save()
+    Notification.objects.update(read_at=None)
+    assert _bell_count(client) == 0

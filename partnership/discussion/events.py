@@ -101,11 +101,22 @@ def mentioned(body, target) -> list:
     )
 
 
-def notify(kind, target, actor=None, recipients=(), *, comment=None, to_followers=True, exclude=()):
+def notify(
+    kind,
+    target,
+    actor=None,
+    recipients=(),
+    *,
+    comment=None,
+    to_followers=True,
+    exclude=(),
+    audience=None,
+):
     """Tell the target's followers and the given recipients (accounts, or a condition on
     accounts), but the actor, among the people who may see the target, of an event: one query
     chooses them, one creates the notifications; ``delivery`` then does what each person
-    asked. Returns the notifications."""
+    asked. ``audience`` replaces "who may see the target" for an event told to people who do
+    not see it yet (an invitation to become a party). Returns the notifications."""
     field = target_of(target, TARGET_FIELDS)
     if isinstance(recipients, Q):
         chosen = recipients  # a condition on accounts: the coordinators, say
@@ -113,7 +124,9 @@ def notify(kind, target, actor=None, recipients=(), *, comment=None, to_follower
         chosen = Q(pk__in=[person.pk for person in recipients])
     if to_followers and field in FOLLOW_TARGETS:
         chosen |= followers(target)
-    people = get_user_model().objects.filter(rules.people_seeing_record(target)).filter(chosen)
+    if audience is None:
+        audience = rules.people_seeing_record(target)
+    people = get_user_model().objects.filter(audience).filter(chosen)
     left_out = {person.pk for person in exclude}
     if actor is not None:
         left_out.add(actor.pk)

@@ -52,7 +52,9 @@ def describe(notification) -> Wording:
     actor = notification.actor
     name = (actor.get_full_name() or actor.get_username()) if actor else _("Someone")
     text = SENTENCES[notification.kind] % {"actor": name, "record": record}
-    if notification.comment_id and notification.kind in (Event.COMMENT, Event.MENTION):
+    if notification.kind == Event.PARTY_INVITATION:
+        url = reverse("home") + "#invitations"  # answered there; the agreement is not seen yet
+    elif notification.comment_id and notification.kind in (Event.COMMENT, Event.MENTION):
         url = f"{record_url(record, fragment=False)}#comment-{notification.comment_id}"
     else:
         url = record_url(record)
