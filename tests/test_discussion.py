@@ -2,23 +2,29 @@
 following records, and each person's notifications (the bell and the notification page)."""
 
 import copy
+import datetime
 import re
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from partnership.agreements.services import party_invited, party_named
 from partnership.discussion import services
-from partnership.discussion.events import follows, notify
-from partnership.models import AgreementParty, Comment, Notification
+from partnership.discussion.events import deliverable_events, follows, notify
+from partnership.meetings.services import meeting_approve_minutes
+from partnership.models import AccessRequest, AgreementParty, Comment, Notification
 from partnership.programmes.services import action_transition
 from tests.factories import (
     ActionFactory,
     AgreementPartyFactory,
+    DeliverableFactory,
+    MeetingFactory,
     ProgrammeFactory,
     SignedAgreementFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -339,3 +345,54 @@ def test_an_invitation_reaches_the_invited_coordinators_until_answered(
     party.save()
     Notification.objects.update(read_at=None)
     assert _bell_count(client) == 0
+
+
+# Events told by the services and the daily job ------------------------------------------
+
+
+def test_deliverable_events_tell_the_action_followers_a_week_before_and_the_day_after(
+    action, anact_reader, inrs_reader
+):
+    action.contacts.create(organisation=action.lead_organisation, user=anact_reader)
+    services.follow_set(user=inrs_reader, target=action, following=True)
+    DeliverableFactory(action=action, title="Guide", due_on=datetime.date(2026, 12, 8))
+    DeliverableFactory(action=action, title="Bilan", due_on=datetime.date(2026, 11, 30))
+    DeliverableFactory(
+        action=action,
+        title="Remis",
+        due_on=datetime.date(2026, 11, 30),
+        delivered_on=datetime.date(2026, 11, 29),
+    )
+    assert deliverable_events(datetime.date(2026, 12, 1)) == 4
+    told = Notification.objects.values_list("kind", "deliverable__title", "recipient")
+    assert set(told) == {
+        ("deliverable_due", "Guide", anact_reader.pk),
+        ("deliverable_due", "Guide", inrs_reader.pk),
+        ("deliverable_overdue", "Bilan", anact_reader.pk),
+        ("deliverable_overdue", "Bilan", inrs_reader.pk),
+    }
+
+
+def test_approved_minutes_tell_the_participants_with_an_account(
+    agreement, anact_coordinator, inrs_contributor
+):
+    meeting = MeetingFactory(agreement=agreement, status="held", minutes="Relevé de décisions")
+    meeting.participants.create(user=inrs_contributor)
+    meeting_approve_minutes(meeting=meeting, user=anact_coordinator)
+    notification = Notification.objects.get()
+    assert (notification.kind, notification.recipient) == ("minutes_approved", inrs_contributor)
+
+
+def test_a_request_to_join_is_seen_by_the_organisation_coordinators_only(
+    client, anact, anact_coordinator, anact_reader, inrs_coordinator
+):
+    waiting = UserFactory(username="en.attente", is_active=False)
+    request = AccessRequest.objects.create(user=waiting, organisation=anact)
+    notify(
+        "access_request",
+        request,
+        recipients=Q(pk__in=[anact_coordinator.pk, anact_reader.pk, inrs_coordinator.pk]),
+    )
+    assert list(Notification.objects.values_list("recipient", flat=True)) == [anact_coordinator.pk]
+    client.force_login(anact_coordinator)
+    assert _bell_count(client) == 1
