@@ -396,3 +396,9 @@ def test_a_request_to_join_is_seen_by_the_organisation_coordinators_only(
     assert list(Notification.objects.values_list("recipient", flat=True)) == [anact_coordinator.pk]
     client.force_login(anact_coordinator)
     assert _bell_count(client) == 1
+
+
+def test_the_bell_counts_up_to_99_plus(client, action, inrs_coordinator):
+    _notifications(action, inrs_coordinator, 120)
+    client.force_login(inrs_coordinator)
+    assert 'bell-count">99+<' in client.get(reverse("home")).content.decode()

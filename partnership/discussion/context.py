@@ -6,6 +6,8 @@ from functools import cache
 from partnership.discussion.models import Notification
 from partnership.rules import seen_by_recipient
 
+BELL_LIMIT = 100
+
 
 def bell(request):
     user = getattr(request, "user", None)
@@ -14,6 +16,9 @@ def bell(request):
 
     @cache
     def unread_notifications():
-        return Notification.objects.filter(seen_by_recipient(), recipient=user).unread().count()
+        # Counted up to BELL_LIMIT (shown "99+"): the cost stays bounded for someone who lets
+        # thousands of notifications pile up.
+        unread = Notification.objects.filter(seen_by_recipient(), recipient=user).unread()
+        return unread[:BELL_LIMIT].count()
 
     return {"unread_notifications": unread_notifications}
