@@ -186,6 +186,8 @@ def pages():
             ("programming", [agreement.pk, timezone.localdate().year + 1]),
             None,
         ),
+        ("Notifications", "GET", ("notification_list", []), None),
+        ("Notifications non lues", "GET", ("notification_list", []), "?non-lues=1"),
         ("Tâche de suivi terminée (POST)", "POST", ("followuptask_done", [task.pk]), "done=1"),
     ]
     result, missing = [], []

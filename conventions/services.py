@@ -11,8 +11,16 @@ from conventions.models import Amendment, Convention
 from partnership.agreements.models import Agreement
 from partnership.core.lifecycle import TransitionError, apply_transition, lock
 from partnership.core.restore import restore_version
+from partnership.discussion.events import notify
+from partnership.discussion.models import Event
 
 ATTEMPTS = 3
+
+
+def _told(record, user):
+    """The record's followers hear of its new status."""
+    notify(Event.STATUS_CHANGED, record, user)
+    return record
 
 
 def _next_number(queryset, field):
@@ -48,7 +56,7 @@ def convention_create(*, agreement: Agreement, user, **fields) -> Convention:
 def convention_negotiate(*, convention: Convention, user) -> Convention:
     convention = lock(convention)
     Convention.lifecycle.check_source(convention, "negotiate")
-    return apply_transition(convention, "negotiate", user=user)
+    return _told(apply_transition(convention, "negotiate", user=user), user)
 
 
 @transaction.atomic
@@ -73,7 +81,7 @@ def convention_sign(*, convention: Convention, user, signed_on: datetime.date | 
             _("A convention cannot be signed before the date its framework agreement was signed.")
         )
     convention.signed_on = signed_on
-    return apply_transition(convention, "sign", user=user, update_fields=["signed_on"])
+    return _told(apply_transition(convention, "sign", user=user, update_fields=["signed_on"]), user)
 
 
 @transaction.atomic
@@ -82,7 +90,7 @@ def convention_enter_into_force(*, convention: Convention, user) -> Convention:
     Convention.lifecycle.check_source(convention, "enter_into_force")
     if convention.starts_on and convention.starts_on > timezone.localdate():
         raise TransitionError(_("The convention enters into force on its start date, not before."))
-    return apply_transition(convention, "enter_into_force", user=user)
+    return _told(apply_transition(convention, "enter_into_force", user=user), user)
 
 
 @transaction.atomic
@@ -91,7 +99,7 @@ def convention_end(*, convention: Convention, user) -> Convention:
     Convention.lifecycle.check_source(convention, "end")
     if convention.ends_on is None or convention.ends_on >= timezone.localdate():
         raise TransitionError(_("The convention has not reached its end date yet."))
-    return apply_transition(convention, "end", user=user)
+    return _told(apply_transition(convention, "end", user=user), user)
 
 
 @transaction.atomic
@@ -104,11 +112,14 @@ def convention_terminate(
         raise TransitionError(_("Give the reason for the termination."))
     convention.terminated_on = terminated_on or timezone.localdate()
     convention.termination_reason = reason.strip()
-    return apply_transition(
-        convention,
-        "terminate",
-        user=user,
-        update_fields=["terminated_on", "termination_reason"],
+    return _told(
+        apply_transition(
+            convention,
+            "terminate",
+            user=user,
+            update_fields=["terminated_on", "termination_reason"],
+        ),
+        user,
     )
 
 

@@ -26,11 +26,19 @@ from experimentations.models import (
     StageDecision,
 )
 from partnership.core.lifecycle import TransitionError, apply_transition, lock
+from partnership.discussion.events import notify
+from partnership.discussion.models import Event
 from partnership.documents.models import Document
 
 Phase = Experimentation.Phase
 Outcome = StageDecision.Outcome
 GATED_TRANSITIONS = set(GATE_TRANSITION.values())
+
+
+def _told(record, user):
+    """The record's followers hear of its new status."""
+    notify(Event.STATUS_CHANGED, record, user)
+    return record
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,7 @@ def experimentation_advance(*, experimentation: Experimentation, user, name: str
             code="decision_needed",
         )
     _check_trial_ready(experimentation)
-    return apply_transition(experimentation, name, user=user)
+    return _told(apply_transition(experimentation, name, user=user), user)
 
 
 def check_gate(experimentation: Experimentation, gate: str) -> None:
@@ -284,8 +292,11 @@ def experimentation_stop(*, experimentation: Experimentation, user, reason: str)
         experimentation.refresh_from_db()
         return experimentation
     experimentation.stop_reason = reason.strip()
-    return apply_transition(
-        experimentation, "stop", user=user, update_fields=["stop_reason"], reason=reason.strip()
+    return _told(
+        apply_transition(
+            experimentation, "stop", user=user, update_fields=["stop_reason"], reason=reason.strip()
+        ),
+        user,
     )
 
 

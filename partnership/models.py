@@ -18,7 +18,7 @@ from partnership.directory.models import (
     Theme,
 )
 from partnership.directory.regions import Region
-from partnership.discussion.models import Notification
+from partnership.discussion.models import Comment, Follow, Notification
 from partnership.discussion.preferences import DeliveryPreference
 from partnership.documents.models import Document
 from partnership.meetings.models import (
@@ -49,11 +49,13 @@ __all__ = [
     "AgendaItem",
     "Agreement",
     "AgreementParty",
+    "Comment",
     "Contact",
     "Decision",
     "Deliverable",
     "DeliveryPreference",
     "Document",
+    "Follow",
     "FollowUpTask",
     "Meeting",
     "Notification",

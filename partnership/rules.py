@@ -124,6 +124,12 @@ NOTIFICATION_PATHS = {
     "convention": "convention__agreement",
     "experimentation": "experimentation__agreement",
 }
+# The records people comment on (partnership.discussion), and the path from each to its
+# agreement: whoever may see the record sees and writes its comments.
+COMMENT_PATHS = {
+    field: NOTIFICATION_PATHS[field]
+    for field in ("action", "deliverable", "meeting", "convention", "experimentation")
+}
 
 
 # The person ---------------------------------------------------------------------------
@@ -260,9 +266,10 @@ def visible(queryset, user):
         if not has_role(user, Role.COORDINATOR):
             return queryset.none()
         return queryset.filter(organisation_id=_own_organisation_id(user))
-    if label == "partnership.document":
+    if label in ("partnership.document", "partnership.comment"):
+        paths = DOCUMENT_PATHS if label == "partnership.document" else COMMENT_PATHS
         condition = Q()
-        for field, path in DOCUMENT_PATHS.items():
+        for field, path in paths.items():
             condition |= Q(**{f"{field}__isnull": False}) & _scope_condition(
                 queryset.model, path, user, ids
             )
@@ -292,7 +299,42 @@ def _visible_notifications(queryset, user):
         )
     if has_role(user, Role.COORDINATOR):
         condition |= Q(access_request__organisation_id=_own_organisation_id(user))
+        # An invitation still waiting for the person's organisation's answer.
+        condition |= Q(kind="party_invitation") & Exists(
+            apps.get_model("partnership", "AgreementParty").objects.filter(
+                agreement=OuterRef("agreement"),
+                organisation_id=_own_organisation_id(user),
+                status=PartyStatus.INVITED,
+            )
+        )
     return queryset.filter(condition)
+
+
+def seen_by_recipient() -> Q:
+    """The condition on notifications that their recipient may still see what they are about,
+    as ``_visible_notifications`` decides it, written on the recipient's own profile: the bell
+    counts a person's unread notifications in one query, whether or not the page fetched the
+    person's profile."""
+    model = apps.get_model("partnership", "Notification")
+    condition = Q()
+    for field, path in NOTIFICATION_PATHS.items():
+        condition |= Q(**{f"{field}__isnull": False}) & sees_agreement(model, "recipient", path)
+    coordinators = [name for name, rank in ROLE_RANK.items() if rank >= ROLE_RANK[Role.COORDINATOR]]
+    condition |= Q(
+        access_request__organisation=models.F("recipient__profile__organisation"),
+        recipient__profile__role__in=coordinators,
+    ) | (
+        Q(access_request__isnull=False)
+        & (Q(recipient__is_superuser=True) | Q(recipient__profile__role=Role.ADMINISTRATOR))
+    )
+    condition |= Q(kind="party_invitation", recipient__profile__role__in=coordinators) & Exists(
+        apps.get_model("partnership", "AgreementParty").objects.filter(
+            agreement=OuterRef("agreement"),
+            organisation=OuterRef("recipient__profile__organisation"),
+            status=PartyStatus.INVITED,
+        )
+    )
+    return condition
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -307,6 +349,8 @@ def agreement_of(obj):
     label = obj._meta.label_lower
     if label == "partnership.document":
         return agreement_of(obj.attached_to)
+    if label == "partnership.comment":
+        return agreement_of(obj.target)
     if label not in AGREEMENT_PATHS:
         return None
     target = obj
@@ -371,6 +415,41 @@ def sees_agreement(model, user_path: str, agreement_path: str) -> Q:
         **{f"{user_path}__profile__role": Role.ADMINISTRATOR}
     )
     return administrator | Exists(accepted)
+
+
+def people_seeing(agreement_id) -> Q:
+    """The condition on accounts that they may see the agreement ``agreement_id`` and what
+    hangs from it, as ``visible`` decides it: an active administrator, or an active staff member
+    whose organisation, or its network head, is an accepted party. Whom a comment may mention
+    and who is told of an event, in one query."""
+    parties = apps.get_model("partnership", "AgreementParty")
+    accepted = parties.objects.filter(
+        Q(organisation=OuterRef("profile__organisation"))
+        | Q(organisation=OuterRef("profile__organisation__parent")),
+        agreement_id=agreement_id,
+        status=PartyStatus.ACCEPTED,
+    )
+    return Q(is_active=True) & (
+        Q(is_superuser=True)
+        | Q(profile__role=Role.ADMINISTRATOR)
+        | (Q(profile__role__in=list(ROLE_RANK)) & Exists(accepted))
+    )
+
+
+def people_seeing_record(record) -> Q:
+    """The condition on accounts that they may see the record: ``people_seeing`` its agreement
+    (reached in the same query), or for a request to join an organisation, an administrator
+    or a coordinator of that organisation."""
+    label = record._meta.label_lower
+    if label == "partnership.accessrequest":
+        return with_role(Role.ADMINISTRATOR) | (
+            with_role(Role.COORDINATOR) & Q(profile__organisation_id=record.organisation_id)
+        )
+    path = AGREEMENT_PATHS[label]
+    if not path:
+        return people_seeing(record.pk)
+    agreement_id = type(record)._base_manager.filter(pk=record.pk).values(path)[:1]
+    return people_seeing(Subquery(agreement_id))
 
 
 # Predicates ---------------------------------------------------------------------------
@@ -636,6 +715,12 @@ def invitations_answered_by(queryset, user):
     return queryset.filter(organisation_id=_own_organisation_id(user))
 
 
+def invitation_answerers(organisation_id) -> Q:
+    """The condition on accounts that they answer the organisation's invitations: its active
+    coordinators (administrators answer any, but are not told of every one)."""
+    return with_role(Role.COORDINATOR) & Q(profile__organisation_id=organisation_id)
+
+
 # Each party's programming --------------------------------------------------------------
 # The projects an organisation party to an agreement plans on its own are kept by its own
 # coordinators and contributors (not its network's, not another party's: an Aract or INRS
@@ -701,6 +786,17 @@ ROLES_GIVEN_ON_APPROVAL = (Role.READER, Role.CONTRIBUTOR, Role.COORDINATOR)
 @rules.predicate
 def is_request_to_own_organisation(user, obj):
     return obj is None or obj.organisation_id == _own_organisation_id(user)
+
+
+@rules.predicate
+def is_comment_author(user, obj):
+    """The person's own comment, not hidden by a coordinator."""
+    return obj is not None and obj.author_id == user.pk and obj.hidden_at is None
+
+
+@rules.predicate
+def is_shown_comment(user, obj):
+    return obj is None or obj.hidden_at is None
 
 
 def roles_given_by(user) -> list:
@@ -809,6 +905,15 @@ for action in ("view", "add", "change", "delete"):
 
 # The background tasks' results (django-tasks-db): administrators see the failed deliveries.
 PERMISSIONS["django_tasks_database.view_dbtaskresult"] = is_administrator
+# Comments (partnership.discussion): whoever may see the record reads and writes its thread
+# (object for "add": the record); the author edits and deletes their own comment while it is
+# not hidden; a coordinator of a party hides one. Following a record (object: the record).
+PERMISSIONS["partnership.view_comment"] = can_view
+PERMISSIONS["partnership.add_comment"] = can_view
+PERMISSIONS["partnership.change_comment"] = can_view & is_comment_author
+PERMISSIONS["partnership.delete_comment"] = can_view & is_comment_author
+PERMISSIONS["partnership.hide_comment"] = can_coordinate & is_shown_comment
+PERMISSIONS["partnership.follow_record"] = can_view
 
 # Entering the back office (partnership.core.admin asks it of every model admin).
 PERMISSIONS[BACK_OFFICE] = is_administrator

@@ -146,12 +146,14 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "partnership.directory.sso.context",
+                "partnership.discussion.context.bell",
             ],
             # Each tag library lives in the layer it belongs to (README, "Architecture").
             "libraries": {
                 "partnership_tags": "partnership.core.templatetags.partnership_tags",
                 "partnership_markup": "partnership.core.templatetags.partnership_markup",
                 "documents": "partnership.documents.templatetags",
+                "discussion": "partnership.discussion.templatetags",
                 "history": "partnership.overview.templatetags",
                 "programming": "partnership.programming.templatetags",
             },

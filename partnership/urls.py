@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("partnership.directory.urls")),
     # Documents are served by these views only: no URL ever serves MEDIA_ROOT.
     path("", include("partnership.documents.urls")),
+    # Comments, follows and notifications.
+    path("", include("partnership.discussion.urls")),
     path("conventions/", include("conventions.urls")),
     path("experimentations/", include("experimentations.urls")),
     # Search, reports, full histories, restoring an earlier version or a deleted record.

@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from partnership.models import AccessRequest, Action, Contact
+from partnership.models import AccessRequest, Action, Comment, Contact, Notification
 from tests.factories import (
     AgendaItemFactory,
     AgreementPartyFactory,
@@ -56,6 +56,12 @@ INVITEE = dict(zip(PERSONAS[1:], [OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK], stri
 # An access request to join Anact (single sign-on): its coordinators and administrators decide
 # it; to the others it does not exist.
 REQUEST_DECIDER = dict(zip(PERSONAS[1:], [NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, OK], strict=True))
+# A comment written by Anact's contributor: its author edits and deletes it (and an
+# administrator, who does everything).
+AUTHOR = dict(zip(PERSONAS[1:], [NOT_FOUND, FORBIDDEN, OK, FORBIDDEN, OK], strict=True))
+# A notification of Anact's reader: to the others it does not exist.
+RECIPIENT = dict(zip(PERSONAS[1:], [NOT_FOUND, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND], strict=True))
+ON_ACTION = {"segment": "segment_action", "pk": "action"}
 # The chooser of an agreement refuses non-coordinators before looking at the method.
 CHOOSER_POST = {**EVERYONE_405, "reader": FORBIDDEN, "contributor": FORBIDDEN}
 
@@ -244,6 +250,17 @@ RULES = {
     "plannedproject_delete": (CONTRIBUTE, CONTRIBUTE, "project", ""),
     "plannedproject_coordinate": (CONTRIBUTE, CONTRIBUTE, "project", ""),
     "plannedproject_history": (READ, EVERYONE_405, "project", ""),
+    # Comments, follows and notifications (partnership.discussion).
+    "comment_create": (EVERYONE_405, READ, ON_ACTION, ""),
+    "mention_candidates": (READ, EVERYONE_405, ON_ACTION, "?q=a"),
+    "comment_edit": (AUTHOR, AUTHOR, "comment", ""),
+    "comment_delete": (EVERYONE_405, AUTHOR, "comment", ""),
+    "comment_hide": (EVERYONE_405, COORDINATE, "comment", ""),
+    "follow": (EVERYONE_405, READ, ON_ACTION, ""),
+    "notification_list": (LIST, EVERYONE_405, None, "?non-lues=1"),
+    "notification_open": (EVERYONE_405, RECIPIENT, "notification", ""),
+    "notification_read": (EVERYONE_405, LIST, "notification", ""),
+    "notification_read_all": (EVERYONE_405, LIST, None, ""),
     "deleted_records": (ADMINISTRATOR, {**ADMINISTRATOR, "administrator": NOT_ALLOWED}, None, ""),
     "deleted_record_restore": (
         ADMINISTRATOR,
@@ -289,7 +306,7 @@ def test_every_url_has_a_rule():
 
 
 @pytest.fixture
-def world(agreement, anact, inrs, anact_contributor, outsider_organisation):
+def world(agreement, anact, inrs, anact_contributor, anact_reader, outsider_organisation):
     today = timezone.localdate()
     theme = ThemeFactory(code="tms", name="TMS")
     programme = ProgrammeFactory(agreement=agreement, year=today.year)
@@ -326,7 +343,13 @@ def world(agreement, anact, inrs, anact_contributor, outsider_organisation):
     inrs_project = PlannedProjectFactory(
         agreement=agreement, organisation=inrs, year=year, theme=theme
     )
+    comment = Comment.objects.create(action=action, author=anact_contributor, body="Un avis")
     return {
+        "segment_action": "action",
+        "comment": comment,
+        "notification": Notification.objects.create(
+            recipient=anact_reader, kind="comment", action=action, comment=comment
+        ),
         "year": year,
         "project": project,
         "inrs_project": inrs_project,

@@ -800,7 +800,8 @@ def test_action_list_query_count_does_not_grow(
     # groups (asked once by the generic list for "can add"), the agreements, the lead
     # organisations and the themes of the filter, the page of actions with their programme,
     # agreement, lead organisation and theme.
-    with django_assert_num_queries(10):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(11):
         response = client.get(reverse("action_list"))
     assert response.status_code == 200
     assert len(response.context["object_list"]) == min(rows, 25)
@@ -828,7 +829,8 @@ def test_action_page_query_count_does_not_grow(
     # resources, deliverables, their documents, reviews with meetings; the agreement's
     # parties (permissions; the contributor's "own work" uses the prefetched partners),
     # the history and the partners of its entries.
-    with django_assert_num_queries(13):
+    # ... and the bell's unread count, the comments, whether the person follows the record.
+    with django_assert_num_queries(16):
         response = client.get(anact_action.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["resources"]) == rows
@@ -845,7 +847,8 @@ def test_action_history_shows_partner_changes_in_constant_queries(
     # session, user, staff profile, the action, partners, contacts, resources, deliverables,
     # reviews (no documents to fetch: no deliverable), the agreement's parties, the history,
     # the partners of its entries.
-    with django_assert_num_queries(12):
+    # ... and the bell's unread count, the comments, whether the person follows the record.
+    with django_assert_num_queries(15):
         response = client.get(anact_action.get_absolute_url())
     partners_label = Action._meta.get_field("partners").verbose_name
     labels = [

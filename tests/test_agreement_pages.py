@@ -174,7 +174,8 @@ def test_agreement_list_query_count_does_not_grow(
     # session, user, staff profile, count, the model permissions of the user and of their
     # groups (asked once for "can add"), organisations of the filter, the page of
     # agreements, their parties with organisations.
-    with django_assert_num_queries(9):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(10):
         response = client.get(reverse("agreement_list"))
     assert response.status_code == 200
 

@@ -329,7 +329,8 @@ def test_convention_list_query_count_does_not_grow(
     # (asked once for "can add"), agreements, themes and organisations of the filter form,
     # count, the page of conventions with agreement and theme, their parties with
     # organisation and third-party flag.
-    with django_assert_num_queries(11):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(12):
         response = client.get(reverse("conventions:convention_list"))
     assert response.status_code == 200
     assert len(response.context["object_list"]) == min(rows, 25)
@@ -828,7 +829,8 @@ def test_convention_detail_query_count_does_not_grow(
     # session, user, staff profile, the convention with agreement and theme, the agreement's
     # parties (permission, once), its parties with third-party flag, commitments, amendments,
     # their documents, its documents, the actions it governs, its history.
-    with django_assert_num_queries(12):
+    # ... and the bell's unread count, the comments, whether the person follows the record.
+    with django_assert_num_queries(15):
         response = client.get(signed_convention.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["object"].amendments.all()) == rows

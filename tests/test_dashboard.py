@@ -430,7 +430,8 @@ def test_dashboard_query_count_does_not_grow(
     # stage decision; agreements then conventions nearing their end; recent changes (one
     # UNION of five historical tables); the invitations their organisation has to answer;
     # the agreements whose programming of next year their organisation is invited to enter.
-    with django_assert_num_queries(13):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(14):
         response = client.get(reverse("home"))
     assert response.status_code == 200
     assert len(response.context["meetings"]) == min(rows, 20)
@@ -443,7 +444,8 @@ def test_dashboard_query_count_for_the_administrator(
     client.force_login(administrator)
     # The same queries, but no staff profile: a superuser sees everything (and answers every
     # invitation).
-    with django_assert_num_queries(11):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(12):
         response = client.get(reverse("home"))
     assert response.status_code == 200
     assert len(response.context["programmes"]) == 1

@@ -735,7 +735,8 @@ def test_document_page_queries_do_not_grow_with_versions(
     # session, user, profile with organisation, the document with its records joined,
     # the deliverable's action partners (prefetch: none here, so no query), the agreement's
     # parties (permission), the versions with their authors, the history partial (entries).
-    with django_assert_num_queries(7):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(8):
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["versions"]) == versions

@@ -354,7 +354,8 @@ def test_experimentation_list_query_count_does_not_grow(
     # rule), the partner organisations and the agreements of the filter, the page of
     # experimentations (with agreement, convention, company count), their partners with
     # organisations, their territories.
-    with django_assert_num_queries(12):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(13):
         response = client.get(_url("experimentation_list"))
     assert response.status_code == 200
     assert len(response.context["object_list"]) == min(rows, 25)
@@ -376,7 +377,8 @@ def test_experimentation_detail_query_count_does_not_grow(
     # evaluation and report), the parties of the agreement (access rule), its partners
     # with organisations, its territories, its companies, its criteria, its decisions (none
     # here: their assessments are not asked for), its indicators, the history.
-    with django_assert_num_queries(12):
+    # ... and the bell's unread count, the comments, whether the person follows the record.
+    with django_assert_num_queries(15):
         response = client.get(experimentation.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["object"].companies.all()) == rows

@@ -434,7 +434,8 @@ def test_prepare_page_query_count_does_not_grow(
     # session, user, staff profile, the meeting, the agreement's parties (permission), the
     # agenda items, the programme of the year, the ongoing actions with their lead
     # organisations, the earlier meetings' open follow-up tasks with their meetings.
-    with django_assert_num_queries(9):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(10):
         response = client.get(reverse("meeting_prepare_agenda", args=[meeting.pk]))
     assert response.status_code == 200
     assert len(response.context["candidates"].groups[0][1]) == rows
@@ -451,6 +452,7 @@ def test_add_item_page_query_count_does_not_grow(
     # session, user, staff profile, the meeting, its agreement and the agreement's parties
     # (permission), then each select's choices once: actions with their programmes,
     # conventions, programmes.
-    with django_assert_num_queries(9):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(10):
         response = client.get(reverse("agendaitem_create", args=[meeting.pk]))
     assert response.status_code == 200

@@ -147,7 +147,8 @@ def test_register_query_count_does_not_grow(
     # session, user, staff profile, the model permissions of the user and of their groups
     # ("can add"), the agreements of the filter, count, the page of decisions with their
     # meetings, agreements and agenda items.
-    with django_assert_num_queries(8):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(9):
         response = client.get(reverse("decision_list"))
     assert response.status_code == 200
     assert len(response.context["object_list"]) == min(rows, 25)

@@ -312,7 +312,8 @@ def test_printable_minutes_query_count_does_not_grow(
     # agreement's parties (permission), participants with their people and organisations,
     # agenda items with their targets, reviews with their actions' lead organisations,
     # decisions with their items, follow-up tasks with their owners.
-    with django_assert_num_queries(10):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(11):
         response = client.get(reverse("meeting_minutes_print", args=[meeting.pk]))
     assert response.status_code == 200
     assert len(response.context["tasks"]) == 2 * rows

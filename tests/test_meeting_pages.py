@@ -1040,7 +1040,8 @@ def test_meeting_page_query_count_does_not_grow(
     # agreement's parties (permission), agenda items with their targets, reviews with
     # their actions and authors, follow-up tasks with their owners, participants with
     # their people, decisions, documents, history, the actions of the review form.
-    with django_assert_num_queries(13):
+    # ... and the bell's unread count, the comments, whether the person follows the record.
+    with django_assert_num_queries(16):
         response = client.get(meeting.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["tasks"]) == 2 * rows
@@ -1058,7 +1059,8 @@ def test_meeting_list_query_count_does_not_grow(
     # session, user, staff profile, the model permissions of the user and of their groups
     # ("can add"), the agreements of the filter, count, the page of meetings with their
     # agreements and counts.
-    with django_assert_num_queries(8):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(9):
         response = client.get(reverse("meeting_list"), {"o": "upcoming"})
     assert response.status_code == 200
 
@@ -1078,7 +1080,8 @@ def test_meeting_edit_page_query_count_does_not_grow(
     # session, user, staff profile, the meeting, the agreement's parties (permission),
     # participants, agenda items, then each select's choices once for all rows: staff
     # members, contacts, actions (also the working groups), conventions, programmes.
-    with django_assert_num_queries(12):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(13):
         response = client.get(reverse("meeting_update", args=[meeting.pk]))
     assert response.status_code == 200
     assert len(response.context["formsets"]["participants"].forms) == 2 * rows + 3
@@ -1098,7 +1101,8 @@ def test_meeting_outcomes_page_query_count_does_not_grow(
     client.force_login(anact_coordinator)
     # session, user, staff profile, the meeting, the agreement's parties (permission),
     # decisions, follow-up tasks, then the choices once: agenda items, staff, contacts.
-    with django_assert_num_queries(10):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(11):
         response = client.get(reverse("meeting_outcomes", args=[meeting.pk]))
     assert response.status_code == 200
 

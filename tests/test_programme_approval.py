@@ -255,6 +255,7 @@ def test_the_waiting_page_query_count_does_not_grow(
     # actions with their partners, the counts by status, the lead organisations and themes of
     # the filter, the parties still to approve (the adoption's reason), the approvals and the
     # parties beside them, the history.
-    with django_assert_num_queries(14):
+    # ... and the bell's unread count, whether the person follows the record.
+    with django_assert_num_queries(16):
         response = client.get(programme.get_absolute_url())
     assert "En attente de l’approbation\u00a0: INRS." in response.content.decode()

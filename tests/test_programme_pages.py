@@ -832,7 +832,8 @@ def test_programme_list_query_count_does_not_grow(
     # session, user, staff profile, count, the model permissions of the user and of their
     # groups (asked once by the generic list for "can add"), the agreements of the filter,
     # the page of programmes with their agreement and action counts.
-    with django_assert_num_queries(8):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(9):
         response = client.get(reverse("programme_list"))
     assert response.status_code == 200
     assert len(response.context["object_list"]) == min(rows, 25)
@@ -856,7 +857,8 @@ def test_programme_page_query_count_does_not_grow(
     # the agreement's parties (permission), the actions with lead organisation and theme,
     # their partners, the counts by status, the lead organisations and the themes of the
     # filter, the history.
-    with django_assert_num_queries(11):
+    # ... and the bell's unread count, whether the person follows the record.
+    with django_assert_num_queries(13):
         response = client.get(programme.get_absolute_url(), {"group": "theme"})
     assert response.status_code == 200
     assert response.context["shown_count"] == rows

@@ -182,7 +182,8 @@ def test_timeline_query_count_does_not_grow(
     client.force_login(anact_reader)
     # session, user, staff profile, the programme with its agreement, the agreement's
     # parties (permission), the actions with their lead organisation, their deliverables.
-    with django_assert_num_queries(7):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(8):
         response = client.get(reverse("programme_timeline", args=[programme.pk]))
     assert response.context["timeline"].action_count == rows
 
@@ -278,7 +279,8 @@ def test_report_query_count_does_not_grow(
     # session, user, staff profile, the programme with its agreement, the agreement's
     # parties (permission), the actions' values, the deliverables with their action, the
     # resources by organisation, the meetings held with their review counts.
-    with django_assert_num_queries(9):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(10):
         response = client.get(reverse("programme_report", args=[programme.pk]))
     assert response.context["report"]["action_total"] == rows
 
@@ -368,7 +370,8 @@ def test_calendar_query_count_does_not_grow(
         )
     client.force_login(anact_reader)
     # session, user, staff profile, the meetings of the month with their agreement.
-    with django_assert_num_queries(4):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(5):
         response = client.get(reverse("meeting_month_calendar"), {"mois": "2026-11"})
     assert response.context["meeting_count"] == rows
 

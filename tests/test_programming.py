@@ -420,8 +420,8 @@ def test_the_side_by_side_page_keeps_its_queries(
     _projects(agreement, [anact, inrs], [tms, rps], count)
     client.force_login(anact_coordinator)
     client.get(programming_url(agreement))  # the session's first use
-    # On PostgreSQL one more: the close words found by trigram similarity.
-    with django_assert_num_queries(10 + (connection.vendor == "postgresql")):
+    # On PostgreSQL one more: the close words found by its full-text words; and the bell.
+    with django_assert_num_queries(11 + (connection.vendor == "postgresql")):
         response = client.get(programming_url(agreement))
     assert response.status_code == 200
 

@@ -231,7 +231,8 @@ def test_empty_search_shows_a_helpful_page(
 ):
     client.force_login(anact_reader)
     # session, user: nothing is searched.
-    with django_assert_num_queries(2):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(3):
         response = client.get(reverse("search"))
     assert response.status_code == 200
     assert response.context["searched"] is False
@@ -303,7 +304,8 @@ def test_search_query_count_does_not_grow(
     client.force_login(anact_coordinator)
     # session, user, staff profile; one query per kind of record (agreements, conventions,
     # actions, meetings, organisations, contacts), the total counted by a window function.
-    with django_assert_num_queries(9):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(10):
         response = client.get(reverse("search"), {"q": "prévention"})
     assert response.context["total"] == 6 * rows
 

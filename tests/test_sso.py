@@ -522,8 +522,8 @@ def test_coordinators_see_the_waiting_requests_on_their_dashboard_in_constant_qu
     client.force_login(anact_coordinator)
     client.get(reverse("home"))
     # The dashboard's queries for a coordinator (test_dashboard.py: 13, the programming
-    # invitations included) and the count of waiting requests.
-    with django_assert_num_queries(14):
+    # invitations included), the count of waiting requests and the bell's unread count.
+    with django_assert_num_queries(15):
         page = client.get(reverse("home")).content.decode()
     assert f"{waiting} personne" in page
     assert reverse("access_request_list") in page
@@ -549,7 +549,8 @@ def test_the_request_list_costs_the_same_at_any_size(
     client.force_login(anact_coordinator)
     client.get(reverse("access_request_list"))
     # The session, the person, their profile and organisation, the requests.
-    with django_assert_num_queries(4):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(5):
         client.get(reverse("access_request_list"))
 
 

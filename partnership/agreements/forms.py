@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from partnership.agreements.models import Agreement, AgreementParty
-from partnership.agreements.services import party_named
+from partnership.agreements.services import party_invited, party_named
 from partnership.core.forms import (
     BaseInlineFormSet,
     DateInput,
@@ -54,12 +54,19 @@ class BaseAgreementPartyFormSet(BaseInlineFormSet):
 
     def save_new(self, form, commit=True):
         form.instance = party_named(form.instance, self.user)
-        return super().save_new(form, commit)
+        party = super().save_new(form, commit)
+        if commit:
+            party_invited(party, self.user)
+        return party
 
     def save_existing(self, form, obj, commit=True):
-        if "organisation" in form.changed_data:  # another organisation: a new invitation
+        invited = "organisation" in form.changed_data  # another organisation: an invitation
+        if invited:
             party_named(obj, self.user)
-        return super().save_existing(form, obj, commit)
+        party = super().save_existing(form, obj, commit)
+        if invited and commit:
+            party_invited(party, self.user)
+        return party
 
     def clean(self):
         super().clean()

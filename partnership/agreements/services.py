@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from partnership.agreements.models import Agreement, AgreementParty
 from partnership.core import reasons
 from partnership.core.lifecycle import TransitionError, apply_transition, lock
-from partnership.rules import answers_invitation_for
+from partnership.discussion.events import notify
+from partnership.discussion.models import Event
+from partnership.rules import answers_invitation_for, invitation_answerers
 
 
 def _today():
@@ -98,6 +100,21 @@ def party_named(party: AgreementParty, user) -> AgreementParty:
         party.status = AgreementParty.Status.INVITED
         party.answered_by = party.answered_at = None
     return party
+
+
+def party_invited(party: AgreementParty, user) -> None:
+    """Once an invitation is saved, tell the coordinators of the organisation invited."""
+    if party.status != AgreementParty.Status.INVITED:
+        return
+    answerers = invitation_answerers(party.organisation_id)
+    notify(
+        Event.PARTY_INVITATION,
+        party.agreement,
+        user,
+        answerers,
+        to_followers=False,
+        audience=answerers,
+    )
 
 
 def party_answered(party: AgreementParty, user) -> AgreementParty:

@@ -54,6 +54,7 @@ from partnership.core.dates import add_months, long_day
 from partnership.demo.sample_pdf import sample_pdf
 from partnership.directory.models import Contact, Organisation, StaffProfile, Theme
 from partnership.directory.regions import Region
+from partnership.discussion import services as discussion_services
 from partnership.documents.files import record_upload, validate_upload
 from partnership.documents.models import Document
 from partnership.meetings.models import (
@@ -510,6 +511,43 @@ class _Builder:
         self.create_home_care_experimentation()
         self.create_chronic_illness_experimentation()
         self.create_wear_experimentation(agreement)
+        self.create_discussion(agreement)
+
+    def create_discussion(self, agreement):
+        """A thread on this year's first actions and on the last meeting held, with a mention:
+        INRS's coordinator finds it under the bell."""
+        actions = list(
+            Action.objects.filter(
+                programme__agreement=agreement, programme__year=self.year
+            ).order_by("pk")[:2]
+        )
+        for action in actions:
+            discussion_services.comment_create(
+                target=action,
+                author=self.users["anact.contributeur"],
+                body=(
+                    "Le premier jet est prêt. @inrs.coordinateur, pouvez-vous le relire "
+                    "avant la réunion ?"
+                ),
+            )
+            discussion_services.comment_create(
+                target=action,
+                author=self.users["inrs.contributeur"],
+                body="Relu : **deux remarques** sur la méthode, envoyées par courriel.",
+            )
+        meeting = (
+            Meeting.objects.filter(agreement=agreement, starts_at__lt=timezone.now())
+            .order_by("-starts_at")
+            .first()
+        )
+        if meeting is not None:
+            discussion_services.comment_create(
+                target=meeting,
+                author=self.users["inrs.coordinateur"],
+                body=(
+                    "Merci à tous. @anact.coordinateur, la date du prochain comité vous convient ?"
+                ),
+            )
 
     def create_themes(self):
         for code, name, description in THEMES:

@@ -22,6 +22,7 @@ from conventions.models import Amendment, Commitment, Convention, ConventionPart
 from partnership.agreements.models import Agreement, AgreementParty
 from partnership.directory.models import Organisation, StaffProfile, Theme
 from partnership.directory.regions import Region
+from partnership.discussion.models import Comment, Event, Follow, Notification
 from partnership.meetings.models import (
     ActionReview,
     AgendaItem,
@@ -48,6 +49,7 @@ class Scale:
     meetings: int = 1500
     staff: int = 300
     planned_projects: int = 3000
+    notifications: int = 50_000
 
     @classmethod
     def small(cls):
@@ -61,6 +63,7 @@ class Scale:
             meetings=30,
             staff=20,
             planned_projects=300,
+            notifications=2_000,
         )
 
 
@@ -535,3 +538,73 @@ def generate(*, seed=2026, scale=Scale(), author=None, stdout=None):
         f"{len(participants)} participants, {len(items)} agenda items, {len(reviews)} reviews, "
         f"{len(decisions)} decisions, {len(tasks)} follow-up tasks\n"
     )
+    _discussion(rng, scale, actions, members, staff_by_organisation, author, say)
+
+
+COMMENT_WORDS = [
+    "Le calendrier tient, la relecture est prévue la semaine prochaine.",
+    "Pouvez-vous partager la dernière version du document ?",
+    "**Point d’attention** : les données régionales arrivent en retard.",
+    "Merci pour la synthèse, elle sera présentée au prochain comité.",
+]
+NOTIFIED_KINDS = [Event.COMMENT, Event.STATUS_CHANGED, Event.REVIEW_RECORDED, Event.MENTION]
+
+
+def _discussion(rng, scale, actions, members, staff_by_organisation, author, say):
+    """Comments on one action in ten, each commenter following it, and the notifications of a
+    few years of work (most of them read), a share for the benchmark's coordinator."""
+    now = timezone.now()
+    people_of = {}
+    for agreement_id, organisations in members.items():
+        people_of[agreement_id] = [
+            user_id
+            for organisation in organisations
+            for user_id in staff_by_organisation.get(organisation.pk, [])
+        ]
+    agreement_of = dict(
+        Programme.objects.filter(pk__in={action.programme_id for action in actions}).values_list(
+            "pk", "agreement_id"
+        )
+    )
+    comments, follows = [], {}
+    for action in actions[::10]:
+        people = people_of[agreement_of[action.programme_id]]
+        if not people:
+            continue
+        for position in range(2):
+            user_id = rng.choice(people)
+            comments.append(
+                Comment(
+                    action=action,
+                    author_id=user_id,
+                    body=rng.choice(COMMENT_WORDS),
+                    created_at=now - datetime.timedelta(days=rng.randint(1, 700), hours=position),
+                )
+            )
+            follows[(user_id, action.pk)] = Follow(user_id=user_id, action=action)
+    _batched(Comment, comments, user=author)
+    Follow.objects.bulk_create(follows.values(), batch_size=BATCH)
+    coordinator = get_user_model().objects.filter(username="anact.coordinateur").first()
+    notifications = []
+    for index in range(scale.notifications):
+        action = actions[rng.randrange(len(actions))]
+        people = people_of[agreement_of[action.programme_id]]
+        if coordinator is not None and index % 25 == 0:
+            recipient_id = coordinator.pk  # Anact is party to every agreement of the scale
+        elif people:
+            recipient_id = rng.choice(people)
+        else:
+            continue
+        created_at = now - datetime.timedelta(minutes=rng.randint(1, 60 * 24 * 700))
+        notifications.append(
+            Notification(
+                recipient_id=recipient_id,
+                kind=rng.choice(NOTIFIED_KINDS),
+                actor_id=rng.choice(people) if people else None,
+                action=action,
+                created_at=created_at,
+                read_at=None if rng.random() < 0.2 else created_at,
+            )
+        )
+    Notification.objects.bulk_create(notifications, batch_size=BATCH)
+    say(f"{len(comments)} comments, {len(follows)} follows, {len(notifications)} notifications\n")

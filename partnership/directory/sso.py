@@ -54,7 +54,9 @@ from partnership.directory.models import (
     SSOSession,
     StaffProfile,
 )
-from partnership.rules import Role, roles_given_by
+from partnership.discussion.events import notify
+from partnership.discussion.models import Event
+from partnership.rules import Role, roles_given_by, with_role
 
 logger = logging.getLogger("partnership.security")
 
@@ -611,6 +613,12 @@ def sign_in(request, claims: dict, *, link_to=None) -> Outcome:
     )
     access_request = AccessRequest.objects.create(
         user=user, organisation=organisation, siret=siret, email_domain=_domain(email)
+    )
+    # The organisation's coordinators decide it.
+    notify(
+        Event.ACCESS_REQUEST,
+        access_request,
+        recipients=with_role(Role.COORDINATOR) & Q(profile__organisation=organisation),
     )
     _log(
         "access requested",

@@ -19,7 +19,9 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from partnership.core.fields import VersionField
 from partnership.rules import ScopedQuerySet
 
 # The records a notification (or a follow) can be about, and the path from each to its
@@ -57,23 +59,26 @@ class Event(models.TextChoices):
     ACCESS_REQUEST = "access_request", _("a request to join your organisation")
 
 
-def _target(name):
+TARGET_MODELS = {
+    "agreement": "partnership.Agreement",
+    "programme": "partnership.Programme",
+    "action": "partnership.Action",
+    "deliverable": "partnership.Deliverable",
+    "meeting": "partnership.Meeting",
+    "follow_up_task": "partnership.FollowUpTask",
+    "convention": "conventions.Convention",
+    "experimentation": "experimentations.Experimentation",
+    "access_request": "partnership.AccessRequest",
+}
+
+
+def _target(name, related_name="+"):
     return models.ForeignKey(
-        {
-            "agreement": "partnership.Agreement",
-            "programme": "partnership.Programme",
-            "action": "partnership.Action",
-            "deliverable": "partnership.Deliverable",
-            "meeting": "partnership.Meeting",
-            "follow_up_task": "partnership.FollowUpTask",
-            "convention": "conventions.Convention",
-            "experimentation": "experimentations.Experimentation",
-            "access_request": "partnership.AccessRequest",
-        }[name],
+        TARGET_MODELS[name],
         on_delete=models.CASCADE,
         null=True,
         blank=True,
-        related_name="+",
+        related_name=related_name,
     )
 
 
@@ -123,6 +128,14 @@ class Notification(models.Model):
     convention = _target("convention")
     experimentation = _target("experimentation")
     access_request = _target("access_request")
+    # The comment a comment or a mention notification points to (its anchor on the page).
+    comment = models.ForeignKey(
+        "partnership.Comment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = NotificationQuerySet.as_manager()
 
@@ -149,6 +162,148 @@ class Notification(models.Model):
     @property
     def target(self):
         for name in TARGET_FIELDS:
+            if getattr(self, f"{name}_id"):
+                return getattr(self, name)
+        return None
+
+
+# The records people comment on: a thread on each one's page.
+COMMENT_TARGETS = ("action", "deliverable", "meeting", "convention", "experimentation")
+# The records people follow: those that live under an agreement.
+FOLLOW_TARGETS = tuple(name for name in TARGET_FIELDS if name != "access_request")
+
+
+def target_of(record, fields):
+    """The target field of ``fields`` that points to records of this kind."""
+    for name in fields:
+        if Notification._meta.get_field(name).related_model is type(record):
+            return name
+    raise ValueError(f"{record._meta.label} is not one of {fields}")
+
+
+def target_model(name):
+    return Notification._meta.get_field(name).related_model
+
+
+def one_of_constraint(fields, name):
+    condition = Q()
+    for chosen in fields:
+        condition |= Q(**{f"{field}__isnull": field != chosen for field in fields})
+    return models.CheckConstraint(condition=condition, name=name)
+
+
+def _comment_target(name):
+    return _target(name, related_name="comments")
+
+
+class Comment(models.Model):
+    """What someone wrote on a record's page, in Markdown (drawn by partnership.core.markup).
+
+    The author edits (``edited_at``) or deletes it (the history keeps it); a coordinator of a
+    party hides it (``hidden_by``): the thread then says who hid it, not what it said.
+    """
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="comments",
+    )
+    body = models.TextField(_("comment"), max_length=5000)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_default=Now())
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hidden by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
+
+    action = _comment_target("action")
+    deliverable = _comment_target("deliverable")
+    meeting = _comment_target("meeting")
+    convention = _comment_target("convention")
+    experimentation = _comment_target("experimentation")
+
+    version = VersionField()
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+        constraints = [one_of_constraint(COMMENT_TARGETS, "partnership_comment_one_target")]
+
+    def __str__(self):
+        return f"{self.author} – {self.created_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return f"{self.target.get_absolute_url().split('#')[0]}#{self.anchor}"
+
+    @property
+    def target(self):
+        for name in COMMENT_TARGETS:
+            if getattr(self, f"{name}_id"):
+                return getattr(self, name)
+        return None
+
+    @property
+    def anchor(self):
+        return f"comment-{self.pk}"
+
+
+_follow_target = _target
+
+
+class Follow(models.Model):
+    """A person's choice about one record: follow it (``following``), or stop following one
+    they would follow on their own (what they work on, a meeting they take part in...)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    following = models.BooleanField(_("following"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_default=Now())
+
+    agreement = _follow_target("agreement")
+    programme = _follow_target("programme")
+    action = _follow_target("action")
+    deliverable = _follow_target("deliverable")
+    meeting = _follow_target("meeting")
+    follow_up_task = _follow_target("follow_up_task")
+    convention = _follow_target("convention")
+    experimentation = _follow_target("experimentation")
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        ordering = ["-created_at"]
+        constraints = [
+            one_of_constraint(FOLLOW_TARGETS, "partnership_follow_one_target"),
+            *(
+                models.UniqueConstraint(
+                    fields=["user", name],
+                    condition=Q(**{f"{name}__isnull": False}),
+                    name=f"partnership_follow_once_{name}",
+                )
+                for name in FOLLOW_TARGETS
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.target}"
+
+    @property
+    def target(self):
+        for name in FOLLOW_TARGETS:
             if getattr(self, f"{name}_id"):
                 return getattr(self, name)
         return None

@@ -21,6 +21,8 @@ from django.views.decorators.http import require_GET
 
 from partnership.core import concurrency, crud
 from partnership.core.security import client_ip
+from partnership.discussion.events import notify
+from partnership.discussion.models import Event
 from partnership.documents.forms import DocumentReplaceForm, DocumentUploadForm
 from partnership.documents.models import Document
 
@@ -103,6 +105,13 @@ class DocumentCreate(crud.ParentMixin, crud.StaffCreateView):
     def form_valid(self, form):
         self.success_message = self.get_success_message()
         return super().form_valid(form)
+
+    def after_save(self, form, formsets):
+        super().after_save(form, formsets)
+        record = self.object.attached_to
+        if self.parent_field == "amendment":
+            record = record.convention  # an amendment's followers are its convention's
+        notify(Event.DOCUMENT_ADDED, record, self.request.user)
 
 
 class DocumentDetail(DocumentMixin, crud.StaffDetailView):

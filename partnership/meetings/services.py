@@ -22,6 +22,8 @@ from partnership.core import reasons
 from partnership.core.lifecycle import TransitionError, apply_transition, lock
 from partnership.core.restore import restore_version
 from partnership.directory.models import StaffProfile
+from partnership.discussion.events import notify
+from partnership.discussion.models import Event
 from partnership.meetings.models import ActionReview, AgendaItem, FollowUpTask, Meeting
 from partnership.programmes.models import Action, Programme
 from partnership.programming.models import PlannedProject
@@ -65,12 +67,14 @@ def meeting_approve_minutes(*, meeting: Meeting, user) -> Meeting:
         raise TransitionError(_("Write the minutes before approving them."))
     meeting.minutes_approved_on = _today()
     meeting.minutes_approved_by = user
-    return apply_transition(
+    meeting = apply_transition(
         meeting,
         "approve_minutes",
         user=user,
         update_fields=["minutes_approved_on", "minutes_approved_by"],
     )
+    notify(Event.MINUTES_APPROVED, meeting, user)
+    return meeting
 
 
 @transaction.atomic
@@ -141,6 +145,7 @@ def action_review_record(
         action._history_user = user
         action._change_reason = reason
         action.save(update_fields=[*update_fields, "updated_at", "version"])
+    notify(Event.REVIEW_RECORDED, action, user)
     return review
 
 
@@ -154,6 +159,8 @@ def followup_task_set_done(*, task: FollowUpTask, user, done: bool = True) -> Fo
     task.done_on = _today() if done else None
     task._history_user = user
     task.save(update_fields=["done", "done_on", "version"])
+    if done:
+        notify(Event.TASK_DONE, task, user)
     return task
 
 

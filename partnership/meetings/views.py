@@ -27,6 +27,8 @@ from partnership.agreements.models import Agreement
 from partnership.core import crud, pdf
 from partnership.core.forms import ReasonForm
 from partnership.core.lifecycle import TransitionError
+from partnership.discussion.events import notify
+from partnership.discussion.models import Event
 from partnership.meetings import calendar
 from partnership.meetings.calendar import PARIS
 from partnership.meetings.filters import DecisionFilter, MeetingFilter
@@ -266,6 +268,21 @@ class MeetingOutcomes(
 
     def save_form(self, form):
         return form.instance  # the meeting itself is unchanged
+
+    def after_save(self, form, formsets):
+        super().after_save(form, formsets)
+        # A task given to someone (new, or to a new owner) tells them.
+        for row in formsets["follow_ups"].forms:
+            task = row.instance
+            deleted = row in formsets["follow_ups"].deleted_forms
+            if task.pk and task.owner_id and "owner" in row.changed_data and not deleted:
+                notify(
+                    Event.TASK_ASSIGNED,
+                    task,
+                    self.request.user,
+                    [task.owner],
+                    to_followers=False,
+                )
 
     def get_success_url(self):
         return self.object.get_absolute_url() + "#follow-ups"

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('conventions', '0007_search_fold_function'),
         ('experimentations', '0006_history_reason_text'),
-        ('partnership', '0016_notifications'),
+        ('partnership', '0017_comments_follows'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

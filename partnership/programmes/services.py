@@ -19,6 +19,8 @@ from partnership.core.dates import add_months
 from partnership.core.lifecycle import TransitionError, apply_transition, lock
 from partnership.core.restore import restore_version
 from partnership.directory.models import Organisation
+from partnership.discussion.events import notify
+from partnership.discussion.models import Event
 from partnership.programmes.models import (
     Action,
     ActionContact,
@@ -28,10 +30,12 @@ from partnership.programmes.models import (
 )
 from partnership.rules import (
     ACTION_DEFINITION_FIELDS,
+    Role,
     approves_for_any_party,
     approves_programme_for,
     approves_programmes,
     profile_of,
+    with_role,
 )
 
 
@@ -48,7 +52,10 @@ def programme_propose(*, programme: Programme, user) -> Programme:
     Programme.lifecycle.check_source(programme, "propose")
     if not programme.actions.exists():
         raise TransitionError(_("A programme is proposed with at least one action."))
-    return apply_transition(programme, "propose", user=user)
+    programme = apply_transition(programme, "propose", user=user)
+    # The parties' coordinators approve it.
+    notify(Event.PROGRAMME_PROPOSED, programme, user, with_role(Role.COORDINATOR))
+    return programme
 
 
 @transaction.atomic
@@ -169,6 +176,7 @@ def programme_approve(
         # Only an administrator approves for another organisation than their own.
         approval._change_reason = reasons.reason("recorded_by_admin")
     approval.save()
+    notify(Event.PROGRAMME_APPROVED, programme, user, with_role(Role.COORDINATOR))
     if completes:
         approval.programme = programme_adopt(
             programme=programme, user=user, meeting=meeting, adopted_on=adopted_on
@@ -195,9 +203,11 @@ def programme_adopt(
     _check_adopting_meeting(programme, meeting)
     programme.adopted_at = meeting
     programme.adopted_on = adopted_on or timezone.localdate(meeting.starts_at)
-    return apply_transition(
+    programme = apply_transition(
         programme, "adopt", user=user, update_fields=["adopted_at", "adopted_on"]
     )
+    notify(Event.PROGRAMME_ADOPTED, programme, user, with_role(Role.COORDINATOR))
+    return programme
 
 
 @transaction.atomic
@@ -208,7 +218,11 @@ def programme_close(*, programme: Programme, user, review: str) -> Programme:
         raise TransitionError(_("Write the annual review (bilan) before closing the programme."))
     programme.review = review.strip()
     programme.closed_on = _today()
-    return apply_transition(programme, "close", user=user, update_fields=["review", "closed_on"])
+    programme = apply_transition(
+        programme, "close", user=user, update_fields=["review", "closed_on"]
+    )
+    notify(Event.STATUS_CHANGED, programme, user)
+    return programme
 
 
 def preparation_opens_on(year: int) -> datetime.date:
@@ -369,7 +383,9 @@ def action_transition(*, action: Action, user, name: str) -> Action:
     if name == "complete":
         action.progress = 100
         update_fields.append("progress")
-    return apply_transition(action, name, user=user, update_fields=update_fields)
+    action = apply_transition(action, name, user=user, update_fields=update_fields)
+    notify(Event.STATUS_CHANGED, action, user)
+    return action
 
 
 # Restoring an earlier version, or a deleted record --------------------------------------
