@@ -89,7 +89,7 @@ def test_wanted_leaves_out_who_turned_the_kind_off_in_one_query(
     prefer(anact_reader, Event.COMMENT, Channel.APP)
     with django_assert_num_queries(1):
         who = delivery.wanted(Event.COMMENT, [inrs_coordinator.pk, inrs_reader.pk, anact_reader.pk])
-    assert who == {inrs_coordinator.pk, anact_reader.pk}
+    assert who == {inrs_coordinator.pk: Channel.DIGEST, anact_reader.pk: Channel.APP}
 
 
 def test_a_person_sets_their_own_preferences_on_one_page(client, inrs_coordinator):
@@ -171,7 +171,7 @@ def test_a_mention_is_emailed_at_once_once(
     message = mailoutbox[0]
     assert message.to == [inrs_coordinator.email]
     assert (
-        "Une mention de vous sur «\u00a0Guide TMS commun\u00a0», par Anne Contributrice"
+        "Anne Contributrice vous a mentionné dans un commentaire sur «\u00a0Guide TMS commun\u00a0»"
         in message.body
     )
     assert message.extra_headers["Auto-Submitted"] == "auto-generated"
@@ -187,7 +187,7 @@ def test_the_email_is_in_the_recipients_language(
     with django_capture_on_commit_callbacks(execute=True):
         notify(inrs_coordinator, action)
     run_tasks()
-    assert "A mention of you on “Guide TMS commun”" in mailoutbox[0].body
+    assert "mentioned you in a comment on “Guide TMS commun”" in mailoutbox[0].body
     assert mailoutbox[0].subject.startswith("Partnership tracker:")
 
 
@@ -283,7 +283,10 @@ def test_after_the_last_attempt_the_notification_goes_in_the_digest(
     time_machine.move_to(timezone.now() + datetime.timedelta(hours=2))
     reminders.send_digest()
     assert len(mailoutbox) == 1
-    assert "Une mention de vous sur «\u00a0Guide TMS commun\u00a0»" in mailoutbox[0].body
+    assert (
+        "vous a mentionné dans un commentaire sur «\u00a0Guide TMS commun\u00a0»"
+        in mailoutbox[0].body
+    )
     # The task, run again by hand, finds it sent.
     assert delivery.send_notification.call(notification.pk) == "already sent"
     assert len(mailoutbox) == 1
@@ -352,7 +355,7 @@ def test_the_digest_holds_a_notification_once_with_the_reminders_of_the_day(
     )
     contributor = next(m for m in mailoutbox if m.to == [anact_contributor.email])
     assert contributor.subject == "Suivi du partenariat\u00a0: votre récapitulatif du jour"
-    assert contributor.body.count("Un commentaire sur «\u00a0Guide TMS commun\u00a0»") == 1
+    assert contributor.body.count("a commenté «\u00a0Guide TMS commun\u00a0»") == 1
     assert "Rapport d’étape" in contributor.body
     assert run.notification_count == 2
     assert not Notification.objects.filter(digested_at=None).exists()
@@ -412,4 +415,4 @@ def test_a_deliverable_due_follows_the_contacts_preference(
     )
     run_tasks()
     assert [message.to for message in mailoutbox] == [[anact_contributor.email]]
-    assert "Un livrable à rendre bientôt sur «\u00a0Rapport d’étape\u00a0»" in mailoutbox[0].body
+    assert "Le livrable «\u00a0Rapport d’étape\u00a0» est attendu bientôt" in mailoutbox[0].body

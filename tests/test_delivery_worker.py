@@ -151,7 +151,10 @@ def mention(recipient, action):
 
 
 def subject_of(action):
-    return f"Suivi du partenariat\u00a0: Une mention de vous sur «\u00a0{action.title}\u00a0»"
+    return (
+        "Suivi du partenariat\u00a0: Quelqu’un vous a mentionné dans un commentaire sur "
+        f"«\u00a0{action.title}\u00a0»"
+    )
 
 
 def tasks(status):
@@ -260,7 +263,7 @@ def test_the_digest_holds_a_notification_once_and_the_days_reminders(
     assert first.returncode == 0, first.stderr
     assert inbox.count() == 1
     body = inbox.messages[0].get_body(("plain",)).get_content()
-    assert body.count("Un commentaire sur «\u00a0Chantier 1\u00a0»") == 1
+    assert body.count("a commenté «\u00a0Chantier 1\u00a0»") == 1
     assert "Rapport d’étape" in body
     assert ReminderSent.objects.filter(key=f"digest:{day.isoformat()}").count() == 1
 

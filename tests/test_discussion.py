@@ -2,7 +2,6 @@
 following records, and each person's notifications (the bell and the notification page)."""
 
 import copy
-import datetime
 import re
 
 import pytest
@@ -13,14 +12,13 @@ from django.urls import reverse
 
 from partnership.agreements.services import party_invited, party_named
 from partnership.discussion import services
-from partnership.discussion.events import deliverable_events, follows, notify
+from partnership.discussion.events import follows, notify
 from partnership.meetings.services import meeting_approve_minutes
 from partnership.models import AccessRequest, AgreementParty, Comment, Notification
 from partnership.programmes.services import action_transition
 from tests.factories import (
     ActionFactory,
     AgreementPartyFactory,
-    DeliverableFactory,
     MeetingFactory,
     ProgrammeFactory,
     SignedAgreementFactory,
@@ -240,7 +238,8 @@ def test_notify_chooses_people_in_one_query_and_creates_in_one(
     action, anact_contributor, inrs_reader, django_assert_num_queries
 ):
     services.follow_set(user=inrs_reader, target=action, following=True)
-    with django_assert_num_queries(2):  # who is told; the notifications, in one insert
+    # Who is told; how each wants it (their preferences); the notifications, in one insert.
+    with django_assert_num_queries(3):
         created = notify("status_changed", action, anact_contributor)
     assert [n.recipient_id for n in created] == [inrs_reader.pk]
 
@@ -347,30 +346,7 @@ def test_an_invitation_reaches_the_invited_coordinators_until_answered(
     assert _bell_count(client) == 0
 
 
-# Events told by the services and the daily job ------------------------------------------
-
-
-def test_deliverable_events_tell_the_action_followers_a_week_before_and_the_day_after(
-    action, anact_reader, inrs_reader
-):
-    action.contacts.create(organisation=action.lead_organisation, user=anact_reader)
-    services.follow_set(user=inrs_reader, target=action, following=True)
-    DeliverableFactory(action=action, title="Guide", due_on=datetime.date(2026, 12, 8))
-    DeliverableFactory(action=action, title="Bilan", due_on=datetime.date(2026, 11, 30))
-    DeliverableFactory(
-        action=action,
-        title="Remis",
-        due_on=datetime.date(2026, 11, 30),
-        delivered_on=datetime.date(2026, 11, 29),
-    )
-    assert deliverable_events(datetime.date(2026, 12, 1)) == 4
-    told = Notification.objects.values_list("kind", "deliverable__title", "recipient")
-    assert set(told) == {
-        ("deliverable_due", "Guide", anact_reader.pk),
-        ("deliverable_due", "Guide", inrs_reader.pk),
-        ("deliverable_overdue", "Bilan", anact_reader.pk),
-        ("deliverable_overdue", "Bilan", inrs_reader.pk),
-    }
+# Events told by the services ------------------------------------------
 
 
 def test_approved_minutes_tell_the_participants_with_an_account(

@@ -39,9 +39,9 @@ from django.db.models import Q
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.text import capfirst
 from django.utils.translation import gettext
 
+from partnership.discussion import wording
 from partnership.discussion.models import TARGET_FIELDS, Notification
 from partnership.discussion.preferences import Channel, DeliveryPreference
 from partnership.rules import profile_of, remember_profile
@@ -56,19 +56,24 @@ DIGEST_WINDOW = datetime.timedelta(days=7)
 
 
 def wanted(kind, user_ids):
+    """``{user_id: channel}``: of these people, those who want this kind of event at all, with
+    how (one query); ``deliver`` takes it back to save asking again."""
     channels = DeliveryPreference.objects.channels(kind, user_ids)
-    return {user_id for user_id, channel in channels.items() if channel != Channel.OFF}
+    return {user_id: channel for user_id, channel in channels.items() if channel != Channel.OFF}
 
 
-def deliver(notifications):
+def deliver(notifications, channels=None):
+    """Enqueue, on commit, the e-mail of each notification wanted at once. ``channels``: what
+    ``wanted`` answered for these notifications' kind, when they are all of one kind."""
     by_kind = {}
     for notification in notifications:
         by_kind.setdefault(notification.kind, []).append(notification)
     at_once = []
     for kind, group in by_kind.items():
-        channels = DeliveryPreference.objects.channels(
-            kind, {notification.recipient_id for notification in group}
-        )
+        if channels is None or len(by_kind) > 1:
+            channels = DeliveryPreference.objects.channels(
+                kind, {notification.recipient_id for notification in group}
+            )
         at_once += [n.pk for n in group if channels[n.recipient_id] == Channel.EMAIL]
     for pk in at_once:
         transaction.on_commit(lambda pk=pk: send_notification.enqueue(pk))
@@ -80,22 +85,17 @@ def language_of(user):
 
 
 def describe(notification):
-    """One line saying what happened, in the active language (the text is never stored)."""
-    values = {
-        "event": capfirst(notification.get_kind_display()),
-        "record": notification.target,
-    }
-    if notification.actor_id:
-        values["actor"] = notification.actor.get_full_name() or notification.actor.get_username()
-        return gettext("%(event)s on “%(record)s”, by %(actor)s") % values
-    return gettext("%(event)s on “%(record)s”") % values
+    """One line saying what happened, in the active language, as the notification centre says
+    it (the text is never stored)."""
+    return wording.describe(notification).text
 
 
 def link(notification):
-    target = notification.target
-    if not settings.SITE_URL or not hasattr(target, "get_absolute_url"):
+    """The full address of what the notification is about (the comment itself, for a comment
+    or a mention), for the e-mail."""
+    if not settings.SITE_URL:
         return ""
-    return settings.SITE_URL.rstrip("/") + target.get_absolute_url()
+    return settings.SITE_URL.rstrip("/") + wording.describe(notification).url
 
 
 def render(notification):

@@ -14,7 +14,6 @@ The contract between the parts of issue 16:
   digest.
 """
 
-import datetime
 import re
 
 from django.contrib.auth import get_user_model
@@ -27,10 +26,8 @@ from partnership.discussion.models import (
     FOLLOW_TARGETS,
     TARGET_FIELDS,
     Comment,
-    Event,
     Follow,
     Notification,
-    target_model,
     target_of,
 )
 
@@ -131,8 +128,8 @@ def notify(
     if actor is not None:
         left_out.add(actor.pk)
     ids = [pk for pk in people.values_list("pk", flat=True) if pk not in left_out]
-    ids = delivery.wanted(kind, ids)
-    if not ids:
+    channels = delivery.wanted(kind, ids)
+    if not channels:
         return []
     notifications = Notification.objects.bulk_create(
         Notification(
@@ -142,27 +139,7 @@ def notify(
             comment=comment,
             **{field: target},
         )
-        for pk in sorted(ids)
+        for pk in sorted(channels)
     )
-    delivery.deliver(notifications)
+    delivery.deliver(notifications, channels)
     return notifications
-
-
-# How long before its due day a deliverable is announced as due soon.
-DUE_NOTICE_DAYS = 7
-
-
-def deliverable_events(day: datetime.date):
-    """The deliverables' events of a day, for the daily job (issue 16's delivery): due in
-    ``DUE_NOTICE_DAYS`` days, or due yesterday and still awaited (overdue, told once). Their
-    followers (the action's included) are told; nobody is the actor. Returns how many
-    notifications were made."""
-    deliverables = target_model("deliverable").objects.outstanding().select_related("action")
-    made = 0
-    for kind, due_on in (
-        (Event.DELIVERABLE_DUE, day + datetime.timedelta(days=DUE_NOTICE_DAYS)),
-        (Event.DELIVERABLE_OVERDUE, day - datetime.timedelta(days=1)),
-    ):
-        for deliverable in deliverables.filter(due_on=due_on).order_by("pk"):
-            made += len(notify(kind, deliverable))
-    return made
