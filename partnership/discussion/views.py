@@ -80,8 +80,13 @@ def comment_create(request, segment, pk):
     crud.check_permission(request.user, "partnership.add_comment", record)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The comment is empty or too long."))
-        return redirect(f"{record_url(record)}#comments")
+        # Shown again with its errors on a page of its own: the text typed is never lost.
+        return render(
+            request,
+            "partnership/discussion/comment_form.html",
+            {"form": form, "comment": None, "record": record, "back_url": record_url(record)},
+            status=400,
+        )
     comment = services.comment_create(
         target=record, author=request.user, body=form.cleaned_data["body"]
     )
@@ -115,7 +120,13 @@ def comment_edit(request, pk):
     return render(
         request,
         "partnership/discussion/comment_form.html",
-        {"form": form, "comment": comment, "record": comment.target, "conflict": conflict},
+        {
+            "form": form,
+            "comment": comment,
+            "record": comment.target,
+            "back_url": comment.get_absolute_url(),
+            "conflict": conflict,
+        },
     )
 
 
