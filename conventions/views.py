@@ -25,6 +25,7 @@ from partnership.agreements.models import Agreement, AgreementParty
 from partnership.core import crud
 from partnership.core.forms import ReasonForm, TransitionDateForm
 from partnership.core.lifecycle import lock
+from partnership.discussion.views import ReadsFollowState
 from partnership.programmes.models import Action
 
 
@@ -54,7 +55,7 @@ class ConventionList(ConventionMixin, crud.StaffListView):
         return super().base_queryset().prefetch_related(Prefetch("parties", parties_queryset()))
 
 
-class ConventionDetail(ConventionMixin, crud.StaffDetailView):
+class ConventionDetail(ReadsFollowState, ConventionMixin, crud.StaffDetailView):
     def base_queryset(self):
         return (
             super()

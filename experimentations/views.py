@@ -5,7 +5,18 @@ companies one by one or imported from a file, the evaluation summary and its mea
 import secrets
 
 from django.contrib import messages
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    StringAgg,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -43,6 +54,7 @@ from experimentations.models import (
 from partnership.agreements.models import Agreement
 from partnership.core import crud
 from partnership.core.lifecycle import TransitionError
+from partnership.discussion.views import ReadsFollowState
 from partnership.documents.models import Document
 from partnership.rules import agreements_permitting
 
@@ -194,7 +206,7 @@ def gate_sections(experimentation):
     return sections
 
 
-class ExperimentationDetail(ExperimentationMixin, crud.StaffDetailView):
+class ExperimentationDetail(ReadsFollowState, ExperimentationMixin, crud.StaffDetailView):
     def base_queryset(self):
         return (
             super()
@@ -243,6 +255,17 @@ class ExperimentationFormMixin(ExperimentationMixin):
         "indicators": IndicatorFormSet,
     }
 
+    def base_queryset(self):
+        # The gates already decided, read with the experimentation (their criteria are frozen).
+        decided = (
+            StageDecision.objects.filter(experimentation=OuterRef("pk"))
+            .order_by()
+            .values("experimentation")
+            .annotate(gates=StringAgg("gate", Value(",")))
+            .values("gates")
+        )
+        return super().base_queryset().annotate(decided_gates_read=Subquery(decided))
+
     def agreement(self):
         return self.object.agreement
 
@@ -250,7 +273,11 @@ class ExperimentationFormMixin(ExperimentationMixin):
         if not getattr(self.object, "pk", None):
             return set()
         if not hasattr(self, "_decided_gates"):
-            self._decided_gates = set(self.object.decisions.values_list("gate", flat=True))
+            read = getattr(self.object, "decided_gates_read", None)
+            if read is not None or hasattr(self.object, "decided_gates_read"):
+                self._decided_gates = set(filter(None, (read or "").split(",")))
+            else:
+                self._decided_gates = set(self.object.decisions.values_list("gate", flat=True))
         return self._decided_gates
 
     def get_context_data(self, **kwargs):

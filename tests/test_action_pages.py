@@ -829,8 +829,9 @@ def test_action_page_query_count_does_not_grow(
     # resources, deliverables, their documents, reviews with meetings; the agreement's
     # parties (permissions; the contributor's "own work" uses the prefetched partners),
     # the history and the partners of its entries.
-    # ... and the bell's unread count, the comments, whether the person follows the record.
-    with django_assert_num_queries(16):
+    # ... and the bell's unread count, the comments (whether the person follows the record is
+    # read with the record).
+    with django_assert_num_queries(15):
         response = client.get(anact_action.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["resources"]) == rows
@@ -847,8 +848,9 @@ def test_action_history_shows_partner_changes_in_constant_queries(
     # session, user, staff profile, the action, partners, contacts, resources, deliverables,
     # reviews (no documents to fetch: no deliverable), the agreement's parties, the history,
     # the partners of its entries.
-    # ... and the bell's unread count, the comments, whether the person follows the record.
-    with django_assert_num_queries(15):
+    # ... and the bell's unread count, the comments (whether the person follows the record is
+    # read with the record).
+    with django_assert_num_queries(14):
         response = client.get(anact_action.get_absolute_url())
     partners_label = Action._meta.get_field("partners").verbose_name
     labels = [

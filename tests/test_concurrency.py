@@ -480,7 +480,8 @@ def test_history_names_related_records_in_constant_queries(
     # session, user, staff profile, the action, partners, contacts, resources, deliverables,
     # reviews, the agreement's parties, the history with its authors and related records
     # joined, the partners of its entries.
-    with django_assert_num_queries(12):
+    # ... and the comments' history (a kind of row of the record), the bell's unread count.
+    with django_assert_num_queries(14):
         response = client.get(action.get_absolute_url())
     names = {
         change["new"]

@@ -829,8 +829,9 @@ def test_convention_detail_query_count_does_not_grow(
     # session, user, staff profile, the convention with agreement and theme, the agreement's
     # parties (permission, once), its parties with third-party flag, commitments, amendments,
     # their documents, its documents, the actions it governs, its history.
-    # ... and the bell's unread count, the comments, whether the person follows the record.
-    with django_assert_num_queries(15):
+    # ... and the bell's unread count, the comments (whether the person follows the record is
+    # read with the record).
+    with django_assert_num_queries(14):
         response = client.get(signed_convention.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["object"].amendments.all()) == rows

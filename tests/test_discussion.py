@@ -24,6 +24,7 @@ from tests.factories import (
     SignedAgreementFactory,
     UserFactory,
 )
+from tests.test_hostile_input import HOSTILE_VALUES
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +120,17 @@ def test_a_comment_refused_comes_back_with_its_text(client, action, anact_reader
     page = response.content.decode()
     assert "Une remarque longue." in page and "5000" in page
     assert not Comment.objects.exists()
+
+
+@pytest.mark.parametrize("body", HOSTILE_VALUES)
+def test_hostile_comments_are_kept_or_refused_never_half_saved(client, action, anact_reader, body):
+    client.force_login(anact_reader)
+    response = _post_comment(client, action, body)
+    if response.status_code == 302:
+        assert Comment.objects.get().body.strip()
+    else:
+        assert response.status_code == 400
+        assert not Comment.objects.exists()
 
 
 def test_an_outsider_can_neither_read_nor_write_the_thread(client, action, outsider):

@@ -84,7 +84,8 @@ def test_the_section_costs_one_query_whatever_the_number(
         _experimentation(agreement, Phase.TRIAL, Gate.EVALUATION, Gate.EVALUATION)
     client.force_login(anact_reader)
     # The dashboard's queries (see tests/test_dashboard.py), this section's one among them.
-    with django_assert_num_queries(11):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(12):
         response = client.get(reverse("home"))
     assert response.context["awaiting_decision_total"] == rows
     assert len(response.context["awaiting_decisions"]) == min(rows, 20)

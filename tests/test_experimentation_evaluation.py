@@ -365,7 +365,8 @@ def test_evaluation_summary_query_count_does_not_grow(
     # session, user, staff profile, the experimentation (with agreement, convention,
     # evaluation and report), the parties of the agreement (access rule), the indicators, the
     # latest and the first measure of each pair (window function), every measurement.
-    with django_assert_num_queries(9):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(10):
         response = client.get(_url("evaluation_summary", experimentation.pk))
     assert response.status_code == 200
     assert len(response.context["by_indicator"][0]["companies"]) == rows
@@ -381,7 +382,8 @@ def test_measurement_form_query_count_does_not_grow(
     client.force_login(anact_coordinator)
     # session, user, staff profile, the experimentation, its agreement and the agreement's
     # parties (access rule), the indicators and the companies offered.
-    with django_assert_num_queries(8):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(9):
         response = client.get(_url("measurement_create", experimentation.pk))
     assert response.status_code == 200
 

@@ -460,7 +460,9 @@ def test_detail_with_decisions_query_count_does_not_grow(
     # evaluation and report), the parties of the agreement (access rule), its partners with
     # organisations, territories, companies, criteria, decisions with their authors, the
     # assessments with their documents, the indicators, the history.
-    with django_assert_num_queries(13):
+    # ... and the bell's unread count, the comments (whether the person follows the record is
+    # read with the record).
+    with django_assert_num_queries(15):
         response = client.get(experimentation.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["gates"][0]["criteria"]) == rows + 2
@@ -480,6 +482,7 @@ def test_decision_page_query_count_does_not_grow(
     # session, user, staff profile, the experimentation with its agreement and convention,
     # the agreement's parties (access rule), the gate's criteria, the documents offered as
     # evidence (once for all the criteria).
-    with django_assert_num_queries(7):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(8):
         response = client.get(_url("experimentation_decide", experimentation.pk))
     assert len(response.context["criterion_rows"]) == rows + 2

@@ -552,7 +552,8 @@ def test_preview_and_import_query_counts_do_not_grow_with_the_companies(
     # session, user, staff profile, the experimentation, its agreement and the agreement's
     # parties (access rule), the names already enrolled, the session saved with the rows
     # checked (in a savepoint: two more statements).
-    with django_assert_num_queries(10):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(11):
         response = _upload(client, experimentation, _csv(lines))
     assert len(response.context["rows"]) == rows
     # session, user, staff profile, the experimentation, its agreement and the agreement's

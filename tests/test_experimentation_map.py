@@ -153,7 +153,8 @@ def test_list_with_its_map_query_count_does_not_grow_with_companies(
     # a reader may not create, the model backend is asked too), the companies by region, the
     # partner organisations and the agreements of the filter, the page of experimentations,
     # their partners, their territories.
-    with django_assert_num_queries(12):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(13):
         response = client.get(LIST)
     assert response.context["map_total"] == 2 * rows
     assert Experimentation.objects.count() == rows

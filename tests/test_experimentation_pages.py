@@ -377,8 +377,9 @@ def test_experimentation_detail_query_count_does_not_grow(
     # evaluation and report), the parties of the agreement (access rule), its partners
     # with organisations, its territories, its companies, its criteria, its decisions (none
     # here: their assessments are not asked for), its indicators, the history.
-    # ... and the bell's unread count, the comments, whether the person follows the record.
-    with django_assert_num_queries(15):
+    # ... and the bell's unread count, the comments (whether the person follows the record is
+    # read with the record).
+    with django_assert_num_queries(14):
         response = client.get(experimentation.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["object"].companies.all()) == rows

@@ -1040,8 +1040,9 @@ def test_meeting_page_query_count_does_not_grow(
     # agreement's parties (permission), agenda items with their targets, reviews with
     # their actions and authors, follow-up tasks with their owners, participants with
     # their people, decisions, documents, history, the actions of the review form.
-    # ... and the bell's unread count, the comments, whether the person follows the record.
-    with django_assert_num_queries(16):
+    # ... and the bell's unread count, the comments (whether the person follows the record is
+    # read with the record).
+    with django_assert_num_queries(15):
         response = client.get(meeting.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["tasks"]) == 2 * rows

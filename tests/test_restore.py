@@ -138,7 +138,8 @@ def test_full_history_query_count_does_not_grow(
     # agreement's parties (access), its history with authors and related records, its
     # partners' history rows, then one per model of rows: contacts, resources, deliverables,
     # reviews.
-    with django_assert_num_queries(11):
+    # ... and the comments' history (a kind of row of the record), the bell's unread count.
+    with django_assert_num_queries(13):
         response = client.get(reverse("action_history", args=[action.pk]))
     assert response.status_code == 200
     assert len(response.context["entries"]) > 3 * rows
@@ -427,7 +428,8 @@ def test_deleted_records_query_count_does_not_grow(
         CommitmentFactory(convention=ConventionFactory(agreement=agreement)).delete()
     client = _client(administrator)
     # session, user, the deletions of every kind in one query, their authors.
-    with django_assert_num_queries(4):
+    # ... and the bell's unread count.
+    with django_assert_num_queries(5):
         response = client.get(reverse("deleted_records"))
     assert len(response.context["rows"]) == 2 * rows
     assert Commitment.objects.count() == 0

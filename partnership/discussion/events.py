@@ -82,8 +82,20 @@ def followers(target) -> Q:
 
 
 def follows(user, target) -> bool:
-    """Whether the person follows the record (one query)."""
+    """Whether the person follows the record (one query), unless the record's own query read it
+    already (``followed_by``)."""
+    known = getattr(target, "followed_by_viewer", None)
+    if known is not None:
+        return known
     return get_user_model().objects.filter(followers(target), pk=user.pk).exists()
+
+
+def followed_by(user, model, pk) -> Exists:
+    """An annotation for the record's own query (``followed_by_viewer``): whether the person
+    follows the record ``pk`` of ``model`` (an action, a meeting, a convention or an
+    experimentation: kinds whose followers depend on the record's key alone), so that its
+    page's follow button costs no query of its own."""
+    return Exists(get_user_model().objects.filter(followers(model(pk=pk)), pk=user.pk))
 
 
 def mentioned(body, target) -> list:

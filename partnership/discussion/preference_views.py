@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from partnership.core.forms import OneLineMixin
 from partnership.discussion.models import Event
 from partnership.discussion.preferences import (
     Channel,
@@ -16,7 +17,7 @@ from partnership.discussion.preferences import (
 )
 
 
-class PreferencesForm(forms.Form):
+class PreferencesForm(OneLineMixin, forms.Form):
     """One choice of channel per kind of event."""
 
     def __init__(self, *args, initial_channels, **kwargs):

@@ -29,6 +29,7 @@ from partnership.core.forms import ReasonForm
 from partnership.core.lifecycle import TransitionError
 from partnership.discussion.events import notify
 from partnership.discussion.models import Event
+from partnership.discussion.views import ReadsFollowState
 from partnership.meetings import calendar
 from partnership.meetings.calendar import PARIS
 from partnership.meetings.filters import DecisionFilter, MeetingFilter
@@ -151,7 +152,7 @@ class MeetingList(MeetingMixin, crud.StaffListView):
         return context
 
 
-class MeetingDetail(MeetingMixin, crud.StaffDetailView):
+class MeetingDetail(ReadsFollowState, MeetingMixin, crud.StaffDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         meeting = self.object

@@ -13,6 +13,7 @@ from django.views.generic.detail import SingleObjectMixin
 from partnership.agreements.models import Agreement
 from partnership.core import crud
 from partnership.core.lifecycle import TransitionError
+from partnership.discussion.events import followed_by
 from partnership.programmes.filters import ActionFilter, ProgrammeActionFilter, ProgrammeFilter
 from partnership.programmes.forms import (
     ActionContactFormSet,
@@ -414,37 +415,45 @@ class ActionList(ActionMixin, crud.StaffListView):
 
 class ActionDetail(ActionMixin, crud.StaffDetailView):
     def base_queryset(self):
-        return Action.objects.select_related(
-            "programme__agreement",
-            "lead_organisation",
-            "theme",
-            "convention",
-            "continues__programme",
-            "continuation__programme",
-        ).prefetch_related(
-            "partners",
-            Prefetch(
-                "contacts",
-                ActionContact.objects.select_related("organisation", "user", "contact").order_by(
-                    "organisation__name", "pk"
+        # Whether the person follows the action, read with it: the page keeps to its budget.
+        following = followed_by(self.request.user, Action, self.kwargs["pk"])
+        return (
+            Action.objects.annotate(followed_by_viewer=following)
+            .select_related(
+                "programme__agreement",
+                "lead_organisation",
+                "theme",
+                "convention",
+                "continues__programme",
+                "continuation__programme",
+            )
+            .prefetch_related(
+                "partners",
+                Prefetch(
+                    "contacts",
+                    ActionContact.objects.select_related(
+                        "organisation", "user", "contact"
+                    ).order_by("organisation__name", "pk"),
                 ),
-            ),
-            Prefetch(
-                "resources",
-                ActionResource.objects.select_related("organisation").order_by(
-                    "organisation__name"
+                Prefetch(
+                    "resources",
+                    ActionResource.objects.select_related("organisation").order_by(
+                        "organisation__name"
+                    ),
                 ),
-            ),
-            Prefetch(
-                "deliverables",
-                Deliverable.objects.prefetch_related("documents").order_by("due_on", "title", "pk"),
-            ),
-            Prefetch(
-                "reviews",
-                Action.reviews.rel.related_model.objects.select_related(
-                    "meeting", "recorded_by"
-                ).order_by("-meeting__starts_at", "-pk"),
-            ),
+                Prefetch(
+                    "deliverables",
+                    Deliverable.objects.prefetch_related("documents").order_by(
+                        "due_on", "title", "pk"
+                    ),
+                ),
+                Prefetch(
+                    "reviews",
+                    Action.reviews.rel.related_model.objects.select_related(
+                        "meeting", "recorded_by"
+                    ).order_by("-meeting__starts_at", "-pk"),
+                ),
+            )
         )
 
     def get_context_data(self, **kwargs):
@@ -522,6 +531,11 @@ class ActionCreate(ActionMixin, ActionFormMixin, crud.ParentMixin, crud.StaffCre
 
 class ActionUpdate(ActionMixin, ActionFormMixin, crud.StaffUpdateView):
     success_message = gettext_lazy("The action “%(object)s” was saved.")
+
+    def base_queryset(self):
+        # The partners read once, for the contributor's rule (is it their organisation's
+        # work?) and for the form's initial choice alike.
+        return super().base_queryset().prefetch_related("partners")
 
     def get_programme(self):
         return self.object.programme
