@@ -420,7 +420,8 @@ def persona(request, anact_reader, anact_contributor, anact_coordinator, outside
 def _answer(response):
     if response.status_code == 302 and "/comptes/login/" in response["Location"]:
         return LOGIN
-    if response.status_code in (200, 302):
+    # 400: let in, the (empty) submission refused and shown again (a comment posted empty).
+    if response.status_code in (200, 302, 400):
         return OK
     return response.status_code
 
