@@ -46,9 +46,11 @@ DELIVERABLE = "Guide TMS – version de relecture"
 
 # Links and buttons that change a record: its edit and delete pages, its lifecycle transitions,
 # and the pages that add something under it.
+# What changes the record. Commenting on it and following it are for its readers too.
 CHANGING_LINKS = (
     "main a[href*='/modifier/'], main a[href*='/supprimer/'], main a[href*='/statut/'], "
-    "main a[href*='/nouveau/'], main a[href*='/nouvelle/'], main form[method='post']"
+    "main a[href*='/nouveau/'], main a[href*='/nouvelle/'], "
+    "main form[method='post']:not([action^='/commentaires/']):not([action^='/suivre/'])"
 )
 
 
