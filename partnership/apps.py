@@ -12,3 +12,7 @@ class PartnershipConfig(AppConfig):
         # from their profile at login.
         from partnership.core import security  # noqa: F401
         from partnership.directory import language  # noqa: F401
+        from partnership.discussion import moves
+
+        # A record moved to another agreement takes its notifications along.
+        moves.connect()

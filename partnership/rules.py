@@ -113,7 +113,8 @@ DOCUMENT_PATHS = {
     "deliverable": "deliverable__action__programme__agreement",
 }
 # What a notification (partnership.discussion) can be about, and the path from each to its
-# agreement; a request to join an organisation is seen by that organisation's coordinators.
+# agreement, copied into the notification's ``within`` when it is made; a request to join an
+# organisation is seen by that organisation's coordinators.
 NOTIFICATION_PATHS = {
     "agreement": "agreement",
     "programme": "programme__agreement",
@@ -292,11 +293,7 @@ def _visible_notifications(queryset, user):
     ids = organisation_ids(user)
     if not ids:
         return queryset.none()
-    condition = Q()
-    for field, path in NOTIFICATION_PATHS.items():
-        condition |= Q(**{f"{field}__isnull": False}) & _scope_condition(
-            queryset.model, path, user, ids
-        )
+    condition = Q(within__isnull=False) & _scope_condition(queryset.model, "within", user, ids)
     if has_role(user, Role.COORDINATOR):
         condition |= Q(access_request__organisation_id=_own_organisation_id(user))
         # An invitation still waiting for the person's organisation's answer.
@@ -316,9 +313,7 @@ def seen_by_recipient() -> Q:
     counts a person's unread notifications in one query, whether or not the page fetched the
     person's profile."""
     model = apps.get_model("partnership", "Notification")
-    condition = Q()
-    for field, path in NOTIFICATION_PATHS.items():
-        condition |= Q(**{f"{field}__isnull": False}) & sees_agreement(model, "recipient", path)
+    condition = Q(within__isnull=False) & sees_agreement(model, "recipient", "within")
     coordinators = [name for name, rank in ROLE_RANK.items() if rank >= ROLE_RANK[Role.COORDINATOR]]
     condition |= Q(
         access_request__organisation=models.F("recipient__profile__organisation"),

@@ -602,6 +602,7 @@ def _discussion(rng, scale, actions, members, staff_by_organisation, author, say
                 kind=rng.choice(NOTIFIED_KINDS),
                 actor_id=rng.choice(people) if people else None,
                 action=action,
+                within_id=agreement_of[action.programme_id],
                 created_at=created_at,
                 read_at=None if rng.random() < 0.2 else created_at,
             )
