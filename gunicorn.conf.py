@@ -3,6 +3,7 @@
 Every value can be overridden by the environment (GUNICORN_* below) or the command line.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -23,6 +24,17 @@ max_requests_jitter = 200
 # max_requests starts at once instead of importing Django again (a second of CPU during which
 # the requests it accepted waited: the benchmark's 95th percentiles showed it).
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in ("1", "true", "yes")
+
+
+def pre_fork(server, worker):
+    """The objects of the preloaded application (about 150,000: modules, classes, URL patterns,
+    translations) are moved out of the garbage collector's sight before each worker is forked:
+    a full collection in a worker no longer walks them (about 4 ms of a dashboard's 40), and
+    their memory pages stay shared with the master instead of being copied when it does."""
+    gc.collect()
+    gc.freeze()
+
+
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
 errorlog = "-"
 
