@@ -296,7 +296,8 @@ def test_gunicorn_hides_the_preloaded_application_from_the_workers_garbage_colle
     full collections then skip the application's ~150,000 long-lived objects."""
     code = (
         "import gc, runpy; c = runpy.run_path('gunicorn.conf.py'); "
-        "import django; django.setup(); import partnership.urls; assert gc.get_freeze_count() == 0; "
+        "import django; django.setup(); import partnership.urls; "
+        "assert gc.get_freeze_count() == 0; "
         "c['pre_fork'](None, None); print(gc.get_freeze_count())"
     )
     result = subprocess.run(
