@@ -215,10 +215,17 @@ def mention_candidates(request, segment, pk):
 NOTIFICATIONS_PER_PAGE = 25
 
 
+# What a notification is about is read kind by kind, one query for each kind on the page:
+# joined to the query choosing the notifications (the person's scope, the order, the page),
+# the dozen tables cost PostgreSQL 35 ms of planning at the benchmark's scale.
+PREFETCHED_TARGETS = tuple(name for name in TARGET_FIELDS if name != "access_request")
+
+
 def notification_queryset(user):
     return (
         Notification.objects.visible_to(user)
-        .select_related("actor", "access_request__user", *TARGET_FIELDS)
+        .select_related("actor", "access_request__user")
+        .prefetch_related(*PREFETCHED_TARGETS)
         .order_by("-created_at", "-pk")
     )
 
