@@ -6,7 +6,10 @@ import datetime
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone
-from django.utils.translation import pgettext
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
+from django.utils.translation import gettext, pgettext
 
 from partnership.core import reasons
 from partnership.core.admin import back_office_only
@@ -39,6 +42,31 @@ def back_office_allowed(context):
     """{% back_office_allowed as back_office %}: the back office's own check (core.admin)."""
     request = context.get("request")
     return request is not None and back_office_only(request)
+
+
+# The badge and the progress bar of a record, drawn in Python: on a list, as included
+# templates, they were a tenth of the page's cost. The same HTML as the templates they replace.
+@register.simple_tag
+def status_badge(record):
+    """A record's status as a coloured badge."""
+    return format_html(
+        '<span class="badge status-badge status-{}">{}</span>\n',
+        record.status,
+        capfirst(record.get_status_display()),
+    )
+
+
+@register.simple_tag
+def action_progress(action):
+    """The progress of one action: a <progress> element named for screen readers, and the
+    figure."""
+    label = gettext("Progress of “%(title)s”") % {"title": conditional_escape(action.title)}
+    figure = conditional_escape(percent(action.progress))
+    return mark_safe(
+        f'\n<progress class="action-progress" value="{conditional_escape(action.progress)}"'
+        f' max="100" aria-label="{label}">{figure}</progress>\n'
+        f'<span class="small">{figure}</span>\n'
+    )
 
 
 @register.filter
