@@ -169,6 +169,11 @@ def _agreements_party_to():
     )
 
 
+def profile_read(user) -> bool:
+    """Whether the person's profile was read already in this request."""
+    return hasattr(user, "_staff_profile")
+
+
 def remember_profile(user, profile):
     """Give ``profile_of`` the user's profile (with its organisation) fetched already."""
     user._staff_profile = profile

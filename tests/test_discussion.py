@@ -50,8 +50,8 @@ def _post_comment(client, action, body):
     return client.post(reverse("comment_create", args=["action", action.pk]), {"body": body})
 
 
-def _bell_count(client):
-    page = client.get(reverse("home")).content.decode()
+def _bell_count(client, url_name="home"):
+    page = client.get(reverse(url_name)).content.decode()
     found = re.search(r'class="badge rounded-pill text-bg-warning bell-count[^"]*">(\d+)', page)
     return int(found.group(1)) if found else 0
 
@@ -465,6 +465,58 @@ def test_a_request_to_join_is_seen_by_the_organisation_coordinators_only(
     assert list(Notification.objects.values_list("recipient", flat=True)) == [anact_coordinator.pk]
     client.force_login(anact_coordinator)
     assert _bell_count(client) == 1
+
+
+def test_the_bell_counts_the_same_whether_or_not_the_page_read_the_profile(
+    client,
+    action,
+    other_action,
+    agreement,
+    anact,
+    inrs,
+    anact_coordinator,
+    anact_reader,
+    inrs_coordinator,
+    inrs_contributor,
+    outsider,
+    outsider_organisation,
+    administrator,
+):
+    """The bell asks the rule on the person's profile when the page read it (the dashboard),
+    else on the recipient in SQL (the About page): both count what the notification page
+    lists, for every kind of notification and person, lost access included."""
+    deliverable = DeliverableFactory(action=action)
+    request = AccessRequest.objects.create(
+        user=UserFactory(username="en.attente", is_active=False), organisation=anact
+    )
+    party = AgreementParty.objects.create(
+        agreement=agreement, organisation=outsider_organisation, status="invited"
+    )
+    people = [anact_coordinator, anact_reader, inrs_coordinator, inrs_contributor, outsider]
+    people.append(administrator)
+    for person in people:
+        for field, record in (
+            ("action", action),
+            ("deliverable", deliverable),
+            ("action", other_action),
+            ("agreement", agreement),
+            ("access_request", request),
+        ):
+            Notification.objects.create(recipient=person, kind="status_changed", **{field: record})
+        Notification.objects.create(recipient=person, kind="party_invitation", agreement=agreement)
+    AgreementParty.objects.filter(agreement=agreement, organisation=inrs).update(status="declined")
+    counted = {}
+    for person in people:
+        client.force_login(person)
+        listed = client.get(reverse("notification_list")).context["paginator"].count
+        assert _bell_count(client, "home") == _bell_count(client, "about") == listed, person
+        counted[person.username] = listed
+    # Anact's coordinator: its action, deliverable, agreement (both notifications) and access
+    # request; INRS, which declined: nothing; the administrator: all six.
+    assert counted[anact_coordinator.username] == 5
+    assert counted[inrs_coordinator.username] == 0
+    assert counted[administrator.username] == 6
+    assert party.pk
 
 
 def test_the_bell_counts_up_to_99_plus(client, action, inrs_coordinator):

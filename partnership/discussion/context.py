@@ -4,7 +4,7 @@ only if the page shows the count (one query)."""
 from functools import cache
 
 from partnership.discussion.models import Notification
-from partnership.rules import seen_by_recipient
+from partnership.rules import profile_read, seen_by_recipient
 
 BELL_LIMIT = 100
 
@@ -18,7 +18,12 @@ def bell(request):
     def unread_notifications():
         # Counted up to BELL_LIMIT (shown "99+"): the cost stays bounded for someone who lets
         # thousands of notifications pile up.
-        unread = Notification.objects.filter(seen_by_recipient(), recipient=user).unread()
-        return unread[:BELL_LIMIT].count()
+        if profile_read(user):
+            # The page read the person's profile and the agreements it gives them: the rule
+            # then compiles and runs at half the cost (1 ms of CPU and 1 of SQL a page).
+            notifications = Notification.objects.visible_to(user)
+        else:
+            notifications = Notification.objects.filter(seen_by_recipient(), recipient=user)
+        return notifications.unread()[:BELL_LIMIT].count()
 
     return {"unread_notifications": unread_notifications}
