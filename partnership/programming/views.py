@@ -168,7 +168,7 @@ class ProgrammingView(TemplateView):
         can_propose = can_coordinate and (
             programme is None or programme.status == Programme.Status.PREPARATION
         )
-        draw_cards(shown, can_propose)
+        draw_cards(rows, can_propose)
         context.update(
             agreement=agreement,
             year=year,
