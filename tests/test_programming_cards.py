@@ -153,6 +153,14 @@ def many_states(agreement, anact, inrs, tms, django_user_model):
             ),
         ),
     }
+    # Overlapping INRS's projects, and no joint action can be proposed from it.
+    projects["joined_tms"] = make(
+        **spring,
+        organisation=anact,
+        theme=tms,
+        title="Rejoint",
+        joint_action=projects["joined"].joint_action,
+    )
     for number in range(4):  # four of INRS on the theme at the same time: "…" after three
         projects[f"inrs{number}"] = make(
             **spring, organisation=inrs, theme=tms, title=f"Étude TMS {number}"
@@ -183,12 +191,15 @@ def projects_markup(html, agreement, records):
     return markup
 
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "programming_page.html"
+SNAPSHOTS = Path(__file__).parent / "snapshots"
 
 
-def test_the_page_draws_the_same_markup(client, autumn, agreement, anact_coordinator, many_states):
+@pytest.mark.parametrize("person", ["anact_coordinator", "anact_reader"])
+def test_the_page_draws_the_same_markup(client, autumn, agreement, many_states, request, person):
     """The overlaps and every card, byte for byte, as the page drew them when the snapshot
-    was taken: a change of markup shows here (rewrite the file on purpose, then review it)."""
+    was taken, for a coordinator (who may propose joint actions) and a reader: a change of
+    markup shows here (rewrite the file on purpose, then review it)."""
     records = {**many_states, "action": many_states["joined"].joint_action}
-    markup = projects_markup(page(client, anact_coordinator, agreement), agreement, records)
-    assert markup == SNAPSHOT.read_text(encoding="utf-8")
+    html = page(client, request.getfixturevalue(person), agreement)
+    markup = projects_markup(html, agreement, records)
+    assert markup == (SNAPSHOTS / f"programming_page_{person}.html").read_text(encoding="utf-8")
