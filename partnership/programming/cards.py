@@ -66,6 +66,40 @@ def draw_cards(rows, can_propose):
         ]
 
 
+def draw_overlaps(groups, can_propose, propose_url):
+    """Set each group's ``items``: its overlaps as the list items the template drew."""
+    project_url = _link_maker("plannedproject_detail")
+    propose = escape(gettext("Propose a joint action"))
+    separator = escape(", ")
+    for group in groups:
+        items = []
+        for overlap in group["overlaps"]:
+            first, second = overlap.first, overlap.second
+            first_title, second_title = escape(first.title), escape(second.title)
+            reasons = separator.join(escape(reason) for reason in overlap.reasons)
+            items.append(
+                '\n      <li class="overlap d-flex flex-wrap justify-content-between'
+                ' align-items-center gap-2 py-2 border-bottom">\n'
+                f'        <span><a href="{project_url(first.pk)}">{first_title}</a>'
+                f' <span class="text-body-secondary">({_organisation_name(first.organisation)})'
+                "</span>\n"
+                f'          ↔ <a href="{project_url(second.pk)}">{second_title}</a>'
+                f' <span class="text-body-secondary">({_organisation_name(second.organisation)})'
+                "</span>\n"
+                f'          <span class="small text-body-secondary">– {reasons}</span></span>\n'
+                "        "
+            )
+            if can_propose and not first.joint_action_id and not second.joint_action_id:
+                items.append(
+                    '\n        <a class="btn btn-sm btn-outline-primary d-print-none"'
+                    f' href="{escape(propose_url)}?projects={first.pk}&amp;projects={second.pk}">'
+                    f'{propose}<span class="visually-hidden"> : {first_title} ↔ {second_title}'
+                    "</span></a>\n        "
+                )
+            items.append("\n      </li>\n      ")
+        group["items"] = mark_safe("".join(items))  # noqa: S308 - every value is escaped
+
+
 def _nothing():
     text = escape(gettext("Nothing planned on this theme."))
     return f'<p class="small text-body-secondary mb-0">{text}</p>'
