@@ -1,4 +1,4 @@
-"""The side-by-side page's project cards, drawn in Python.
+"""The side-by-side page's project cards and its list of overlaps, drawn in Python.
 
 A programming may hold a thousand projects and more, and the template language spends about
 0.3 ms on each card (its loops, lookups and filters), most of the page's time: each card is
@@ -6,8 +6,9 @@ drawn here instead, with the same markup, escaped as the template would (Django'
 is the standard library's ``html.escape``, called here without its lazy-text wrapper), its
 labels translated and its links' pattern reversed once per page, not once per card; a
 project named in other cards' overlaps is drawn once. The cards of a column are joined here
-too, with the whitespace the template's loop put around them:
-``templates/partnership/programming.html`` prints each column's ``cards``.
+too, with the whitespace the template's loop put around them, and so are the overlaps' list
+items: ``templates/partnership/programming.html`` prints each column's ``cards`` and each
+theme's overlap ``items``. ``tests/snapshots/`` holds the page's markup these must keep.
 """
 
 from html import escape
