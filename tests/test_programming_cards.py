@@ -2,6 +2,7 @@
 what the template drew, escaped the same way, for each state a project may be in."""
 
 import datetime
+import os
 from pathlib import Path
 
 import pytest
@@ -198,8 +199,12 @@ SNAPSHOTS = Path(__file__).parent / "snapshots"
 def test_the_page_draws_the_same_markup(client, autumn, agreement, many_states, request, person):
     """The overlaps and every card, byte for byte, as the page drew them when the snapshot
     was taken, for a coordinator (who may propose joint actions) and a reader: a change of
-    markup shows here (rewrite the file on purpose, then review it)."""
+    markup shows here. A change meant: UPDATE_SNAPSHOTS=1 rewrites the file, whose diff is
+    then reviewed."""
     records = {**many_states, "action": many_states["joined"].joint_action}
     html = page(client, request.getfixturevalue(person), agreement)
     markup = projects_markup(html, agreement, records)
-    assert markup == (SNAPSHOTS / f"programming_page_{person}.html").read_text(encoding="utf-8")
+    snapshot = SNAPSHOTS / f"programming_page_{person}.html"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        snapshot.write_text(markup, encoding="utf-8")
+    assert markup == snapshot.read_text(encoding="utf-8")
