@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from openpyxl.utils import get_column_letter
 
 from partnership.models import Action, Meeting
 from tests import clock
@@ -21,6 +22,7 @@ from tests.factories import (
     DeliverableFactory,
     MeetingFactory,
     OrganisationFactory,
+    PlannedProjectFactory,
     ProgrammeFactory,
     SignedAgreementFactory,
     ThemeFactory,
@@ -165,6 +167,165 @@ def test_programme_workbook_keeps_the_column_types(client, programme, anact_read
     assert first[0].value == datetime.datetime(2026, 3, 10, 10, 30)  # Paris time
     assert first[0].number_format == "DD/MM/YYYY HH:MM"
     assert first[1].value == meeting.title
+
+
+GENERAL, DAY, MINUTE, WHOLE = "General", "DD/MM/YYYY", "DD/MM/YYYY HH:MM", "#,##0"
+# Per sheet: its declared size, each column's width and the format of every cell below the header.
+REPORT_LAYOUT = {
+    "Actions": (
+        "A1:P3",
+        [45, 22, 24, 28, 30, 12, 13, 12, 12, 11, 10, 8, 13, 14, 30, 10],
+        [GENERAL] * 6
+        + ["0%", DAY, DAY, WHOLE, WHOLE, WHOLE, "#,##0.0", '#,##0.00 "€"']
+        + [GENERAL, WHOLE],
+    ),
+    "Résumé": ("A1:D16", [22, 40, 10, 10], [GENERAL, GENERAL, WHOLE, "0%"]),
+    "Livrables": ("A1:F3", [40, 40, 14, 12, 12, 18], [GENERAL] * 3 + [DAY, DAY, GENERAL]),
+    "Réunions tenues": ("A1:E2", [17, 45, 24, 18, 12], [MINUTE, GENERAL, GENERAL, GENERAL, WHOLE]),
+}
+HEADER_STYLE = (True, "00FFFFFF", "solid", "000B3D6E", "center", True)
+
+
+def _header_styles(sheet):
+    return {
+        (
+            cell.font.b,
+            cell.font.color.rgb,
+            cell.fill.fill_type,
+            cell.fill.fgColor.rgb,
+            cell.alignment.vertical,
+            cell.alignment.wrap_text,
+        )
+        for cell in sheet[1]
+    }
+
+
+def _declared_sizes(response):
+    """The <dimension> each sheet declares, which readers in read-only mode (pandas) go by."""
+    book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    return {sheet.title: sheet.calculate_dimension() for sheet in book.worksheets}
+
+
+def _cells(sheet):
+    """Each row's values, and its cells' types as a word ("s" text, "n" number, "d" date)."""
+    rows = list(sheet.iter_rows())
+    return (
+        [[cell.value for cell in row] for row in rows],
+        ["".join(cell.data_type for cell in row) for row in rows],
+    )
+
+
+def test_programme_workbook_keeps_its_layout(client, programme, anact_reader, today):
+    """Every property the export sets, read back: a drift in any of them fails here."""
+    MeetingFactory(
+        agreement=programme.agreement,
+        title="Comité de pilotage",
+        status=Meeting.Status.HELD,
+        starts_at=datetime.datetime(2026, 3, 10, 9, 30, tzinfo=datetime.UTC),
+        ends_at=datetime.datetime(2026, 3, 10, 11, tzinfo=datetime.UTC),
+    )
+    client.force_login(anact_reader)
+    response = client.get(reverse("programme_report_xlsx", args=[programme.pk]))
+    book = _workbook(response)
+    assert book.sheetnames == list(REPORT_LAYOUT)
+    assert book.active.title == "Actions"
+    assert book.properties.creator == "Suivi du partenariat Anact–INRS"
+    assert book.properties.created == datetime.datetime(2026, 11, 24, 11)  # UTC
+    assert _declared_sizes(response) == {name: size for name, (size, *_) in REPORT_LAYOUT.items()}
+    for sheet in book.worksheets:
+        size, widths, formats = REPORT_LAYOUT[sheet.title]
+        assert sheet.dimensions == size
+        assert sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == size
+        letters = [get_column_letter(index) for index in range(1, len(widths) + 1)]
+        assert [sheet.column_dimensions[letter].width for letter in letters] == widths
+        assert all(sheet.column_dimensions[letter].customWidth for letter in letters)
+        assert _header_styles(sheet) == {HEADER_STYLE}
+        assert all(cell.data_type == "s" for cell in sheet[1])
+        assert [
+            {cell.number_format for cell in column} for column in sheet.iter_cols(min_row=2)
+        ] == [{number_format} for number_format in formats]
+        assert all(
+            cell.font.b is False and cell.fill.fill_type is None and not cell.alignment.wrap_text
+            for row in sheet.iter_rows(min_row=2)
+            for cell in row
+        )
+    day = datetime.datetime
+    headers = ["Titre", "Type", "Thème", "Organisme pilote", "Organismes partenaires", "Statut"]
+    headers += ["Avancement (%)", "Début prévu", "Fin prévue", "Livrables", "Livrés"]
+    headers += ["En retard", "Jours-personnes", "Budget (€)", "Convention de rattachement"]
+    headers += ["Suite de l’année"]
+    record = ["=SOMME(A1:A9)", "Conférence ou colloque", None, "INRS", None, "Prévue", 0]
+    record += [None, None, 0, 0, 0, 0, 0, None, None]
+    guide = ["Guide TMS commun", "Publication commune", "Troubles musculo-squelettiques"]
+    guide += ["Anact", "INRS", "En cours", 0.4, day(2026, 1, 15), day(2026, 12, 15), 2, 1, 2]
+    guide += [15.5, 1500.5, None, None]
+    assert _cells(book["Actions"]) == (
+        [headers, record, guide],
+        ["s" * 16, "ssnsnsnnnnnnnnnn", "ssssssnddnnnnnnn"],  # "=SOMME(…)" a text
+    )
+    values, types = _cells(book["Résumé"])
+    assert values[:2] == [["Répartition", "Valeur", "Nombre", "Part"], ["Statut", "Prévue", 1, 0.5]]
+    assert values[-1] == ["Livrables", "À venir", 0, 0]
+    assert types == ["ssss"] + ["ssnn"] * 15
+    assert _cells(book["Livrables"]) == (
+        [
+            ["Action", "Titre", "Type", "Échéance", "Livré le", "État"],
+            ["Guide TMS commun", "Guide publié", "Rapport", day(2026, 6, 1), day(2026, 6, 20)]
+            + ["Livré en retard"],
+            ["Guide TMS commun", "Fiche synthèse", "Rapport", day(2026, 10, 1), None, "En retard"],
+        ],
+        ["ssssss", "sssdds", "sssdns"],
+    )
+    assert _cells(book["Réunions tenues"]) == (
+        [
+            ["Date", "Titre", "Type", "Statut", "Actions examinées"],
+            [day(2026, 3, 10, 10, 30), "Comité de pilotage", "Rendez-vous de suivi", "Tenue", 0],
+        ],
+        ["sssss", "dsssn"],  # Paris time
+    )
+
+
+def test_an_empty_sheet_keeps_its_header_without_a_filter(client, agreement, anact_reader, today):
+    programme = ProgrammeFactory(agreement=agreement, year=2026)
+    client.force_login(anact_reader)
+    response = client.get(reverse("programme_report_xlsx", args=[programme.pk]))
+    book = _workbook(response)
+    actions = book["Actions"]
+    assert actions.max_row == 1
+    assert actions.dimensions == "A1:P1"
+    assert _declared_sizes(response)["Actions"] == "A1:P1"
+    assert actions.freeze_panes == "A2"
+    assert actions.auto_filter.ref is None
+    assert _header_styles(actions) == {HEADER_STYLE}
+    assert actions.column_dimensions["A"].width == 45
+
+
+@pytest.mark.parametrize("url_name", ["action_export_xlsx", "programming_export"])
+def test_the_other_workbooks_share_the_layout(
+    client, programme, agreement, inrs, anact_reader, url_name
+):
+    PlannedProjectFactory(agreement=agreement, organisation=inrs, year=2027, title="=Étude")
+    client.force_login(anact_reader)
+    args = [agreement.pk, 2027, "xlsx"] if url_name == "programming_export" else []
+    response = client.get(reverse(url_name, args=args))
+    book = _workbook(response)
+    (sheet,) = book.worksheets
+    size = "A1:R3" if url_name == "action_export_xlsx" else "A1:P2"
+    assert sheet.title == (
+        "Actions communes" if url_name == "action_export_xlsx" else "Programmation 2027"
+    )
+    assert _declared_sizes(response) == {sheet.title: size}
+    assert (sheet.dimensions, sheet.auto_filter.ref, sheet.freeze_panes) == (size, size, "A2")
+    assert _header_styles(sheet) == {HEADER_STYLE}
+    widths = [dimension.width for dimension in sheet.column_dimensions.values()]
+    if url_name == "action_export_xlsx":
+        assert widths[:3] == [18, 8, 45]
+        assert sheet["B2"].number_format == WHOLE and sheet["J2"].number_format == DAY
+    else:
+        assert widths == [14, 8, 24, 20, 24, 40, 50, 18, 14, 12, 12, 20, 50, 40, 14, 40]
+        assert (sheet["F2"].value, sheet["F2"].data_type) == ("=Étude", "s")
+        assert sheet["J2"].number_format == DAY
 
 
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")

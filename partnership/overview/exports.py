@@ -20,9 +20,11 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from partnership.meetings.models import Meeting
 from partnership.programmes.models import Action, Deliverable
 from partnership.programming.models import PlannedProject
 
@@ -53,6 +55,20 @@ def _field(model, name):
     return capfirst(model._meta.get_field(name).verbose_name)
 
 
+def _label(model, name) -> Callable:
+    """A choice's label, capitalised, from a table made once per export rather than by
+    get_FOO_display() on every row (it hashes the choices each time)."""
+    labels = {
+        value: capfirst(str(label)) for value, label in model._meta.get_field(name).flatchoices
+    }
+
+    def label(obj):
+        value = getattr(obj, name)
+        return labels[value] if value in labels else capfirst(value)
+
+    return label
+
+
 def _sum(items, attribute):
     return sum((getattr(item, attribute) for item in items), decimal.Decimal(0))
 
@@ -75,7 +91,7 @@ def action_columns(today: datetime.date, *, with_programme: bool) -> list[Column
         ]
     columns += [
         Column(_field(Action, "title"), lambda a: a.title, width=45),
-        Column(_field(Action, "kind"), lambda a: capfirst(a.get_kind_display()), width=22),
+        Column(_field(Action, "kind"), _label(Action, "kind"), width=22),
         Column(_field(Action, "theme"), lambda a: a.theme.name if a.theme else "", width=24),
         Column(_field(Action, "lead_organisation"), lambda a: str(a.lead_organisation), width=28),
         Column(
@@ -83,7 +99,7 @@ def action_columns(today: datetime.date, *, with_programme: bool) -> list[Column
             lambda a: ", ".join(str(o) for o in a.partners.all()),
             width=30,
         ),
-        Column(_field(Action, "status"), lambda a: capfirst(a.get_status_display()), width=12),
+        Column(_field(Action, "status"), _label(Action, "status"), width=12),
         Column(_field(Action, "progress"), lambda a: a.progress, PERCENT, width=13),
         Column(_field(Action, "planned_start"), lambda a: a.planned_start, DATE, width=12),
         Column(_field(Action, "planned_end"), lambda a: a.planned_end, DATE, width=12),
@@ -156,7 +172,7 @@ def report_sheets(programme, report: dict, actions) -> list["Sheet"]:
             [
                 Column(_("Action"), lambda d: d.action.title, width=40),
                 Column(_field(Deliverable, "title"), lambda d: d.title, width=40),
-                Column(_field(Deliverable, "kind"), lambda d: capfirst(d.get_kind_display())),
+                Column(_field(Deliverable, "kind"), _label(Deliverable, "kind")),
                 Column(_field(Deliverable, "due_on"), lambda d: d.due_on, DATE, width=12),
                 Column(
                     _field(Deliverable, "delivered_on"), lambda d: d.delivered_on, DATE, width=12
@@ -170,8 +186,8 @@ def report_sheets(programme, report: dict, actions) -> list["Sheet"]:
             [
                 Column(_("Date"), lambda m: m.starts_at, DATETIME, width=17),
                 Column(_("Title"), lambda m: m.title, width=45),
-                Column(_("Kind"), lambda m: capfirst(m.get_kind_display()), width=24),
-                Column(_("Status"), lambda m: capfirst(m.get_status_display()), width=18),
+                Column(_("Kind"), _label(Meeting, "kind"), width=24),
+                Column(_("Status"), _label(Meeting, "status"), width=18),
                 Column(_("Actions reviewed"), lambda m: m.review_count, INTEGER, width=12),
             ],
             report["meetings"],
@@ -244,32 +260,69 @@ HEADER_FILL = PatternFill("solid", fgColor="0B3D6E")
 
 
 def workbook(sheets: list[Sheet]) -> Workbook:
-    book = Workbook()
-    book.remove(book.active)
+    """The sheets streamed row by row: openpyxl's write-only mode keeps no grid of cells and
+    costs a fraction of the default mode, for the same file. That mode wants the widths and
+    the frozen header before the first row, and a styled cell built for each styled value."""
+    book = Workbook(write_only=True)
     for sheet in sheets:
+        objects = list(sheet.objects)
+        columns = sheet.columns
         ws = book.create_sheet(_sheet_title(str(sheet.title)))
-        ws.append([str(column.header) for column in sheet.columns])
-        for cell in ws[1]:
-            cell.font = HEADER_FONT
-            cell.fill = HEADER_FILL
-            cell.alignment = Alignment(vertical="center", wrap_text=True)
-        for obj in sheet.objects:
-            ws.append([xlsx_cell(column.kind, column.value(obj)) for column in sheet.columns])
-        for index, column in enumerate(sheet.columns, start=1):
-            letter = get_column_letter(index)
-            ws.column_dimensions[letter].width = column.width
-            number_format = NUMBER_FORMATS.get(column.kind)
-            for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
-                if number_format:
-                    cell.number_format = number_format
-                elif column.kind == TEXT and cell.data_type == "f":
-                    cell.data_type = "s"  # a title starting with "=" stays a text
+        size = f"A1:{get_column_letter(len(columns))}{len(objects) + 1}"
+        # The size the default mode declared (<dimension>): readers in read-only mode
+        # (openpyxl's, hence pandas') go by it; the write-only mode leaves it out.
+        ws.calculate_dimension = lambda size=size: size
+        for index, column in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = column.width
         ws.freeze_panes = "A2"
-        if ws.max_row > 1:
-            ws.auto_filter.ref = ws.dimensions
+        if objects:
+            ws.auto_filter.ref = size
+        ws.append([_header_cell(ws, str(column.header)) for column in columns])
+        makers = [_cell_maker(ws, column.kind) for column in columns]
+        for obj in objects:
+            ws.append(
+                [
+                    make(xlsx_cell(column.kind, column.value(obj)))
+                    for make, column in zip(makers, columns, strict=True)
+                ]
+            )
     book.properties.creator = "Suivi du partenariat Anact–INRS"
     book.properties.created = timezone.now().replace(tzinfo=None)
     return book
+
+
+HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
+
+
+def _header_cell(ws, header: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, header)
+    cell.font = HEADER_FONT
+    cell.fill = HEADER_FILL
+    cell.alignment = HEADER_ALIGNMENT
+    return cell
+
+
+def _cell_maker(ws, kind: str) -> Callable:
+    """What a column's value becomes in a row: a cell with its number format (an empty one
+    too, as before), a text as it is unless it reads as a formula, then a cell kept a text."""
+    number_format = NUMBER_FORMATS.get(kind)
+    if number_format:
+
+        def formatted(value):
+            cell = WriteOnlyCell(ws, value)
+            cell.number_format = number_format
+            return cell
+
+        return formatted
+
+    def text(value):
+        if value is not None and value.startswith("="):
+            cell = WriteOnlyCell(ws, value)
+            cell.data_type = "s"  # a title starting with "=" stays a text
+            return cell
+        return value
+
+    return text
 
 
 def _sheet_title(title: str) -> str:
@@ -302,12 +355,12 @@ def planned_project_columns() -> list[Column]:
         Column(_field(P, "organisation"), lambda p: p.organisation.acronym or p.organisation.name),
         Column(_field(P, "year"), lambda p: p.year, INTEGER, 8),
         Column(_field(P, "theme"), lambda p: p.theme.name if p.theme else "", width=24),
-        Column(_field(P, "sector"), lambda p: capfirst(p.get_sector_display()), width=20),
-        Column(_field(P, "priority"), lambda p: capfirst(p.get_priority_display()), width=24),
+        Column(_field(P, "sector"), _label(P, "sector"), width=20),
+        Column(_field(P, "priority"), _label(P, "priority"), width=24),
         Column(_field(P, "title"), lambda p: p.title, width=40),
         Column(_field(P, "summary"), lambda p: p.summary, width=50),
-        Column(_field(P, "kind"), lambda p: capfirst(p.get_kind_display()), width=18),
-        Column(_field(P, "certainty"), lambda p: capfirst(p.get_certainty_display())),
+        Column(_field(P, "kind"), _label(P, "kind"), width=18),
+        Column(_field(P, "certainty"), _label(P, "certainty")),
         Column(_field(P, "planned_start"), lambda p: p.planned_start, DATE, 12),
         Column(_field(P, "planned_end"), lambda p: p.planned_end, DATE, 12),
         Column(

@@ -17,6 +17,7 @@ pairs on the demonstration data (tests/test_programming_sectors.py).
 """
 
 import datetime
+import heapq
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -278,58 +279,46 @@ def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
     words)."""
     projects = [p for p in projects if p.certainty != PlannedProject.Certainty.DROPPED]
     by_pk = {project.pk: project for project in projects}
-    periods = {project.pk: _period(project) for project in projects}
     found = {}  # (pk, pk) -> [same theme, similarity]
 
-    # Same theme, periods that meet: each party's projects of the theme against the others'.
+    # Same theme, periods that meet: each party's projects of the theme against the others'
+    # (a page compares tens of thousands of pairs: the loop reads plain tuples).
     by_theme = defaultdict(lambda: defaultdict(list))
     for project in projects:
         if project.theme_id:
-            by_theme[project.theme_id][project.organisation_id].append(project.pk)
+            start, end = _period(project)
+            by_theme[project.theme_id][project.organisation_id].append((project.pk, start, end))
     for by_party in by_theme.values():
         columns = list(by_party.values())
         for index, own in enumerate(columns):
             for others in columns[index + 1 :]:
-                for first in own:
-                    start_a, end_a = periods[first]
-                    for second in others:
-                        start_b, end_b = periods[second]
+                for first, start_a, end_a in own:
+                    for second, start_b, end_b in others:
                         if start_a <= end_b and start_b <= end_a:
-                            found[(min(first, second), max(first, second))] = [True, 0.0]
+                            key = (first, second) if first < second else (second, first)
+                            found[key] = [True, 0.0]
     for key, similarity in close_word_pairs(projects).items():
         found.setdefault(key, [False, 0.0])[1] = similarity
-    # Each project's closest ones.
+    # Each project's closest ones: the highest score first, then the smallest pair.
     ranked = defaultdict(list)
     for key, (same_theme, similarity) in found.items():
-        score = similarity + (0.5 if same_theme else 0.0)
-        ranked[key[0]].append((score, key))
-        ranked[key[1]].append((score, key))
+        candidate = (-(similarity + (0.5 if same_theme else 0.0)), key)
+        ranked[key[0]].append(candidate)
+        ranked[key[1]].append(candidate)
     kept = set()
     for candidates in ranked.values():
-        candidates.sort(key=lambda item: (-item[0], item[1]))
-        kept.update(key for _score, key in candidates[:per_project])
+        kept.update(key for _score, key in heapq.nsmallest(per_project, candidates))
     overlaps = []
     for key in kept:
         same_theme, similarity = found[key]
-        overlaps.append(
-            Overlap(
-                by_pk[key[0]],
-                by_pk[key[1]],
-                same_theme=same_theme,
-                similarity=similarity,
-            )
+        overlap = Overlap(
+            by_pk[key[0]], by_pk[key[1]], same_theme=same_theme, similarity=similarity
         )
-    return sorted(
-        overlaps,
-        key=lambda o: (
-            o.theme is None,
-            o.theme.name if o.theme else "",
-            o.first.title,
-            o.second.title,
-            o.first.pk,
-            o.second.pk,
-        ),
-    )
+        theme = overlap.theme
+        order = (theme is None, theme.name if theme else "", overlap.first.title)
+        overlaps.append((*order, overlap.second.title, key, overlap))
+    overlaps.sort(key=lambda item: item[:5])
+    return [item[-1] for item in overlaps]
 
 
 def close_word_pairs(projects) -> dict:

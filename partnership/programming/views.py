@@ -19,7 +19,7 @@ from partnership.core.lifecycle import TransitionError
 from partnership.directory.models import Organisation, Priority, Sector, Theme
 from partnership.programmes.models import Programme
 from partnership.programmes.views import ActionCreate
-from partnership.programming.cards import draw_cards
+from partnership.programming.cards import draw_cards, draw_overlaps
 from partnership.programming.filters import PlannedProjectFilter
 from partnership.programming.forms import CoordinationForm, PlannedProjectForm
 from partnership.programming.models import PlannedProject
@@ -168,7 +168,13 @@ class ProgrammingView(TemplateView):
         can_propose = can_coordinate and (
             programme is None or programme.status == Programme.Status.PREPARATION
         )
-        draw_cards(shown, can_propose)
+        draw_cards(rows, can_propose)
+        overlap_groups = overlaps_by_theme(unsettled[:MAX_OVERLAPS_SHOWN])
+        draw_overlaps(
+            overlap_groups,
+            can_propose,
+            reverse("programming_propose", args=[agreement.pk, year]),
+        )
         context.update(
             agreement=agreement,
             year=year,
@@ -178,7 +184,7 @@ class ProgrammingView(TemplateView):
             parties=parties,
             rows=rows,
             shown_count=len(shown),
-            overlap_groups=overlaps_by_theme(unsettled[:MAX_OVERLAPS_SHOWN]),
+            overlap_groups=overlap_groups,
             overlap_count=len(unsettled),
             overlaps_truncated=len(unsettled) > MAX_OVERLAPS_SHOWN,
             is_open=open_now,
