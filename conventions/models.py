@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from partnership.agreements.models import Agreement
 from partnership.core.fields import VersionField
 from partnership.core.lifecycle import Lifecycle, Transition, after_end, from_start
+from partnership.core.models import RemembersParent
 from partnership.directory.models import Organisation, Theme
 from partnership.rules import ScopedQuerySet
 
@@ -20,8 +21,10 @@ class ConventionQuerySet(ScopedQuerySet):
         return self.filter(status__in=Convention.RUNNING)
 
 
-class Convention(models.Model):
+class Convention(RemembersParent, models.Model):
     """An ad hoc convention, annexed to a framework agreement, for one work theme."""
+
+    parent_field = "agreement"  # partnership.discussion.moves
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from partnership.agreements.models import Agreement
 from partnership.core.fields import VersionField
 from partnership.core.lifecycle import Lifecycle, Transition
+from partnership.core.models import RemembersParent
 from partnership.directory.models import Organisation, Priority, Sector
 from partnership.directory.regions import Region
 from partnership.documents.models import Document
@@ -31,7 +32,9 @@ class ExperimentationQuerySet(ScopedQuerySet):
         )
 
 
-class Experimentation(models.Model):
+class Experimentation(RemembersParent, models.Model):
+    parent_field = "agreement"  # partnership.discussion.moves
+
     class Phase(models.TextChoices):
         DESIGN = "design", _("design")
         TRIAL = "trial", _("trial")

@@ -27,3 +27,18 @@ class ThrottledRequest(models.Model):
 
     def __str__(self):
         return f"{self.scope} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RemembersParent:
+    """A record that hangs from another (its ``parent_field``), remembering which one it hung
+    from when read from the database (``parent_at_load``): a save can then tell it was moved
+    (``partnership.discussion.moves``). Read in ``from_db``, the documented place for keeping
+    loaded values, at no query and about a third of a microsecond a record."""
+
+    parent_field = ""
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance.parent_at_load = instance.__dict__.get(f"{cls.parent_field}_id")
+        return instance

@@ -2,40 +2,33 @@
 
 Each notification keeps the agreement its record hangs from (``Notification.within``), so that
 who may see it is one condition on one column. The application never moves a record, but the
-back office may change an action's programme, a meeting's agreement...: the parent each record
-had when it was read is remembered, and a save that changes it rewrites ``within`` of the
-notifications about the record and about what hangs from it (one query per kind of record).
+back office may change an action's programme, a meeting's agreement...: each such record
+remembers the parent it had when read (``partnership.core.models.RemembersParent``), and a
+save that changes it rewrites ``within`` of the notifications about the record and about what
+hangs from it (one query per kind of record).
 """
 
 from django.apps import apps
-from django.db.models.signals import post_init, post_save
+from django.db.models.signals import post_save
 
 from partnership import rules
 
-# The records a notification can be about that hang from another, and the field naming it.
-PARENTS = {
-    "partnership.programme": "agreement",
-    "partnership.action": "programme",
-    "partnership.deliverable": "action",
-    "partnership.meeting": "agreement",
-    "partnership.followuptask": "meeting",
-    "conventions.convention": "agreement",
-    "experimentations.experimentation": "agreement",
-}
-
-
-def _parent_id(instance):
-    # Read from the instance's own values: a deferred field is not fetched for this.
-    return instance.__dict__.get(f"{PARENTS[instance._meta.label_lower]}_id")
-
-
-def _remember_parent(sender, instance, **kwargs):
-    instance._parent_at_load = _parent_id(instance)
+# The records a notification can be about that hang from another.
+MOVABLE = (
+    "partnership.programme",
+    "partnership.action",
+    "partnership.deliverable",
+    "partnership.meeting",
+    "partnership.followuptask",
+    "conventions.convention",
+    "experimentations.experimentation",
+)
 
 
 def _follow_move(sender, instance, created, raw=False, **kwargs):
-    before, now = getattr(instance, "_parent_at_load", None), _parent_id(instance)
-    instance._parent_at_load = now
+    before = getattr(instance, "parent_at_load", None)
+    now = instance.__dict__.get(f"{sender.parent_field}_id")
+    instance.parent_at_load = now
     if created or raw or before is None or before == now:
         return
     agreement = rules.agreement_of(instance)
@@ -58,7 +51,5 @@ def _paths_through(model):
 
 
 def connect():
-    for label in PARENTS:
-        model = apps.get_model(label)
-        post_init.connect(_remember_parent, sender=model, dispatch_uid=f"moves-init-{label}")
-        post_save.connect(_follow_move, sender=model, dispatch_uid=f"moves-save-{label}")
+    for label in MOVABLE:
+        post_save.connect(_follow_move, sender=apps.get_model(label), dispatch_uid=f"moves-{label}")

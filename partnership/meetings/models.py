@@ -12,6 +12,7 @@ from partnership.agreements.models import Agreement
 from partnership.core.dates import long_moment
 from partnership.core.fields import VersionField
 from partnership.core.lifecycle import Lifecycle, Transition
+from partnership.core.models import RemembersParent
 from partnership.directory.models import Contact
 from partnership.directory.people import (
     check_one_person,
@@ -33,8 +34,10 @@ class MeetingQuerySet(ScopedQuerySet):
         return self.exclude(status=Meeting.Status.CANCELLED)
 
 
-class Meeting(models.Model):
+class Meeting(RemembersParent, models.Model):
     """A review meeting (rendez-vous de suivi) or a steering committee of an agreement."""
+
+    parent_field = "agreement"  # partnership.discussion.moves
 
     class Kind(models.TextChoices):
         STEERING_COMMITTEE = "steering_committee", _("steering committee")
@@ -314,7 +317,8 @@ class FollowUpTaskQuerySet(ScopedQuerySet):
         return self.filter(done=False)
 
 
-class FollowUpTask(models.Model):
+class FollowUpTask(RemembersParent, models.Model):
+    parent_field = "meeting"  # partnership.discussion.moves
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="follow_ups"
     )

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from partnership.agreements.models import Agreement
 from partnership.core.fields import VersionField
 from partnership.core.lifecycle import Lifecycle, Transition
+from partnership.core.models import RemembersParent
 from partnership.directory.models import Organisation, Theme
 from partnership.directory.people import (
     check_one_person,
@@ -48,8 +49,10 @@ def awaiting_approvals(programme) -> str | None:
     ) % {"parties": get_text_list([str(party) for party in waiting], _("and"))}
 
 
-class Programme(models.Model):
+class Programme(RemembersParent, models.Model):
     """The annual joint work programme (programme de travail commun) of an agreement."""
+
+    parent_field = "agreement"  # partnership.discussion.moves
 
     class Status(models.TextChoices):
         PREPARATION = "preparation", _("in preparation")
@@ -209,8 +212,10 @@ class ActionQuerySet(ScopedQuerySet):
         return self.exclude(status__in=Action.FINISHED)
 
 
-class Action(models.Model):
+class Action(RemembersParent, models.Model):
     """A joint action (chantier) of a programme."""
+
+    parent_field = "programme"  # partnership.discussion.moves
 
     class Kind(models.TextChoices):
         INFORMATION = "information", _("information")
@@ -452,7 +457,9 @@ class DeliverableQuerySet(ScopedQuerySet):
         return self.filter(due_on__lte=day)
 
 
-class Deliverable(models.Model):
+class Deliverable(RemembersParent, models.Model):
+    parent_field = "action"  # partnership.discussion.moves
+
     class Kind(models.TextChoices):
         REPORT = "report", _("report")
         GUIDE = "guide", _("guide")
