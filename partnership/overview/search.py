@@ -82,22 +82,25 @@ class Fold(Func):
         return f"partnership_fold({sql})", params
 
 
+# On PostgreSQL, the big tables keep two searched texts in generated columns the models do
+# not declare (the database fills them on every insert and update): the French vector of the
+# fields and their folded text. Matching reads them instead of computing them from the text of
+# each candidate row, and so does the ranking: on the benchmark data the actions' search spent
+# 26 ms rechecking and 19 ms ranking the 645 matches of one word.
 STORED_VECTOR = "search_vector"
+STORED_FOLDED = "search_folded"
 
 
-class StoredVector(Expression):
-    """The French full-text vector kept in the table's ``search_vector`` column (PostgreSQL
-    only, a generated column the models do not declare: the database fills it on every
-    insert and update). Matching it reads the vector instead of computing it from the text
-    of each candidate row, and so does the ranking: on the benchmark data the actions' search
-    spent 26 ms rechecking and 19 ms ranking the 645 matches of one word."""
+class StoredColumn(Expression):
+    """One of the stored search columns of the queried table."""
 
-    def __init__(self):
-        super().__init__(output_field=SearchVectorField())
+    def __init__(self, column, output_field):
+        super().__init__(output_field=output_field)
+        self.column = column
 
     def as_sql(self, compiler, connection):
         table = compiler.quote_name(compiler.query.get_initial_alias())
-        return f"{table}.{connection.ops.quote_name(STORED_VECTOR)}", []
+        return f"{table}.{connection.ops.quote_name(self.column)}", []
 
 
 def _prepare_connection():
@@ -115,8 +118,8 @@ class Kind:
     fields: tuple  # the searched text fields
     headline: tuple  # the fields naming the record: matches there come first
     related: tuple = ()  # select_related for the result lines
-    # On PostgreSQL, the French vector of the fields is a column of the table (STORED_VECTOR),
-    # kept by the database itself: the big tables'.
+    # On PostgreSQL, the French vector and the folded text of the fields are columns of the
+    # table (STORED_VECTOR, STORED_FOLDED): the big tables'.
     stored: bool = False
 
     def describe(self, obj):
@@ -276,14 +279,19 @@ def _matches(kind, query, words, postgresql):
         in_headline &= Q(search_headline__contains=word)
     for word in unwanted:
         every_word &= ~Q(search_haystack__contains=word)
+    stored = postgresql and kind.stored
+    haystack = StoredColumn(STORED_FOLDED, CharField()) if stored else _haystack(kind.fields)
     # Aliases, not annotations: the folded texts are compared in SQL, never sent back.
     queryset = kind.model._default_manager.select_related(*kind.related).alias(
-        search_haystack=_haystack(kind.fields), search_headline=_haystack(kind.headline)
+        search_haystack=haystack, search_headline=_haystack(kind.headline)
     )
     if postgresql:
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
-        vector = StoredVector() if kind.stored else SearchVector(*kind.fields, config="french")
+        if stored:
+            vector = StoredColumn(STORED_VECTOR, SearchVectorField())
+        else:
+            vector = SearchVector(*kind.fields, config="french")
         search_query = SearchQuery(query, config="french", search_type="websearch")
         queryset = queryset.alias(
             search_vector=vector, search_rank=SearchRank(vector, search_query)
@@ -335,10 +343,12 @@ def _index_statements(kind, schema_editor):
     return statements
 
 
-def stored_vectors_operation(*keys):
-    """A migration operation keeping the French vector of the given kinds in a generated
-    column of their table (``search_vector``, computed by PostgreSQL from the same expression
-    as before), its full-text index then on the column; nothing on SQLite."""
+def stored_search_columns_operation(*keys):
+    """A migration operation keeping the French vector and the folded text of the given kinds
+    in generated columns of their table (``search_vector``, ``search_folded``: computed by
+    PostgreSQL from the same expressions as the search's), their indexes then on the columns;
+    nothing on SQLite. A later change of the fold function must drop and add the folded column
+    again (a generated column is not recomputed when its function changes)."""
     from django.contrib.postgres.search import SearchVector
     from django.db.migrations import RunPython
 
@@ -349,20 +359,30 @@ def stored_vectors_operation(*keys):
             return
         for kind in kinds:
             table = schema_editor.quote_name(kind.model._meta.db_table)
-            column = schema_editor.quote_name(STORED_VECTOR)
-            index = schema_editor.quote_name(f"search_{kind.key}_fts")
-            vector = _compiled(kind, SearchVector(*kind.fields, config="french"), schema_editor)
-            schema_editor.execute(f"DROP INDEX IF EXISTS {index}")
+            columns = (
+                (STORED_VECTOR, "tsvector", "fts", "", SearchVector(*kind.fields, config="french")),
+                (STORED_FOLDED, "text", "fold", " gin_trgm_ops", _haystack(kind.fields)),
+            )
+            for name, sql_type, suffix, opclass, expression in columns:
+                column = schema_editor.quote_name(name)
+                index = schema_editor.quote_name(f"search_{kind.key}_{suffix}")
+                sql = _compiled(kind, expression, schema_editor)
+                schema_editor.execute(f"DROP INDEX IF EXISTS {index}")
+                if forwards:
+                    schema_editor.execute(
+                        f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"
+                        f" GENERATED ALWAYS AS ({sql}) STORED"
+                    )
+                    schema_editor.execute(
+                        f"CREATE INDEX {index} ON {table} USING gin ({column}{opclass})"
+                    )
+                else:
+                    schema_editor.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+                    schema_editor.execute(
+                        f"CREATE INDEX {index} ON {table} USING gin (({sql}){opclass})"
+                    )
             if forwards:
-                schema_editor.execute(
-                    f"ALTER TABLE {table} ADD COLUMN {column} tsvector"
-                    f" GENERATED ALWAYS AS ({vector}) STORED"
-                )
-                schema_editor.execute(f"CREATE INDEX {index} ON {table} USING gin ({column})")
-                schema_editor.execute(f"ANALYZE {table}")  # the planner's view of the column
-            else:
-                schema_editor.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-                schema_editor.execute(f"CREATE INDEX {index} ON {table} USING gin (({vector}))")
+                schema_editor.execute(f"ANALYZE {table}")  # the planner's view of the columns
 
     return RunPython(
         lambda apps, schema_editor: run(schema_editor, True),
