@@ -114,14 +114,18 @@ def test_programme_csv_is_for_french_excel(client, programme, anact_reader):
     assert len(rows) == 3
 
 
-def test_programme_workbook_keeps_the_column_types(client, programme, anact_reader, today):
-    meeting = MeetingFactory(
+def _held_meeting(programme):
+    return MeetingFactory(
         agreement=programme.agreement,
         title="Comité de pilotage",
         status=Meeting.Status.HELD,
         starts_at=datetime.datetime(2026, 3, 10, 9, 30, tzinfo=datetime.UTC),
         ends_at=datetime.datetime(2026, 3, 10, 11, tzinfo=datetime.UTC),
     )
+
+
+def test_programme_workbook_keeps_the_column_types(client, programme, anact_reader, today):
+    meeting = _held_meeting(programme)
     client.force_login(anact_reader)
     response = client.get(reverse("programme_report_xlsx", args=[programme.pk]))
     assert response.status_code == 200
@@ -217,13 +221,7 @@ def _cells(sheet):
 
 def test_programme_workbook_keeps_its_layout(client, programme, anact_reader, today):
     """Every property the export sets, read back: a drift in any of them fails here."""
-    MeetingFactory(
-        agreement=programme.agreement,
-        title="Comité de pilotage",
-        status=Meeting.Status.HELD,
-        starts_at=datetime.datetime(2026, 3, 10, 9, 30, tzinfo=datetime.UTC),
-        ends_at=datetime.datetime(2026, 3, 10, 11, tzinfo=datetime.UTC),
-    )
+    _held_meeting(programme)
     client.force_login(anact_reader)
     response = client.get(reverse("programme_report_xlsx", args=[programme.pk]))
     book = _workbook(response)
