@@ -140,7 +140,8 @@ class Notification(models.Model):
     # The agreement the record hangs from, copied when the notification is made (None for an
     # access request): who may see the notification is then one condition on one column, the
     # bell's count on every page included, instead of a path through each kind of record
-    # (which cost PostgreSQL 30 ms of planning per page). Records never change agreement.
+    # (which cost PostgreSQL 30 ms of planning per page). A record the back office moves to
+    # another agreement takes its notifications along (partnership.discussion.moves).
     within = models.ForeignKey(
         "partnership.Agreement",
         verbose_name=_("within the agreement"),
