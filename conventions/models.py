@@ -24,8 +24,6 @@ class ConventionQuerySet(ScopedQuerySet):
 class Convention(RemembersParent, models.Model):
     """An ad hoc convention, annexed to a framework agreement, for one work theme."""
 
-    parent_field = "agreement"  # partnership.discussion.moves
-
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         NEGOTIATION = "negotiation", _("in negotiation")

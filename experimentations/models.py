@@ -33,8 +33,6 @@ class ExperimentationQuerySet(ScopedQuerySet):
 
 
 class Experimentation(RemembersParent, models.Model):
-    parent_field = "agreement"  # partnership.discussion.moves
-
     class Phase(models.TextChoices):
         DESIGN = "design", _("design")
         TRIAL = "trial", _("trial")

@@ -30,10 +30,11 @@ class ThrottledRequest(models.Model):
 
 
 class RemembersParent:
-    """A record that hangs from another (its ``parent_field``), remembering which one it hung
-    from when read from the database (``parent_at_load``): a save can then tell it was moved
-    (``partnership.discussion.moves``). Read in ``from_db``, the documented place for keeping
-    loaded values, at no query and about a third of a microsecond a record."""
+    """A record that hangs from another (its ``parent_field``, set by
+    ``partnership.discussion.moves`` from the rule module's paths), remembering which one it
+    hung from when read from the database (``parent_at_load``): a save can then tell it was
+    moved. Read in ``from_db``, the documented place for keeping loaded values, at no query
+    and about a third of a microsecond a record."""
 
     parent_field = ""
 

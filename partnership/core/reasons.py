@@ -106,7 +106,8 @@ def _status_field(model):
         return None
 
 
-def _status_label(model, value):
+def status_label(model, value):
+    """The label of a status value of a kind of record, in the active language."""
     field = _status_field(model)
     return value if field is None else str(dict(field.flatchoices).get(value, value))
 
@@ -138,8 +139,8 @@ def word(stored, about=None) -> str:
     params = {}
     if code == "status":
         params = {
-            "previous": _status_label(model, data.get("previous")),
-            "new": _status_label(model, data.get("new")),
+            "previous": status_label(model, data.get("previous")),
+            "new": status_label(model, data.get("new")),
         }
     elif code == "reviewed":
         params = {"meeting": data.get("meeting", "")}

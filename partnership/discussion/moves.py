@@ -2,27 +2,19 @@
 
 Each notification keeps the agreement its record hangs from (``Notification.within``), so that
 who may see it is one condition on one column. The application never moves a record, but the
-back office may change an action's programme, a meeting's agreement...: each such record
-remembers the parent it had when read (``partnership.core.models.RemembersParent``), and a
-save that changes it rewrites ``within`` of the notifications about the record and about what
-hangs from it (one query per kind of record).
+back office may change an action's programme, a meeting's agreement...: each kind of record a
+notification can be about remembers the parent it had when read
+(``partnership.core.models.RemembersParent``, its parent named by the first step of its path
+to the agreement in the rule module), and a save that changes it rewrites ``within`` of the
+notifications about the record and about what hangs from it (one query per kind of record).
 """
 
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models.signals import post_save
 
 from partnership import rules
-
-# The records a notification can be about that hang from another.
-MOVABLE = (
-    "partnership.programme",
-    "partnership.action",
-    "partnership.deliverable",
-    "partnership.meeting",
-    "partnership.followuptask",
-    "conventions.convention",
-    "experimentations.experimentation",
-)
+from partnership.core.models import RemembersParent
 
 
 def _follow_move(sender, instance, created, raw=False, **kwargs):
@@ -51,5 +43,15 @@ def _paths_through(model):
 
 
 def connect():
-    for label in MOVABLE:
-        post_save.connect(_follow_move, sender=apps.get_model(label), dispatch_uid=f"moves-{label}")
+    """Watch the saves of every kind of record a notification can be about that hangs from
+    another (all but the agreement)."""
+    notification = apps.get_model("partnership", "Notification")
+    for field in rules.NOTIFICATION_PATHS:
+        model = notification._meta.get_field(field).related_model
+        path = rules.AGREEMENT_PATHS[model._meta.label_lower]
+        if not path:
+            continue
+        if not issubclass(model, RemembersParent):
+            raise ImproperlyConfigured(f"{model._meta.label} must be a RemembersParent.")
+        model.parent_field = path.split("__")[0]
+        post_save.connect(_follow_move, sender=model, dispatch_uid=f"moves-{model._meta.label}")

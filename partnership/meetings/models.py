@@ -37,8 +37,6 @@ class MeetingQuerySet(ScopedQuerySet):
 class Meeting(RemembersParent, models.Model):
     """A review meeting (rendez-vous de suivi) or a steering committee of an agreement."""
 
-    parent_field = "agreement"  # partnership.discussion.moves
-
     class Kind(models.TextChoices):
         STEERING_COMMITTEE = "steering_committee", _("steering committee")
         PROGRAMMING = "programming", _("programming meeting")
@@ -318,7 +316,6 @@ class FollowUpTaskQuerySet(ScopedQuerySet):
 
 
 class FollowUpTask(RemembersParent, models.Model):
-    parent_field = "meeting"  # partnership.discussion.moves
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="follow_ups"
     )

@@ -320,17 +320,23 @@ def _compiled(kind, expression, schema_editor):
     return sql % tuple(schema_editor.quote_value(param) for param in params)
 
 
-def _index_statements(kind, schema_editor):
-    """CREATE INDEX for the two searched expressions of a kind, compiled from the same code
-    as the search itself so that PostgreSQL recognises them: the French full-text vector and
-    the folded text (trigrams, for "every word is found somewhere")."""
+def _searched_texts(kind):
+    """The two searched expressions of a kind, as the search compiles them: (index suffix,
+    expression, the index's operator class, its stored column and type): the French full-text
+    vector, and the folded text (trigrams, for "every word is found somewhere")."""
     from django.contrib.postgres.search import SearchVector
 
+    return (
+        ("fts", SearchVector(*kind.fields, config="french"), "", STORED_VECTOR, "tsvector"),
+        ("fold", _haystack(kind.fields), " gin_trgm_ops", STORED_FOLDED, "text"),
+    )
+
+
+def _index_statements(kind, schema_editor):
+    """CREATE INDEX (and DROP INDEX) for the searched expressions of a kind, compiled from the
+    same code as the search itself so that PostgreSQL recognises them."""
     statements = []
-    for suffix, expression, opclass in (
-        ("fts", SearchVector(*kind.fields, config="french"), ""),
-        ("fold", _haystack(kind.fields), " gin_trgm_ops"),
-    ):
+    for suffix, expression, opclass, _column, _type in _searched_texts(kind):
         sql = _compiled(kind, expression, schema_editor)
         name = schema_editor.quote_name(f"search_{kind.key}_{suffix}")
         table = schema_editor.quote_name(kind.model._meta.db_table)
@@ -347,9 +353,9 @@ def stored_search_columns_operation(*keys):
     """A migration operation keeping the French vector and the folded text of the given kinds
     in generated columns of their table (``search_vector``, ``search_folded``: computed by
     PostgreSQL from the same expressions as the search's), their indexes then on the columns;
-    nothing on SQLite. A later change of the fold function must drop and add the folded column
-    again (a generated column is not recomputed when its function changes)."""
-    from django.contrib.postgres.search import SearchVector
+    backwards, the expression indexes again; nothing on SQLite. A later change of the fold
+    function must drop and add the folded column again (a generated column is not recomputed
+    when its function changes)."""
     from django.db.migrations import RunPython
 
     kinds = [kind for kind in KINDS if kind.key in keys]
@@ -359,16 +365,15 @@ def stored_search_columns_operation(*keys):
             return
         for kind in kinds:
             table = schema_editor.quote_name(kind.model._meta.db_table)
-            columns = (
-                (STORED_VECTOR, "tsvector", "fts", "", SearchVector(*kind.fields, config="french")),
-                (STORED_FOLDED, "text", "fold", " gin_trgm_ops", _haystack(kind.fields)),
-            )
-            for name, sql_type, suffix, opclass, expression in columns:
+            indexes = _index_statements(kind, schema_editor)
+            for (suffix, expression, opclass, name, sql_type), (create, drop) in zip(
+                _searched_texts(kind), indexes, strict=True
+            ):
                 column = schema_editor.quote_name(name)
-                index = schema_editor.quote_name(f"search_{kind.key}_{suffix}")
-                sql = _compiled(kind, expression, schema_editor)
-                schema_editor.execute(f"DROP INDEX IF EXISTS {index}")
+                schema_editor.execute(drop)
                 if forwards:
+                    sql = _compiled(kind, expression, schema_editor)
+                    index = schema_editor.quote_name(f"search_{kind.key}_{suffix}")
                     schema_editor.execute(
                         f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"
                         f" GENERATED ALWAYS AS ({sql}) STORED"
@@ -378,9 +383,7 @@ def stored_search_columns_operation(*keys):
                     )
                 else:
                     schema_editor.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-                    schema_editor.execute(
-                        f"CREATE INDEX {index} ON {table} USING gin (({sql}){opclass})"
-                    )
+                    schema_editor.execute(create)
             if forwards:
                 schema_editor.execute(f"ANALYZE {table}")  # the planner's view of the columns
 

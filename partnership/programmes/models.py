@@ -52,8 +52,6 @@ def awaiting_approvals(programme) -> str | None:
 class Programme(RemembersParent, models.Model):
     """The annual joint work programme (programme de travail commun) of an agreement."""
 
-    parent_field = "agreement"  # partnership.discussion.moves
-
     class Status(models.TextChoices):
         PREPARATION = "preparation", _("in preparation")
         PROPOSED = "proposed", _("proposed")
@@ -214,8 +212,6 @@ class ActionQuerySet(ScopedQuerySet):
 
 class Action(RemembersParent, models.Model):
     """A joint action (chantier) of a programme."""
-
-    parent_field = "programme"  # partnership.discussion.moves
 
     class Kind(models.TextChoices):
         INFORMATION = "information", _("information")
@@ -458,8 +454,6 @@ class DeliverableQuerySet(ScopedQuerySet):
 
 
 class Deliverable(RemembersParent, models.Model):
-    parent_field = "action"  # partnership.discussion.moves
-
     class Kind(models.TextChoices):
         REPORT = "report", _("report")
         GUIDE = "guide", _("guide")

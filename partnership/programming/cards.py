@@ -15,6 +15,7 @@ from html import escape
 
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 # A pk no record has, replaced in the link reversed once (the URL patterns take digits).
@@ -106,15 +107,6 @@ def _nothing():
     return f'<p class="small text-body-secondary mb-0">{text}</p>'
 
 
-def _first_words(text, count=30, more=" …"):
-    """``Truncator(text).words(30, truncate=" …")``, without a lazy object per card."""
-    words = text.split()
-    if len(words) <= count:
-        return " ".join(words)
-    text = " ".join(words[:count])
-    return text if text.endswith(more) else f"{text}{more}"
-
-
 def _organisation_name(organisation):
     return escape(organisation.acronym or str(organisation))
 
@@ -153,7 +145,7 @@ def _card(project, can_propose, project_url, link, labels):
         parts.append(f'<span class="text-body-secondary">{escape(project.period)}</span>')
     parts.append("</p>\n")
     if project.summary:
-        summary = _first_words(project.summary)
+        summary = Truncator(project.summary).words(30, truncate=" …")
         parts.append(f'          <p class="small mb-1 text-wrap-anywhere">{escape(summary)}</p>\n')
     if project.joint_action_id:
         action = project.joint_action
