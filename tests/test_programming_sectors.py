@@ -151,6 +151,26 @@ def test_close_words_pair_projects_of_different_parties_only(agreement, anact, i
     assert (min(first.pk, same_party.pk), max(first.pk, same_party.pk)) not in pairs
 
 
+def test_close_words_follow_a_title_and_a_summary_changed_after_the_project_was_made(
+    agreement, anact, inrs
+):
+    first = _project(agreement, anact, "Prévention de l’usure professionnelle des soignants")
+    second = _project(agreement, inrs, "Bruit dans les ateliers")
+    key = (min(first.pk, second.pk), max(first.pk, second.pk))
+
+    def pairs():
+        return close_word_pairs(list(PlannedProject.objects.select_related("organisation")))
+
+    assert key not in pairs()
+    second.title = "Usure professionnelle : soignants en EHPAD"
+    second.save()
+    assert key in pairs()
+    PlannedProject.objects.filter(pk=second.pk).update(title="Bruit", summary="Ateliers")
+    assert key not in pairs()
+    PlannedProject.objects.filter(pk=second.pk).update(summary="usure professionnelle soignants")
+    assert key in pairs()
+
+
 def test_close_words_cost_one_query_on_postgresql_none_on_sqlite(
     agreement, anact, inrs, django_assert_num_queries
 ):
