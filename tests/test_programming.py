@@ -446,6 +446,17 @@ def test_from_la_rentree_the_dashboard_and_the_agreement_invite_the_parties(
     assert url in client.get(agreement.get_absolute_url()).content.decode()
 
 
+def test_the_dashboard_counts_the_projects_the_person_s_organisation_entered_for_the_year(
+    client, time_machine, agreement, anact, inrs, tms, rps, inrs_contributor
+):
+    clock.freeze(time_machine, datetime.date(2026, 9, 1))
+    _projects(agreement, [inrs, anact], [tms, rps], 5)  # 3 of INRS, 2 of the Anact
+    PlannedProjectFactory(agreement=agreement, organisation=inrs, year=YEAR + 1)
+    client.force_login(inrs_contributor)
+    home = client.get(reverse("home")).content.decode()
+    assert "3 projets saisis" in home
+
+
 def test_a_coordinator_opening_early_invites_the_parties_before_september(
     client, time_machine, agreement, inrs_contributor, anact_coordinator
 ):

@@ -23,12 +23,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from partnership.agreements.models import Agreement
+from partnership.agreements.models import Agreement, AgreementParty
 from partnership.core import reasons
 from partnership.core.lifecycle import TransitionError, lock
 from partnership.core.text import fold
@@ -165,22 +166,31 @@ def programming_invitations(user, today: datetime.date | None = None) -> list:
         return []
     today = today or timezone.localdate()
     year = today.year + 1
+    # Each agreement's own projects counted in a subquery on the (agreement, year,
+    # organisation) index: a join counted every project of every year and party first.
+    own_projects = (
+        PlannedProject.objects.filter(
+            agreement=OuterRef("pk"), year=year, organisation_id=profile.organisation_id
+        )
+        .order_by()
+        .values("agreement")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     agreements = (
         Agreement.objects.signed()
         .filter(
-            parties__organisation_id=profile.organisation_id,
-            parties__status=PartyStatus.ACCEPTED,
+            Exists(
+                AgreementParty.objects.filter(
+                    agreement=OuterRef("pk"),
+                    organisation_id=profile.organisation_id,
+                    status=PartyStatus.ACCEPTED,
+                )
+            )
         )
         .annotate(
             opened=Exists(ProgrammingOpening.objects.filter(agreement=OuterRef("pk"), year=year)),
-            own_project_count=Count(
-                "planned_projects",
-                filter=Q(
-                    planned_projects__year=year,
-                    planned_projects__organisation_id=profile.organisation_id,
-                ),
-                distinct=True,
-            ),
+            own_project_count=Coalesce(Subquery(own_projects), 0),
         )
         .order_by("reference")
     )
