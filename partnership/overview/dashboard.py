@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from conventions.models import Convention
 from experimentations.models import Experimentation
 from partnership.agreements.models import Agreement, AgreementParty
+from partnership.core.history import historical_model
 from partnership.directory.models import AccessRequest
 from partnership.meetings.models import FollowUpTask, Meeting
 from partnership.programmes.models import Action, Deliverable, Programme
@@ -219,7 +220,8 @@ def recent_changes(user, limit=RECENT_CHANGES):
         visible_ids = model._default_manager.all().visible_to(user).values("pk")
         number = HISTORY_NUMBERS.get(kind)
         branches.append(
-            model.history.filter(id__in=visible_ids)
+            historical_model(model)
+            ._default_manager.filter(id__in=visible_ids)
             .annotate(
                 change_kind=Value(kind),
                 change_reference=F("reference") if kind == "agreement" else Value(""),

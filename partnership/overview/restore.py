@@ -214,7 +214,7 @@ DELETED_LIMIT = 200
 
 
 def _deletions(model, name):
-    historical = history.history_manager(model).model
+    historical = history.historical_model(model)
     return (
         historical._default_manager.filter(history_type="-")
         .order_by()
