@@ -93,10 +93,11 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
     "axes",
-    "django_tasks_db",
     "partnership",
     "conventions",
     "experimentations",
+    # After partnership, whose db_worker command takes the place of its own.
+    "django_tasks_db",
     # The demonstration and scale data, with their commands (load_demo, generate_scale_data).
     "partnership.demo",
 ]

@@ -6,11 +6,15 @@ worker's own code, in this process. tests/test_delivery_worker.py runs the worke
 process against a real SMTP server.
 """
 
+import contextlib
 import datetime
 import re
+import signal
+from collections import Counter
 from unittest import mock
 
 import pytest
+from django.core.management import get_commands
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +24,7 @@ from django_tasks_db.models import DBTaskResult
 from partnership.discussion import delivery
 from partnership.discussion.models import Event
 from partnership.discussion.preferences import Channel, DeliveryPreference
+from partnership.management.commands.db_worker import Worker
 from partnership.models import ActionContact, AgreementParty, Notification, StaffProfile
 from partnership.overview import reminders
 from tests.clock import freeze
@@ -32,15 +37,15 @@ from tests.factories import (
 )
 
 
-def run_tasks():
+def run_tasks(worker=None):
     """Run every task due (the worker's loop in batch mode), in this process (on the test's
     own connection, which the worker would otherwise close between tasks)."""
     with mock.patch.object(db_worker, "close_old_connections", lambda: None):
-        _worker().run()
+        (worker or _worker()).run()
 
 
 def _worker():
-    return db_worker.Worker(
+    return Worker(
         queue_names=["default"],
         interval=0,
         batch=True,
@@ -178,6 +183,41 @@ def test_a_mention_is_emailed_at_once_once(
     notification.refresh_from_db()
     assert notification.emailed_at is not None
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+def test_a_worker_stopped_as_it_claims_a_task_runs_it_and_leaves_the_next_ready(
+    action,
+    inrs_coordinator,
+    inrs_reader,
+    mailoutbox,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    """SIGTERM just as the claim of a task commits (django-tasks-db#61): that task is run, not
+    left RUNNING by a worker gone; the next waits for the next start. Under load, the real
+    worker's stop in tests/test_delivery_worker.py met this moment."""
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(inrs_coordinator, action)
+        notify(inrs_reader, action)
+    worker = _worker()
+    claim = db_worker.exclusive_transaction
+
+    @contextlib.contextmanager
+    def claim_then_stop(using):
+        with claim(using):
+            yield
+        worker.shutdown(signal.SIGTERM, None)  # what the signal runs, at this very point
+
+    monkeypatch.setattr(db_worker, "exclusive_transaction", claim_then_stop)
+    with contextlib.suppress(SystemExit):  # django-tasks-db's own worker exits here
+        run_tasks(worker)
+
+    assert Counter(DBTaskResult.objects.values_list("status", flat=True)) == {
+        "SUCCESSFUL": 1,
+        "READY": 1,
+    }
+    assert len(mailoutbox) == 1
+    assert get_commands()["db_worker"] == "partnership"  # manage.py db_worker is this one
 
 
 def test_the_email_is_in_the_recipients_language(
