@@ -14,11 +14,8 @@ This command takes the place of django-tasks-db's because ``partnership`` comes 
 ``django_tasks_db`` in ``INSTALLED_APPS``.
 """
 
-import os
 import signal
 
-from django.core.management.base import CommandError
-from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
 
@@ -35,46 +32,12 @@ class Worker(db_worker.Worker):
 
 
 class Command(db_worker.Command):
-    def handle(
-        self,
-        *,
-        verbosity,
-        queue_name,
-        interval,
-        batch,
-        backend_name,
-        startup_delay,
-        reload,
-        max_tasks,
-        worker_id,
-        exclude_queues,
-        **options,
-    ):
-        # django-tasks-db's handle(), building this module's Worker.
-        self.configure_logging(verbosity)
-        if reload and batch:
-            db_worker.logger.warning(
-                "Warning: --reload and --batch cannot be specified together. Disabling autoreload."
-            )
-            reload = False
-        queue_names = queue_name.split(",")
-        excluded_queue_names = exclude_queues.split(",") if exclude_queues else []
-        if excluded_queue_names and "*" not in queue_names:
-            raise CommandError("--exclude-queues can only be used with --queue-name=*")
-        worker = Worker(
-            queue_names=queue_names,
-            interval=interval,
-            batch=batch,
-            backend_name=backend_name,
-            startup_delay=startup_delay,
-            max_tasks=max_tasks,
-            worker_id=worker_id,
-            excluded_queue_names=excluded_queue_names,
-        )
-        if reload:
-            if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
-                worker.configure_signals()  # in the child process only
-            run_with_reloader(worker.run)
-        else:
-            worker.configure_signals()
-            worker.run()
+    def handle(self, *args, **options):
+        # The library's own command, building the Worker above: its handle() builds the Worker
+        # its module names, so that name points here while it runs (this process only).
+        library_worker = db_worker.Worker
+        db_worker.Worker = Worker
+        try:
+            super().handle(*args, **options)
+        finally:
+            db_worker.Worker = library_worker
