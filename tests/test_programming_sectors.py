@@ -8,6 +8,7 @@ SQLite: the same pairs on both for the demonstration data. Run this module on bo
 import csv
 import datetime
 import io
+from random import Random
 
 import pytest
 from django.core.management import call_command
@@ -18,7 +19,7 @@ from django.utils import timezone
 from partnership.models import PlannedProject
 from partnership.programming.services import close_word_pairs, find_overlaps
 from tests import clock
-from tests.factories import PlannedProjectFactory, ThemeFactory
+from tests.factories import OrganisationFactory, PlannedProjectFactory, ThemeFactory
 from tests.html_forms import form_data
 
 OCTOBER = datetime.date(2026, 10, 12)
@@ -182,6 +183,58 @@ def test_close_words_cost_one_query_on_postgresql_none_on_sqlite(
     # Each project keeps its three closest projects of the other party, not every pair (on
     # SQLite, words that a third of the projects use bring no pair at all).
     assert len(overlaps) <= 3 * len(projects) < 15 * 15
+
+
+def test_each_project_keeps_its_closest_overlaps_as_comparing_every_pair_would(
+    agreement, anact, inrs
+):
+    """find_overlaps against its definition, every pair compared: a pair of projects of two
+    parties scores its close words' similarity, one half more for the same theme with periods
+    that meet; each project keeps its three best pairs (the smaller pair first among equal
+    scores)."""
+    random = Random(2027)
+    third = OrganisationFactory(name="Carsat test")
+    themes = [ThemeFactory(), ThemeFactory(), None]
+    words = ["usure", "soignants", "bruit", "chimique", "logistique", "hôpital", "TMS", "RPS"]
+    words += ["chutes", "hauteur", "écrans", "froid", "chaleur", "nuit", "route", "amiante"]
+    for index in range(45):
+        start = datetime.date(YEAR, 1 + random.randrange(12), 1)
+        _project(
+            agreement,
+            (anact, inrs, third)[index % 3],
+            " ".join(random.sample(words, 3)) + f" {index}",
+            theme=random.choice(themes),
+            planned_start=start,
+            planned_end=start + datetime.timedelta(days=random.randrange(20, 200)),
+        )
+    projects = list(PlannedProject.objects.select_related("organisation", "theme"))
+    close = close_word_pairs(projects)
+
+    def period(project):
+        return (
+            project.planned_start or datetime.date(YEAR, 1, 1),
+            project.planned_end or datetime.date(YEAR, 12, 31),
+        )
+
+    scores = {}
+    for first in projects:
+        for second in projects:
+            if first.pk >= second.pk or first.organisation_id == second.organisation_id:
+                continue
+            (start_a, end_a), (start_b, end_b) = period(first), period(second)
+            same = bool(first.theme_id) and first.theme_id == second.theme_id
+            same = same and start_a <= end_b and start_b <= end_a
+            key = (first.pk, second.pk)
+            if same or key in close:
+                scores[key] = close.get(key, 0.0) + (0.5 if same else 0.0)
+    expected = set()
+    for project in projects:
+        mine = sorted((-score, key) for key, score in scores.items() if project.pk in key)
+        expected.update(key for _score, key in mine[:3])
+
+    found = {(overlap.first.pk, overlap.second.pk) for overlap in find_overlaps(projects)}
+    assert found == expected
+    assert len(expected) < len(scores)  # the test compares a choice, not every pair
 
 
 DEMO_CLOSE_WORDS = {

@@ -289,35 +289,56 @@ def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
     words)."""
     projects = [p for p in projects if p.certainty != PlannedProject.Certainty.DROPPED]
     by_pk = {project.pk: project for project in projects}
-    found = {}  # (pk, pk) -> [same theme, similarity]
+    # The loops below read plain tuples: (key, party, theme, start, end) of each project.
+    rows = {pk: (pk, p.organisation_id, p.theme_id, *_period(p)) for pk, p in by_pk.items()}
+    close = close_word_pairs(projects)
+    close_to = defaultdict(list)
+    for key in close:
+        close_to[key[0]].append(key)
+        close_to[key[1]].append(key)
 
-    # Same theme, periods that meet: each party's projects of the theme against the others'
-    # (a page compares tens of thousands of pairs: the loop reads plain tuples).
-    by_theme = defaultdict(lambda: defaultdict(list))
-    for project in projects:
-        if project.theme_id:
-            start, end = _period(project)
-            by_theme[project.theme_id][project.organisation_id].append((project.pk, start, end))
-    for by_party in by_theme.values():
-        columns = list(by_party.values())
-        for index, own in enumerate(columns):
-            for others in columns[index + 1 :]:
-                for first, start_a, end_a in own:
-                    for second, start_b, end_b in others:
-                        if start_a <= end_b and start_b <= end_a:
-                            key = (first, second) if first < second else (second, first)
-                            found[key] = [True, 0.0]
-    for key, similarity in close_word_pairs(projects).items():
-        found.setdefault(key, [False, 0.0])[1] = similarity
-    # Each project's closest ones: the highest score first, then the smallest pair.
-    ranked = defaultdict(list)
-    for key, (same_theme, similarity) in found.items():
-        candidate = (-(similarity + (0.5 if same_theme else 0.0)), key)
-        ranked[key[0]].append(candidate)
-        ranked[key[1]].append(candidate)
+    def same_theme(first, second):
+        """Same theme, periods that meet (the projects are of different parties)."""
+        return (
+            first[2] is not None
+            and first[2] == second[2]
+            and first[3] <= second[4]
+            and second[3] <= first[4]
+        )
+
+    # A pair's score: its close words' similarity, half a point more for the same theme with
+    # periods that meet; the smaller pair first among equal scores. A project's pairs of the
+    # same theme without close words all score one half, and the smaller pair is the one with
+    # the smaller other project: its first ``per_project`` such pairs with each other party,
+    # taken in the order of the projects' keys, are the only ones that can be among its
+    # closest. So the pairs of a theme are not all listed (a page has tens of thousands):
+    # each project looks through the other parties' projects of its theme only until it has
+    # found that many of each.
+    by_theme = defaultdict(lambda: defaultdict(list))  # theme -> party -> its projects' rows
+    for pk in sorted(rows):
+        row = rows[pk]
+        if row[2] is not None:
+            by_theme[row[2]][row[1]].append(row)
     kept = set()
-    for candidates in ranked.values():
+    for row in rows.values():
+        pk, party = row[0], row[1]
+        candidates = []
+        for key in close_to[pk]:
+            bonus = 0.5 if same_theme(row, rows[key[0] if key[1] == pk else key[1]]) else 0.0
+            candidates.append((-(close[key] + bonus), key))
+        for other_party, others in by_theme[row[2]].items() if row[2] is not None else ():
+            if other_party == party:
+                continue
+            wanted = per_project
+            for other in others:
+                key = (pk, other[0]) if pk < other[0] else (other[0], pk)
+                if key not in close and same_theme(row, other):
+                    candidates.append((-0.5, key))
+                    wanted -= 1
+                    if not wanted:
+                        break
         kept.update(key for _score, key in heapq.nsmallest(per_project, candidates))
+    found = {key: (same_theme(rows[key[0]], rows[key[1]]), close.get(key, 0.0)) for key in kept}
     overlaps = []
     for key in kept:
         same_theme, similarity = found[key]
@@ -366,10 +387,11 @@ def _pairs_sharing_rare_words(projects, words) -> dict:
     """The pairs of projects of different parties with at least two words in common,
     ``WORD_SIMILARITY`` of their words. Only the projects sharing a word are compared, and a
     word that many projects use brings no pair."""
+    party = {project.pk: project.organisation_id for project in projects}
     by_word = defaultdict(list)
-    for project in projects:
-        for word in words[project.pk]:
-            by_word[word].append(project)
+    for pk in party:
+        for word in words[pk]:
+            by_word[word].append(pk)
     pairs, compared = {}, set()
     common_word = max(COMMON_WORD_MIN, len(projects) // COMMON_WORD_SHARE)
     for members in by_word.values():
@@ -377,13 +399,13 @@ def _pairs_sharing_rare_words(projects, words) -> dict:
             continue
         for index, first in enumerate(members):
             for second in members[index + 1 :]:
-                if first.organisation_id == second.organisation_id:
+                if party[first] == party[second]:
                     continue
-                key = (min(first.pk, second.pk), max(first.pk, second.pk))
+                key = (first, second) if first < second else (second, first)
                 if key in compared:
                     continue
                 compared.add(key)
-                first_words, second_words = words[first.pk], words[second.pk]
+                first_words, second_words = words[first], words[second]
                 common = len(first_words & second_words)
                 similarity = common / len(first_words | second_words)
                 if common >= 2 and similarity >= WORD_SIMILARITY:
