@@ -355,13 +355,9 @@ def _index_statements(kind, schema_editor):
     return statements
 
 
-def stored_search_columns_operation(*keys):
-    """A migration operation keeping the French vector and the folded text of the given kinds
-    in generated columns of their table (``search_vector``, ``search_folded``: computed by
-    PostgreSQL from the same expressions as the search's), their indexes then on the columns;
-    backwards, the expression indexes again; nothing on SQLite. A later change of the fold
-    function must drop and add the folded column again (a generated column is not recomputed
-    when its function changes)."""
+def _on_postgresql(keys, change):
+    """A migration operation calling ``change(kind, schema_editor, table, forwards)`` for each of
+    the given kinds, forwards and backwards, on PostgreSQL only: nothing on SQLite."""
     from django.db.migrations import RunPython
 
     kinds = [kind for kind in KINDS if kind.key in keys]
@@ -371,33 +367,50 @@ def stored_search_columns_operation(*keys):
             return
         for kind in kinds:
             table = schema_editor.quote_name(kind.model._meta.db_table)
-            indexes = _index_statements(kind, schema_editor)
-            for (suffix, expression, opclass, name, sql_type), (create, drop) in zip(
-                _searched_texts(kind), indexes, strict=True
-            ):
-                column = schema_editor.quote_name(name)
-                schema_editor.execute(drop)
-                if forwards:
-                    sql = _compiled(kind, expression, schema_editor)
-                    index = schema_editor.quote_name(f"search_{kind.key}_{suffix}")
-                    schema_editor.execute(
-                        f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"
-                        f" GENERATED ALWAYS AS ({sql}) STORED"
-                    )
-                    schema_editor.execute(
-                        f"CREATE INDEX {index} ON {table} USING gin ({column}{opclass})"
-                    )
-                else:
-                    schema_editor.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-                    schema_editor.execute(create)
-            if forwards:
-                schema_editor.execute(f"ANALYZE {table}")  # the planner's view of the columns
+            change(kind, schema_editor, table, forwards)
 
     return RunPython(
         lambda apps, schema_editor: run(schema_editor, True),
         lambda apps, schema_editor: run(schema_editor, False),
         elidable=False,
     )
+
+
+def _add_generated_column(schema_editor, table, column, sql_type, kind, expression):
+    sql = _compiled(kind, expression, schema_editor)
+    schema_editor.execute(
+        f"ALTER TABLE {table} ADD COLUMN {column} {sql_type} GENERATED ALWAYS AS ({sql}) STORED"
+    )
+
+
+def stored_search_columns_operation(*keys):
+    """A migration operation keeping the French vector and the folded text of the given kinds
+    in generated columns of their table (``search_vector``, ``search_folded``: computed by
+    PostgreSQL from the same expressions as the search's), their indexes then on the columns;
+    backwards, the expression indexes again; nothing on SQLite. A later change of the fold
+    function must drop and add the folded column again (a generated column is not recomputed
+    when its function changes)."""
+
+    def change(kind, schema_editor, table, forwards):
+        indexes = _index_statements(kind, schema_editor)
+        for (suffix, expression, opclass, name, sql_type), (create, drop) in zip(
+            _searched_texts(kind), indexes, strict=True
+        ):
+            column = schema_editor.quote_name(name)
+            schema_editor.execute(drop)
+            if forwards:
+                _add_generated_column(schema_editor, table, column, sql_type, kind, expression)
+                index = schema_editor.quote_name(f"search_{kind.key}_{suffix}")
+                schema_editor.execute(
+                    f"CREATE INDEX {index} ON {table} USING gin ({column}{opclass})"
+                )
+            else:
+                schema_editor.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+                schema_editor.execute(create)
+        if forwards:
+            schema_editor.execute(f"ANALYZE {table}")  # the planner's view of the columns
+
+    return _on_postgresql(keys, change)
 
 
 def stored_headline_column_operation(*keys):
@@ -406,30 +419,16 @@ def stored_headline_column_operation(*keys):
     (``search_headline``), on PostgreSQL only: folding it for each match when ranking them cost
     the search of a common word about 7 ms of the actions' 9. Like ``search_folded``, a later
     change of the fold function must drop and add it again."""
-    from django.db.migrations import RunPython
 
-    kinds = [kind for kind in KINDS if kind.key in keys]
+    def change(kind, schema_editor, table, forwards):
+        column = schema_editor.quote_name(STORED_HEADLINE)
+        if forwards:
+            headline = _haystack(kind.headline)
+            _add_generated_column(schema_editor, table, column, "text", kind, headline)
+        else:
+            schema_editor.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 
-    def run(schema_editor, forwards):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for kind in kinds:
-            table = schema_editor.quote_name(kind.model._meta.db_table)
-            column = schema_editor.quote_name(STORED_HEADLINE)
-            if forwards:
-                sql = _compiled(kind, _haystack(kind.headline), schema_editor)
-                schema_editor.execute(
-                    f"ALTER TABLE {table} ADD COLUMN {column} text"
-                    f" GENERATED ALWAYS AS ({sql}) STORED"
-                )
-            else:
-                schema_editor.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-
-    return RunPython(
-        lambda apps, schema_editor: run(schema_editor, True),
-        lambda apps, schema_editor: run(schema_editor, False),
-        elidable=False,
-    )
+    return _on_postgresql(keys, change)
 
 
 def search_indexes_operation(*keys, rebuild_fold=False):
