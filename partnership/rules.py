@@ -740,6 +740,23 @@ def enters_programming_for(user, agreement) -> int | None:
     return own if own in _party_ids(agreement) else None
 
 
+def programming_entered_in(agreements, user):
+    """The agreements of the queryset under which the person enters their organisation's
+    programming, as ``enters_programming_for`` decides it for one agreement, in one query:
+    their own organisation is an accepted party and they contribute."""
+    own = _own_organisation_id(user)
+    if own is None or not is_contributor(user):
+        return agreements.none()
+    parties = apps.get_model("partnership", "AgreementParty").objects
+    return agreements.filter(
+        Exists(
+            parties.filter(
+                agreement=OuterRef("pk"), organisation_id=own, status=PartyStatus.ACCEPTED
+            )
+        )
+    )
+
+
 def changes_any_programming(user) -> bool:
     return is_administrator(user)
 

@@ -10,11 +10,24 @@ Anact overlap, and Anact's coordinator turns the two into a joint action of the 
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from partnership.models import Action, PlannedProject, Programme, ProgrammingOpening
+from partnership import rules
+from partnership.demo import data as demo
+from partnership.models import (
+    Action,
+    Agreement,
+    AgreementParty,
+    Organisation,
+    PlannedProject,
+    Programme,
+    ProgrammingOpening,
+)
 from partnership.programming.services import find_overlaps, is_open, programming_years
+from partnership.rules import PartyStatus
 from tests import clock
 from tests.factories import PlannedProjectFactory, ProgrammeFactory, ThemeFactory
 from tests.html_forms import form_data
@@ -523,3 +536,21 @@ def test_the_demonstration_holds_each_agency_programming_of_next_year(db):
     assert linked.count() == 2
     assert len({p.joint_action_id for p in linked}) == 1
     assert linked[0].joint_action.programme.year == year
+
+
+def test_the_agreements_a_person_enters_programming_for_are_the_same_in_one_query(db):
+    """``rules.programming_entered_in`` (the dashboard's invitations) is
+    ``rules.enters_programming_for`` asked of every agreement at once, for every demo person
+    (a network member, a reader, a coordinator, an administrator) and an agreement the
+    person's organisation is only invited to."""
+    call_command("load_demo", verbosity=0)
+    for agreement in Agreement.objects.all():  # every other organisation invited, not a party
+        for organisation in Organisation.objects.exclude(agreement_parties__agreement=agreement):
+            AgreementParty.objects.create(
+                agreement=agreement, organisation=organisation, status=PartyStatus.INVITED
+            )
+    for spec in demo.ACCOUNTS:
+        user = get_user_model().objects.get(username=spec.username)
+        one_query = set(rules.programming_entered_in(Agreement.objects.all(), user))
+        one_by_one = {a for a in Agreement.objects.all() if rules.enters_programming_for(user, a)}
+        assert one_query == one_by_one, spec.username

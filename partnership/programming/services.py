@@ -29,14 +29,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from partnership.agreements.models import Agreement, AgreementParty
+from partnership.agreements.models import Agreement
 from partnership.core import reasons
 from partnership.core.lifecycle import TransitionError, lock
 from partnership.core.text import fold
 from partnership.programmes.models import Programme
 from partnership.programmes.services import preparation_opens_on
 from partnership.programming.models import PlannedProject, ProgrammingOpening
-from partnership.rules import PartyStatus, is_administrator, is_contributor, profile_of
+from partnership.rules import (
+    is_administrator,
+    profile_of,
+    programming_entered_in,
+)
 
 YEARS_AHEAD = 2  # next year and the one after
 WORD_SIMILARITY = 0.3  # share of their significant words two projects have in common
@@ -159,7 +163,7 @@ def programming_invitations(user, today: datetime.date | None = None) -> list:
     opened it. Each with ``invited_year`` and ``own_project_count`` (the projects their
     organisation entered for that year). One query; none for whoever enters no programming
     (readers; administrators, who reach every programming from the agreements' pages)."""
-    if not is_contributor(user) or is_administrator(user):
+    if is_administrator(user):
         return []
     profile = profile_of(user)
     if profile is None:
@@ -178,16 +182,7 @@ def programming_invitations(user, today: datetime.date | None = None) -> list:
         .values("count")
     )
     agreements = (
-        Agreement.objects.signed()
-        .filter(
-            Exists(
-                AgreementParty.objects.filter(
-                    agreement=OuterRef("pk"),
-                    organisation_id=profile.organisation_id,
-                    status=PartyStatus.ACCEPTED,
-                )
-            )
-        )
+        programming_entered_in(Agreement.objects.signed(), user)
         .annotate(
             opened=Exists(ProgrammingOpening.objects.filter(agreement=OuterRef("pk"), year=year)),
             own_project_count=Coalesce(Subquery(own_projects), 0),
@@ -227,18 +222,6 @@ def _period(project):
     year_start = datetime.date(project.year, 1, 1)
     year_end = datetime.date(project.year, 12, 31)
     return project.planned_start or year_start, project.planned_end or year_end
-
-
-def periods_meet(first, second) -> bool:
-    start_a, end_a = _period(first)
-    start_b, end_b = _period(second)
-    return start_a <= end_b and start_b <= end_a
-
-
-def word_similarity(first: set, second: set) -> float:
-    if not first or not second:
-        return 0.0
-    return len(first & second) / len(first | second)
 
 
 @dataclass
@@ -338,12 +321,13 @@ def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
                     if not wanted:
                         break
         kept.update(key for _score, key in heapq.nsmallest(per_project, candidates))
-    found = {key: (same_theme(rows[key[0]], rows[key[1]]), close.get(key, 0.0)) for key in kept}
     overlaps = []
     for key in kept:
-        same_theme, similarity = found[key]
         overlap = Overlap(
-            by_pk[key[0]], by_pk[key[1]], same_theme=same_theme, similarity=similarity
+            by_pk[key[0]],
+            by_pk[key[1]],
+            same_theme=same_theme(rows[key[0]], rows[key[1]]),
+            similarity=close.get(key, 0.0),
         )
         theme = overlap.theme
         order = (theme is None, theme.name if theme else "", overlap.first.title)
