@@ -50,6 +50,7 @@ READS = [
     ("Bilan annuel", 3),
     ("Export CSV", 1),
     ("Export XLSX", 1),
+    ("Programmations côte à côte", 2),
 ]
 SEARCH_WORDS = ["prévention", "guide", "formation", "colloque", "TMS", "webinaire", "étude"]
 ACTION_FILTERS = ["?status=in_progress", "?kind=study", "?status=planned", ""]
@@ -118,6 +119,10 @@ def person(user):
         "Bilan annuel": urls("programme_report", programmes),
         "Export CSV": urls("programme_report_csv", programmes),
         "Export XLSX": urls("programme_report_xlsx", programmes),
+        # The parties' programming of next year: its overlaps are kept in the shared cache.
+        "Programmations côte à côte": [
+            reverse("programming", args=[pk, year + 1]) for pk in agreements[:5]
+        ],
     }
     editable = [action.pk for action in actions if rules.leads_action(user, action)][:10]
     coordinated = [

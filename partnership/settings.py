@@ -198,8 +198,9 @@ CACHES = {
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "partenariat"),
             "TIMEOUT": env_int("CACHE_TIMEOUT", 24 * 3600),
             # Redis down or restarted: an operation on the cache waits at most a second. No
-            # page depends on it today (sessions are in the database, pages are drawn for
-            # every request); whatever is cached there later must survive losing it.
+            # page depends on it (sessions are in the database, pages are drawn for every
+            # request); what is kept there is read through partnership.core.remembered,
+            # which computes it again when Redis does not answer.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
         if REDIS_URL

@@ -59,6 +59,19 @@ def media_root(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def empty_local_cache():
+    """Each test starts with the process's own cache empty (the tests' cache, without
+    REDIS_URL): what an earlier test kept there, such as a page's overlaps, would change the
+    queries the next one counts. A Redis cache is left alone: its tests have their own prefix
+    (``cache_key_prefix``)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+
+
+@pytest.fixture(autouse=True)
 def no_console_error():
     """No page of a browser test logs an error: every context of the shared chromium is watched
     (tests.browser), and what a test's pages logged fails it here, at its teardown."""

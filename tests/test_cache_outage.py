@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from partnership.models import Action
-from tests.factories import PASSWORD, ActionFactory, ProgrammeFactory
+from tests.factories import PASSWORD, ActionFactory, PlannedProjectFactory, ProgrammeFactory
 from tests.html_forms import form_data
 
 
@@ -94,3 +94,22 @@ def test_a_wrong_password_is_refused_and_counted_while_redis_is_down(
     assert response.status_code == 200
     assert SESSION_KEY not in browser.session
     assert AccessAttempt.objects.filter(username=anact_contributor.username).exists()
+
+
+def test_the_parties_overlaps_are_found_again_while_redis_is_down(
+    redis_unreachable, agreement, anact, inrs, anact_coordinator, caplog
+):
+    """The side-by-side page keeps its overlaps in the cache when it answers
+    (``partnership.core.remembered``): it finds them again when it does not."""
+    for organisation in (anact, inrs):
+        PlannedProjectFactory(
+            agreement=agreement,
+            organisation=organisation,
+            title="Prévention de l’usure professionnelle des soignants",
+        )
+    browser = Client(raise_request_exception=False)
+    browser.force_login(anact_coordinator)
+    response = browser.get(reverse("programming", args=[agreement.pk, 2027]))
+    assert response.status_code == 200
+    assert len(response.context["overlap_groups"]) == 1
+    assert "shared cache unreachable" in caplog.text

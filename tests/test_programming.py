@@ -8,9 +8,11 @@ Anact overlap, and Anact's coordinator turns the two into a joint action of the 
 """
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -433,10 +435,19 @@ def test_the_side_by_side_page_keeps_its_queries(
     _projects(agreement, [anact, inrs], [tms, rps], count)
     client.force_login(anact_coordinator)
     client.get(programming_url(agreement))  # the session's first use
-    # On PostgreSQL one more: the close words found by its full-text words; and the bell.
+    caches["default"].clear()  # the overlaps it found are kept: found again
+    # On PostgreSQL one more: the close words found by its full-text words.
     with django_assert_num_queries(11 + (connection.vendor == "postgresql")):
         response = client.get(programming_url(agreement))
     assert response.status_code == 200
+    # The same projects again: their overlaps are kept in the shared cache.
+    with django_assert_num_queries(11):
+        again = client.get(programming_url(agreement))
+    assert _without_csrf_token(again) == _without_csrf_token(response)
+
+
+def _without_csrf_token(response):
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.text)
 
 
 def test_from_la_rentree_the_dashboard_and_the_agreement_invite_the_parties(

@@ -172,6 +172,48 @@ def test_close_words_follow_a_title_and_a_summary_changed_after_the_project_was_
     assert key in pairs()
 
 
+def test_the_overlaps_kept_in_the_shared_cache_follow_every_change_of_what_they_come_from(
+    agreement, anact, inrs, tms, django_assert_num_queries
+):
+    """The overlaps are kept under a key made of the projects' content: the same projects
+    again cost no query, and a change made without any save signal (in bulk, by another
+    server) is seen at once, whatever it changes."""
+    first = _project(agreement, anact, "Prévention de l’usure professionnelle des soignants")
+    second = _project(agreement, inrs, "Bruit dans les ateliers", theme=None)
+
+    def overlaps():
+        projects = list(PlannedProject.objects.select_related("organisation", "theme"))
+        with django_assert_num_queries(0):  # the first search of each state was kept
+            kept = find_overlaps(projects)
+        assert kept == find_overlaps(projects)
+        return [(o.first.pk, o.second.pk, o.same_theme, o.similarity > 0) for o in kept]
+
+    def now(**changes):
+        PlannedProject.objects.filter(pk=second.pk).update(**changes)
+        projects = list(PlannedProject.objects.select_related("organisation", "theme"))
+        find_overlaps(projects)  # the search, kept
+        return overlaps()
+
+    pair = (min(first.pk, second.pk), max(first.pk, second.pk))
+    first.theme = tms
+    first.save()
+    assert now() == []
+    assert now(summary="usure professionnelle soignants") == [(*pair, False, True)]
+    assert now(summary="") == []
+    assert now(title="Usure professionnelle des soignants") == [(*pair, False, True)]
+    assert now(title="Bruit", theme=tms) == [(*pair, True, False)]
+    autumn_only = {
+        "planned_start": datetime.date(2027, 9, 1),
+        "planned_end": datetime.date(2027, 12, 1),
+    }
+    assert now(**autumn_only) == [(*pair, True, False)]
+    first.planned_end = datetime.date(2027, 3, 31)
+    first.save()
+    assert now() == []  # the periods no longer meet
+    assert now(organisation=anact) == []  # the same party
+    assert now(organisation=inrs, certainty=PlannedProject.Certainty.DROPPED) == []
+
+
 def test_close_words_cost_one_query_on_postgresql_none_on_sqlite(
     agreement, anact, inrs, django_assert_num_queries
 ):

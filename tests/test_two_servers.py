@@ -18,12 +18,14 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from partnership.programming.services import programming_years
 from tests.factories import (
     ActionFactory,
     ConventionFactory,
     ConventionPartyFactory,
     DeliverableFactory,
     MeetingFactory,
+    PlannedProjectFactory,
     ProgrammeFactory,
 )
 from tests.html_forms import form_data
@@ -227,6 +229,41 @@ def test_a_change_saved_through_one_server_shows_at_once_through_the_other(
     save_through(second, people["anact.coordinateur"], edit_url, **changes)
     for name, url in urls.items():
         assert new_text + " encore" in text_of(get(first, url, people["anact.coordinateur"])), name
+
+
+def test_the_overlaps_kept_in_the_cache_follow_a_project_changed_through_the_other_server(
+    servers, people, agreement, anact, inrs
+):
+    """The side-by-side page keeps its overlaps in the shared cache, under a key made of the
+    projects they come from: a project changed through one server changes them through the
+    other at once, though both had kept the ones of before."""
+    first, second = servers
+    year = programming_years()[0]  # open today: the gunicorn servers read the real clock
+    PlannedProjectFactory(
+        agreement=agreement,
+        organisation=inrs,
+        year=year,
+        title="Prévention de l’usure professionnelle des soignants",
+    )
+    project = PlannedProjectFactory(  # the coordinator's own organisation's
+        agreement=agreement, organisation=anact, year=year, title="Bruit dans les ateliers"
+    )
+    url = reverse("programming", args=[agreement.pk, year])
+    coordinator = people["anact.coordinateur"]
+    for server in (first, second):
+        assert "0 chevauchement à coordonner" in get(server, url, coordinator).text
+
+    edit_url = reverse("plannedproject_update", args=[project.pk])
+    title = "Usure professionnelle des soignants : repères"
+    save_through(first, coordinator, edit_url, title=title)
+    for server in (second, first):
+        page = get(server, url, coordinator)
+        assert "1 chevauchement à coordonner" in page.text, server.port
+        assert title in page.text
+
+    save_through(second, coordinator, edit_url, title="Bruit dans les ateliers")
+    for server in (first, second):
+        assert "0 chevauchement à coordonner" in get(server, url, coordinator).text
 
 
 def test_a_person_never_sees_another_person_s_page_whichever_server_answers(

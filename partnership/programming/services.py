@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from partnership.agreements.models import Agreement
 from partnership.core import reasons
 from partnership.core.lifecycle import TransitionError, lock
+from partnership.core.remembered import content_key, remembered
 from partnership.core.text import fold
 from partnership.programmes.models import Programme
 from partnership.programmes.services import preparation_opens_on
@@ -267,28 +268,67 @@ def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
     same theme with periods that meet, or close words (at least two significant words in
     common, ``WORD_SIMILARITY`` of them). Each project keeps its ``per_project`` closest
     projects of the other parties (close words first), so that a theme where every party
-    plans much does not list every pair. By theme name, then by title. The projects come
-    with their theme and organisation: no query on SQLite, one on PostgreSQL (the close
-    words)."""
+    plans much does not list every pair. By theme name, then by title.
+
+    The pairs depend on the projects' parties, themes, periods, titles and summaries only:
+    they are kept in the shared cache under a key made of those (``remembered``), so a page
+    showing the same projects again, on any server, does not look for them again. The
+    projects come with their theme and organisation: no query when the pairs are kept, else
+    none on SQLite, one on PostgreSQL (the close words)."""
     projects = [p for p in projects if p.certainty != PlannedProject.Certainty.DROPPED]
     by_pk = {project.pk: project for project in projects}
-    # The loops below read plain tuples: (key, party, theme, start, end) of each project.
+    # The search reads plain tuples: (key, party, theme, start, end) of each project.
     rows = {pk: (pk, p.organisation_id, p.theme_id, *_period(p)) for pk, p in by_pk.items()}
-    close = close_word_pairs(projects)
+    content = (
+        OVERLAPS_VERSION,
+        connection.vendor,  # the words of PostgreSQL's full-text search, or Python's
+        per_project,
+        [rows[pk] for pk in sorted(rows)],
+        sorted((p.pk, p.title, p.summary) for p in projects),
+    )
+
+    def search():
+        close = close_word_pairs(projects)
+        return [(key, close.get(key, 0.0)) for key in _closest_pairs(rows, close, per_project)]
+
+    overlaps = []
+    for key, similarity in remembered(content_key("overlaps", *content), search):
+        overlap = Overlap(
+            by_pk[key[0]],
+            by_pk[key[1]],
+            same_theme=_same_theme(rows[key[0]], rows[key[1]]),
+            similarity=similarity,
+        )
+        theme = overlap.theme
+        order = (theme is None, theme.name if theme else "", overlap.first.title)
+        overlaps.append((*order, overlap.second.title, key, overlap))
+    overlaps.sort(key=lambda item: item[:5])
+    return [item[-1] for item in overlaps]
+
+
+# Bumped when the search below or the words it compares change: the pairs kept by the
+# previous code are then left to expire.
+OVERLAPS_VERSION = 1
+
+
+def _same_theme(first, second):
+    """Same theme, periods that meet (the projects are of different parties)."""
+    return (
+        first[2] is not None
+        and first[2] == second[2]
+        and first[3] <= second[4]
+        and second[3] <= first[4]
+    )
+
+
+def _closest_pairs(rows, close, per_project) -> set:
+    """The keys of the pairs each project keeps: its ``per_project`` closest projects of the
+    other parties, given the rows (key, party, theme, start, end) and the pairs of close
+    words with their similarity."""
     close_to = defaultdict(list)
     for key in close:
         close_to[key[0]].append(key)
         close_to[key[1]].append(key)
-
-    def same_theme(first, second):
-        """Same theme, periods that meet (the projects are of different parties)."""
-        return (
-            first[2] is not None
-            and first[2] == second[2]
-            and first[3] <= second[4]
-            and second[3] <= first[4]
-        )
-
     # A pair's score: its close words' similarity, half a point more for the same theme with
     # periods that meet; the smaller pair first among equal scores. A project's pairs of the
     # same theme without close words all score one half, and the smaller pair is the one with
@@ -307,7 +347,8 @@ def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
         pk, party = row[0], row[1]
         candidates = []
         for key in close_to[pk]:
-            bonus = 0.5 if same_theme(row, rows[key[0] if key[1] == pk else key[1]]) else 0.0
+            other = rows[key[0] if key[1] == pk else key[1]]
+            bonus = 0.5 if _same_theme(row, other) else 0.0
             candidates.append((-(close[key] + bonus), key))
         for other_party, others in by_theme[row[2]].items() if row[2] is not None else ():
             if other_party == party:
@@ -315,25 +356,13 @@ def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
             wanted = per_project
             for other in others:
                 key = (pk, other[0]) if pk < other[0] else (other[0], pk)
-                if key not in close and same_theme(row, other):
+                if key not in close and _same_theme(row, other):
                     candidates.append((-0.5, key))
                     wanted -= 1
                     if not wanted:
                         break
         kept.update(key for _score, key in heapq.nsmallest(per_project, candidates))
-    overlaps = []
-    for key in kept:
-        overlap = Overlap(
-            by_pk[key[0]],
-            by_pk[key[1]],
-            same_theme=same_theme(rows[key[0]], rows[key[1]]),
-            similarity=close.get(key, 0.0),
-        )
-        theme = overlap.theme
-        order = (theme is None, theme.name if theme else "", overlap.first.title)
-        overlaps.append((*order, overlap.second.title, key, overlap))
-    overlaps.sort(key=lambda item: item[:5])
-    return [item[-1] for item in overlaps]
+    return kept
 
 
 def close_word_pairs(projects) -> dict:
