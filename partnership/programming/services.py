@@ -282,7 +282,7 @@ def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
     content = (
         OVERLAPS_VERSION,
         connection.vendor,  # the words of PostgreSQL's full-text search, or Python's
-        per_project,
+        (per_project, WORD_SIMILARITY, COMMON_WORD_SHARE, COMMON_WORD_MIN, STEM),
         [rows[pk] for pk in sorted(rows)],
         sorted((p.pk, p.title, p.summary) for p in projects),
     )
@@ -306,8 +306,8 @@ def find_overlaps(projects, per_project: int = CLOSEST) -> list[Overlap]:
     return [item[-1] for item in overlaps]
 
 
-# Bumped when the search below or the words it compares change: the pairs kept by the
-# previous code are then left to expire.
+# Bumped when the search below or the words it compares change (its settings above are part
+# of the key already): the pairs kept by the previous code are then left to expire.
 OVERLAPS_VERSION = 1
 
 
