@@ -64,6 +64,8 @@ def test_a_person_logs_in_works_and_logs_out_while_redis_is_down(
         action.get_absolute_url(),
         reverse("action_list"),
         reverse("search") + "?q=guide",
+        # Kept in the cache when it answers (partnership.core.remembered): written again.
+        reverse("programme_report_xlsx", args=[action.programme_id]),
     ):
         assert browser.get(url).status_code == 200, url
 

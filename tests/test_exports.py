@@ -14,6 +14,8 @@ from django.utils import translation
 from openpyxl.utils import get_column_letter
 
 from partnership.models import Action, Meeting
+from partnership.overview import exports
+from partnership.overview.exports import workbook
 from tests import clock
 from tests.factories import (
     ActionFactory,
@@ -355,6 +357,30 @@ def test_the_workbook_opens_in_libreoffice(client, programme, anact_reader, tmp_
     assert "15/01/2026" in guide  # a date cell shown with its date format
     assert "40%" in guide  # a percentage
     assert rows[1][0] == "=SOMME(A1:A9)"  # a text, not the result of a formula
+
+
+def test_a_workbook_asked_again_is_not_written_again_until_what_it_shows_changes(
+    client, programme, anact_reader, monkeypatch
+):
+    """The file is kept in the shared cache under a digest of its cells: the same report again
+    is the same file, not written again; a change made without any save signal (in bulk, by
+    another server), is a new file at once."""
+    written = []
+    monkeypatch.setattr(
+        exports, "workbook", lambda tables: written.append(tables) or workbook(tables)
+    )
+    client.force_login(anact_reader)
+    url = reverse("programme_report_xlsx", args=[programme.pk])
+
+    first = client.get(url)
+    assert client.get(url).content == first.content
+    assert len(written) == 1
+
+    Action.objects.filter(title="Guide TMS commun").update(progress=75)
+    changed = _workbook(client.get(url))
+    assert len(written) == 2
+    progress = [cell.value for cell in changed.worksheets[0]["A"]].index("Guide TMS commun")
+    assert 0.75 in [cell.value for cell in changed.worksheets[0][progress + 1]]
 
 
 @pytest.mark.parametrize("url_name", ["programme_report_csv", "programme_report_xlsx"])

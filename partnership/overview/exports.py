@@ -24,6 +24,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from partnership.core.remembered import content_key, remembered
 from partnership.meetings.models import Meeting
 from partnership.programmes.models import Action, Deliverable
 from partnership.programming.models import PlannedProject
@@ -259,33 +260,41 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="0B3D6E")
 
 
-def workbook(sheets: list[Sheet]) -> Workbook:
-    """The sheets streamed row by row: openpyxl's write-only mode keeps no grid of cells and
-    costs a fraction of the default mode, for the same file. That mode wants the widths and
-    the frozen header before the first row, and a styled cell built for each styled value."""
+def table(sheet: Sheet) -> tuple:
+    """What a sheet of the file holds, as plain values: its title, its columns (header, kind,
+    width) and the value of each cell as written (``xlsx_cell``)."""
+    columns = sheet.columns
+    return (
+        _sheet_title(str(sheet.title)),
+        tuple((str(column.header), column.kind, column.width) for column in columns),
+        [
+            tuple(xlsx_cell(column.kind, column.value(obj)) for column in columns)
+            for obj in sheet.objects
+        ],
+    )
+
+
+def workbook(tables: list[tuple]) -> Workbook:
+    """The sheets (``table``) streamed row by row: openpyxl's write-only mode keeps no grid of
+    cells and costs a fraction of the default mode, for the same file. That mode wants the
+    widths and the frozen header before the first row, and a styled cell built for each
+    styled value."""
     book = Workbook(write_only=True)
-    for sheet in sheets:
-        objects = list(sheet.objects)
-        columns = sheet.columns
-        ws = book.create_sheet(_sheet_title(str(sheet.title)))
-        size = f"A1:{get_column_letter(len(columns))}{len(objects) + 1}"
+    for title, columns, rows in tables:
+        ws = book.create_sheet(title)
+        size = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
         # The size the default mode declared (<dimension>): readers in read-only mode
         # (openpyxl's, hence pandas') go by it; the write-only mode leaves it out.
         ws.calculate_dimension = lambda size=size: size
-        for index, column in enumerate(columns, start=1):
-            ws.column_dimensions[get_column_letter(index)].width = column.width
+        for index, (_header, _kind, width) in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = width
         ws.freeze_panes = "A2"
-        if objects:
+        if rows:
             ws.auto_filter.ref = size
-        ws.append([_header_cell(ws, str(column.header)) for column in columns])
-        makers = [_cell_maker(ws, column.kind) for column in columns]
-        for obj in objects:
-            ws.append(
-                [
-                    make(xlsx_cell(column.kind, column.value(obj)))
-                    for make, column in zip(makers, columns, strict=True)
-                ]
-            )
+        ws.append([_header_cell(ws, header) for header, _kind, _width in columns])
+        makers = [_cell_maker(ws, kind) for _header, kind, _width in columns]
+        for row in rows:
+            ws.append([make(value) for make, value in zip(makers, row, strict=True)])
     book.properties.creator = "Suivi du partenariat Anact–INRS"
     book.properties.created = timezone.now().replace(tzinfo=None)
     return book
@@ -325,16 +334,32 @@ def _cell_maker(ws, kind: str) -> Callable:
     return text
 
 
+def _xlsx_bytes(tables) -> bytes:
+    buffer = io.BytesIO()
+    workbook(tables).save(buffer)
+    return buffer.getvalue()
+
+
 def _sheet_title(title: str) -> str:
     for character in "[]:*?/\\":
         title = title.replace(character, " ")
     return title[:31]
 
 
+# Bumped when the way a file is written changes: the files kept by the previous code are then
+# left to expire.
+XLSX_VERSION = 1
+
+
 def xlsx_response(filename: str, sheets: list[Sheet]) -> HttpResponse:
-    buffer = io.BytesIO()
-    workbook(sheets).save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    """The spreadsheet of the sheets. Writing it is most of its cost, and the file is a
+    function of its cells: it is kept in the shared cache under a digest of them
+    (``remembered``), so the same report asked again, on any server, is not written again,
+    and any change to what it shows gives other cells, hence another key. Its "created"
+    property is the time it was first written."""
+    tables = [table(sheet) for sheet in sheets]
+    content = remembered(content_key("xlsx", XLSX_VERSION, tables), lambda: _xlsx_bytes(tables))
+    response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = _disposition(filename)
     return response
 
