@@ -243,7 +243,6 @@ class BoundField(forms.BoundField):
             attrs["data-max-length"] = limit
         return attrs
 
-
     @property
     def widget_kind(self):
         """How partnership/forms/field.html draws the widget: "checkbox" (before its label),
