@@ -147,3 +147,20 @@ def test_labels_choices_and_errors_are_escaped():
     # errors, and the form's own error at its top.
     assert html.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") >= 7
     assert '<div class="alert alert-block alert-danger">' in html
+
+
+def test_a_file_field_shows_its_current_file_and_a_disabled_one_says_so_once():
+    class Stored:
+        url, name = "/media/convention.pdf", "convention.pdf"
+
+    class Upload(forms.Form):
+        document = forms.FileField(required=False)
+        locked = forms.FileField(required=False, disabled=True)
+
+    stored = Stored()
+    html = _drawn(Upload(initial={"document": stored, "locked": stored}, renderer=FormRenderer()))
+
+    assert html.count('<a href="/media/convention.pdf">convention.pdf</a>') == 2
+    assert 'name="document-clear" id="document-clear_id" class="form-check-input"' in html
+    locked = re.search(r'<input type="file" name="locked"[^>]*>', html).group(0)
+    assert locked.count("disabled") == 1
