@@ -87,8 +87,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "crispy_forms",
-    "crispy_bootstrap5",
     "django_filters",
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
@@ -357,9 +355,9 @@ SECURE_CSP = {
 
 # Form widgets drawn with Django's own Jinja2 widget templates (the same HTML): an edit page
 # draws hundreds of <option>s, three to four times faster than with the template language.
+# Forms and fields ({{ form }}, {{ field.as_field_group }}) drawn in Bootstrap 5's markup by
+# the Jinja2 templates of partnership/jinja2/partnership/forms/.
 FORM_RENDERER = "partnership.core.forms.FormRenderer"
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,6 +1,7 @@
 """The joint action pages (chantiers) and their deliverables."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -922,3 +923,33 @@ def test_the_rows_of_the_action_form_share_their_options(
     offered = _options(response, "lead_organisation")
     assert all(_options(response, f"resources-{i}-organisation") == offered for i in range(4))
     assert str(inrs.pk) in offered
+
+
+def test_a_refused_value_is_shown_by_its_field_which_names_it(
+    client, anact_action, anact_contributor
+):
+    """An edit refused for one field comes back with the message under that field, which its
+    input names (aria-describedby, after its help text) and marks invalid (RGAA 11.10)."""
+    client.force_login(anact_contributor)
+    url = reverse("action_update", args=[anact_action.pk])
+
+    response = client.post(url, _edit_data(anact_action, progress="150"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    block = html.split('<div id="div_id_progress" class="mb-3">', 1)[1].split('<div id="div_', 1)[0]
+    assert re.search(
+        r'<label for="id_progress" class="form-label requiredField">\s*Avancement', block
+    )
+    field = re.search(r'<input[^>]*id="id_progress"[^>]*>', block).group(0)
+    assert 'class="numberinput form-control is-invalid"' in field
+    assert 'aria-invalid="true"' in field
+    assert 'aria-describedby="id_progress_helptext id_progress_error"' in field
+    error = re.search(
+        r'<div id="id_progress_error" class="invalid-feedback">\s*'
+        r'<p id="error_1_id_progress"><strong>([^<]*)</strong></p>',
+        block,
+    )
+    assert "100" in error.group(1)
+    assert '<div id="id_progress_helptext" class="form-text">' in block
+    assert block.index("id_progress_error") < block.index('id="id_progress_helptext"')

@@ -69,7 +69,7 @@ def _fields(page):
 
 
 def _field(form, label):
-    """The field of this label, required (crispy adds an asterisk to the label) or not."""
+    """The field of this label, required (its label ends with an asterisk) or not."""
     return form.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$"))
 
 
