@@ -60,7 +60,7 @@ def test_a_select_with_its_own_option_template_keeps_its_template():
     assert "<option" not in drawn  # the widget's own option template was used
 
 
-# Forms and fields in Bootstrap 5's markup (partnership/jinja2/partnership/forms/) ----------
+# Forms and fields in Bootstrap 5's markup: crispy-forms with the project's pack -----------
 
 
 def _squeezed(html):
@@ -76,8 +76,10 @@ class Fields(forms.Form):
     secret = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
-def _drawn(form, source="{{ form }}"):
-    return Template(source).render(Context({"form": form}))
+def _drawn(form, source="{{ form|crispy }}"):
+    """Drawn as the pages draw it: crispy-forms' filters, the project's template pack
+    (partnership/jinja2/bootstrap5_partenariat/)."""
+    return Template("{% load crispy_forms_tags %}" + source).render(Context({"form": form}))
 
 
 def test_a_form_is_drawn_in_bootstrap_markup_its_errors_named_by_its_fields():
@@ -115,7 +117,7 @@ def test_a_form_is_drawn_in_bootstrap_markup_its_errors_named_by_its_fields():
         """  # noqa: E501
     )
     # A field alone, as a formset's row draws it.
-    field = _squeezed(_drawn(Fields(renderer=FormRenderer()), "{{ form.title.as_field_group }}"))
+    field = _squeezed(_drawn(Fields(renderer=FormRenderer()), "{{ form.title|as_crispy_field }}"))
     assert field.startswith('<div id="div_id_title" class="mb-3"><label for="id_title"')
 
 
@@ -137,7 +139,10 @@ class Hostile(forms.Form):
 
 def test_labels_choices_and_errors_are_escaped():
     data = {"name": HOSTILE, "kind": HOSTILE, "colour": HOSTILE}
-    for source in ("{{ form }}", "{% for field in form %}{{ field.as_field_group }}{% endfor %}"):
+    for source in (
+        "{{ form|crispy }}",
+        "{% for field in form %}{{ field|as_crispy_field }}{% endfor %}",
+    ):
         html = _drawn(Hostile(data=data, renderer=FormRenderer()), source)
 
         assert "<script>" not in html

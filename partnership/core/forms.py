@@ -245,7 +245,7 @@ class BoundField(forms.BoundField):
 
     @property
     def widget_kind(self):
-        """How partnership/forms/field.html draws the widget: "checkbox" (before its label),
+        """How bootstrap5_partenariat/field.html draws the widget: "checkbox" (before its label),
         "choices" (radio buttons or a checkbox list, in a fieldset), "file", "select", or
         "input" (text inputs and text areas)."""
         widget = self.field.widget
@@ -262,7 +262,7 @@ class BoundField(forms.BoundField):
     def with_classes(self, css_class):
         """The widget, Bootstrap's ``css_class`` added to its classes after the widget's
         lower-cased class name ("textinput form-control"): the markup the pages had when
-        django-crispy-forms drew them, which their styles and tests rely on. As crispy's
+        crispy-bootstrap5's pack drew them, which their styles and tests rely on. As its
         ``crispy_field`` tag did, the classes are kept in the form's own copy of the widget
         (or of each of its sub-widgets)."""
         widget = self.field.widget
@@ -282,7 +282,7 @@ class BoundField(forms.BoundField):
     def choice_groups(self):
         """The option groups of a radio or checkbox-list field, each option with the attributes
         its input takes (``id``, ``checked``, ``required``, ``aria-invalid``…), for
-        partnership/forms/field.html, which draws each option in Bootstrap's ``form-check``."""
+        bootstrap5_partenariat/field.html, which draws each option in Bootstrap's ``form-check``."""
         widget = self.field.widget
         id_ = widget.attrs.get("id") or self.auto_id
         attrs = self.build_widget_attrs({"id": id_} if id_ else {})
@@ -293,16 +293,10 @@ class FormRenderer(renderers.BaseRenderer):
     """Widgets drawn with Django's own Jinja2 widget templates (the same HTML, three to four
     times faster for the hundreds of <option>s of an edit page); the widgets that exist only
     in the template language (the admin's) drawn with it. Every form's fields are drawn
-    through ``BoundField`` above.
-
-    ``{{ form }}`` and ``{{ field.as_field_group }}`` draw Bootstrap 5's markup with the Jinja2
-    templates of partnership/jinja2/partnership/forms/: a label (with a red asterisk for a
-    required field), the widget with Bootstrap's classes, the errors and the help text, the
-    field's ``aria-describedby`` naming them."""
+    through ``BoundField`` above, and laid out by crispy-forms' filters with the project's
+    template pack (``settings.CRISPY_TEMPLATE_PACK``)."""
 
     bound_field_class = BoundField
-    form_template_name = "partnership/forms/form.html"
-    field_template_name = "partnership/forms/field.html"
     jinja2 = renderers.Jinja2()
     django = renderers.DjangoTemplates()
 
