@@ -176,6 +176,18 @@ DATABASES = {
 # that is three round trips per select (DECLARE, FETCH, CLOSE) for lists of a few dozen rows;
 # also required behind a transaction-pooling PgBouncer.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg 3 sends the parameters apart from the query (server-side binding), so that the
+    # same query for another person or another day is the same statement; a connection
+    # prepares a statement it has run DATABASE_PREPARE_THRESHOLD times (0: at once), and
+    # PostgreSQL then stops planning it again: planning was half of its time on a page.
+    # Behind PgBouncer in transaction mode, it needs max_prepared_statements (1.21 and later).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "server_side_binding": True,
+            "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 5),
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -11,7 +11,7 @@ import sqlite3
 import tarfile
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
@@ -138,7 +138,7 @@ def scratch_database():
         "user": settings_dict["USER"] or None,
         "password": settings_dict["PASSWORD"] or None,
     }
-    admin = psycopg2.connect(dbname="postgres", **params)
+    admin = psycopg.connect(dbname="postgres", **params)
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
@@ -162,7 +162,7 @@ def test_postgresql_backup_restores_to_the_same_data(tmp_path, data, scratch_dat
         "restore", archive, interactive=False, database_name=name, media_root=str(restored_media)
     )
 
-    restored = psycopg2.connect(dbname=name, **params)
+    restored = psycopg.connect(dbname=name, **params)
     try:
         with restored.cursor() as cursor:
             assert table_counts(cursor) == expected
