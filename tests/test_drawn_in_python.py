@@ -2,12 +2,21 @@
 includes were a tenth of the page's cost) give the HTML the templates gave, character for
 character, in both languages, whatever the record holds."""
 
+import datetime
+
 import pytest
 from django.template import Context, Template
 from django.utils import translation
 
 from partnership.core.templatetags.partnership_tags import action_progress, status_badge
-from tests.factories import ActionFactory, ConventionFactory, SignedAgreementFactory
+from partnership.models import Action
+from partnership.overview.dashboard import current_programmes
+from tests.factories import (
+    ActionFactory,
+    ConventionFactory,
+    ProgrammeFactory,
+    SignedAgreementFactory,
+)
 from tests.test_hostile_input import HOSTILE_VALUES
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +34,33 @@ ACTION_PROGRESS = (
     '{% endblocktranslate %}">{{ action.progress|percent }}</progress>\n'
     '<span class="small">{{ action.progress|percent }}</span>\n'
 )
+
+# The dashboard's bar, legend and average progress of a programme (templates/home.html).
+PROGRAMME_PROGRESS = """{% load i18n partnership_tags %}\
+<svg class="status-bar mb-2" viewBox="0 0 100 4" preserveAspectRatio="none" \
+aria-hidden="true" focusable="false">
+            {% for segment in programme.segments %}{% if segment.count %}<rect \
+class="bar-{{ segment.status }}" x="{{ segment.x }}" y="0" width="{{ segment.width }}" \
+height="4"></rect>{% endif %}{% endfor %}
+          </svg>
+          <ul class="list-inline small mb-2" aria-label="{% translate 'Actions by status' %}">
+            <li class="list-inline-item">{% blocktranslate trimmed count \
+counter=programme.action_count %}{{ counter }} action:{% plural %}{{ counter }} \
+actions:{% endblocktranslate %}</li>
+            {% for segment in programme.segments %}
+            <li class="list-inline-item"><span class="legend-swatch bar-{{ segment.status }}" \
+aria-hidden="true"></span> {{ segment.label|capfirst }} <strong>{{ segment.count }}\
+</strong></li>
+            {% endfor %}
+          </ul>
+          <div class="d-flex align-items-center gap-2 small">
+            <label for="progress-{{ programme.pk }}" class="text-nowrap mb-0">\
+{% translate "Average progress" %}</label>
+            <progress id="progress-{{ programme.pk }}" class="dashboard-progress flex-grow-1" \
+max="100" value="{{ programme.progress_value }}">{{ programme.progress_value|percent }}\
+</progress>
+            <span class="text-nowrap">{{ programme.progress_value|percent }}</span>
+          </div>"""
 
 
 def _template(source, **context):
@@ -59,3 +95,24 @@ def _choices(kind):
         "convention": ConventionFactory,
     }[kind]._meta.model
     return model._meta.get_field("status").choices
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize(
+    "statuses",
+    [
+        ["planned"],
+        ["planned", "in_progress", "in_progress", "done", "cancelled"],
+        ["completed"] * 3 + ["postponed"],
+    ],
+)
+def test_the_progress_of_a_programme_on_the_dashboard(language, statuses, administrator):
+    today = datetime.date(2026, 5, 4)
+    programme = ProgrammeFactory(year=today.year)
+    for index, status in enumerate(statuses):
+        progress = 100 if status == "completed" else (index * 37) % 100
+        ActionFactory(programme=programme, status=status, progress=progress)
+    with translation.override(language):
+        [drawn] = current_programmes(administrator, today)
+        assert drawn.progress_drawing == _template(PROGRAMME_PROGRESS, programme=drawn)
+        assert len(drawn.segments) == len(Action.Status.choices)
