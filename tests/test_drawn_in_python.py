@@ -10,7 +10,7 @@ from django.utils import translation
 
 from partnership.core.templatetags.partnership_tags import action_progress, status_badge
 from partnership.models import Action
-from partnership.overview.dashboard import current_programmes
+from partnership.overview.dashboard import current_programmes, ending_soon
 from tests.factories import (
     ActionFactory,
     ConventionFactory,
@@ -61,6 +61,20 @@ max="100" value="{{ programme.progress_value }}">{{ programme.progress_value|per
 </progress>
             <span class="text-nowrap">{{ programme.progress_value|percent }}</span>
           </div>"""
+
+# A record whose end or notice date comes soon, on the dashboard (templates/home.html).
+ENDING = """{% load i18n partnership_tags %}\
+<a href="{{ row.record.get_absolute_url }}" class="text-wrap-anywhere">{{ row.record }}</a>
+          <span class="d-block small text-body-secondary">{{ row.kind|capfirst }}\
+{% if row.record.agreement_id %} · {{ row.record.agreement.reference }}{% endif %}</span>
+          <ul class="list-unstyled small mb-0">
+            {% if row.notice_date %}<li{% if row.notice_soon %} class="fw-semibold"{% endif %}>\
+{% translate "Notice before" %} <time datetime="{{ row.notice_date|date:'Y-m-d' }}">\
+{{ row.notice_date|long_date }}</time>{% if row.record.tacit_renewal %} \
+({% translate "tacit renewal otherwise" %}){% endif %}</li>{% endif %}
+            <li{% if row.end_soon %} class="fw-semibold"{% endif %}>{% translate "Ends on" %} \
+<time datetime="{{ row.ends_on|date:'Y-m-d' }}">{{ row.ends_on|long_date }}</time></li>
+          </ul>"""
 
 
 def _template(source, **context):
@@ -116,3 +130,32 @@ def test_the_progress_of_a_programme_on_the_dashboard(language, statuses, admini
         [drawn] = current_programmes(administrator, today)
         assert drawn.progress_drawing == _template(PROGRAMME_PROGRESS, programme=drawn)
         assert len(drawn.segments) == len(Action.Status.choices)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_what_ends_soon_on_the_dashboard(language, administrator):
+    today = datetime.date(2026, 11, 20)
+    hostile = HOSTILE_VALUES[0]
+    # Ends within the days ahead; its notice date (3 months before) has passed.
+    SignedAgreementFactory(ends_on=datetime.date(2027, 1, 1), notice_period_months=3)
+    # Ends later, but its notice date (6 months before) comes soon, renewed unless given.
+    SignedAgreementFactory(
+        title=hostile,
+        ends_on=datetime.date(2027, 6, 30),
+        notice_period_months=6,
+        tacit_renewal=True,
+    )
+    agreement = SignedAgreementFactory(reference=f"AC-{hostile}"[:30])
+    ConventionFactory(
+        agreement=agreement,
+        title=hostile,
+        status="signed",
+        signed_on=datetime.date(2025, 1, 1),
+        ends_on=datetime.date(2027, 2, 1),
+    )
+    with translation.override(language):
+        rows = ending_soon(administrator, today)
+        assert len(rows) == 3
+        assert {row["notice_soon"] for row in rows} == {True, False}
+        for row in rows:
+            assert row["drawing"] == _template(ENDING, row=row)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from conventions.models import Convention
 from experimentations.models import Experimentation
 from partnership.agreements.models import Agreement, AgreementParty
+from partnership.core.dates import long_day
 from partnership.core.history import historical_model
 from partnership.core.templatetags.partnership_tags import percent
 from partnership.directory.models import AccessRequest
@@ -234,7 +235,40 @@ def ending_soon(user, today):
             }
         )
     rows.sort(key=lambda row: (row["sort"], str(row["record"])))
+    for row in rows:
+        row["drawing"] = _ending_drawing(row)
     return rows
+
+
+def _ending_drawing(row):
+    """A record ending soon, its kind, agreement and dates, as the template drew them (in
+    tests/test_drawn_in_python.py)."""
+    record = row["record"]
+    where = escape(capfirst(row["kind"]))
+    if getattr(record, "agreement_id", None):
+        where += f" · {escape(record.agreement.reference)}"
+    bold = ' class="fw-semibold"'
+    notice = ""
+    if row["notice_date"]:
+        day = row["notice_date"]
+        renewal = f" ({escape(gettext('tacit renewal otherwise'))})" if record.tacit_renewal else ""
+        notice = (
+            f"<li{bold if row['notice_soon'] else ''}>"
+            f'{escape(gettext("Notice before"))} <time datetime="{day.isoformat()}">'
+            f"{escape(long_day(day))}</time>{renewal}</li>"
+        )
+    ends_on = row["ends_on"]
+    return mark_safe(  # noqa: S308 - every value is escaped
+        f'<a href="{escape(record.get_absolute_url())}" class="text-wrap-anywhere">'
+        f"{escape(str(record))}</a>\n"
+        f'          <span class="d-block small text-body-secondary">{where}</span>\n'
+        '          <ul class="list-unstyled small mb-0">\n'
+        f"            {notice}\n"
+        f"            <li{bold if row['end_soon'] else ''}>"
+        f'{escape(gettext("Ends on"))} <time datetime="{ends_on.isoformat()}">'
+        f"{escape(long_day(ends_on))}</time></li>\n"
+        "          </ul>"
+    )
 
 
 # Recent changes ----------------------------------------------------------------------------
