@@ -10,10 +10,11 @@ from django.utils import translation
 
 from partnership.core.templatetags.partnership_tags import action_progress, status_badge
 from partnership.models import Action
-from partnership.overview.dashboard import current_programmes, ending_soon
+from partnership.overview.dashboard import current_programmes, deliverables_due, ending_soon
 from tests.factories import (
     ActionFactory,
     ConventionFactory,
+    DeliverableFactory,
     ProgrammeFactory,
     SignedAgreementFactory,
 )
@@ -75,6 +76,21 @@ ENDING = """{% load i18n partnership_tags %}\
             <li{% if row.end_soon %} class="fw-semibold"{% endif %}>{% translate "Ends on" %} \
 <time datetime="{{ row.ends_on|date:'Y-m-d' }}">{{ row.ends_on|long_date }}</time></li>
           </ul>"""
+
+# A deliverable due, on the dashboard (templates/home.html).
+DELIVERABLE = """{% load i18n %}<span>
+            <a href="{{ deliverable.get_absolute_url }}" class="text-wrap-anywhere">\
+{{ deliverable }}</a>
+            <span class="d-block small text-body-secondary">{{ deliverable.action }} · \
+{{ deliverable.action.programme.agreement.reference }}</span>
+          </span>
+          <span class="small text-nowrap">
+            {% if deliverable.due_on < today %}<span class="badge overdue-badge">\
+<i class="bi bi-exclamation-triangle" aria-hidden="true"></i> {% translate "Overdue" %}\
+</span>{% endif %}
+            <time datetime="{{ deliverable.due_on|date:'Y-m-d' }}">\
+{{ deliverable.due_on|date:"SHORT_DATE_FORMAT" }}</time>
+          </span>"""
 
 
 def _template(source, **context):
@@ -159,3 +175,21 @@ def test_what_ends_soon_on_the_dashboard(language, administrator):
         assert {row["notice_soon"] for row in rows} == {True, False}
         for row in rows:
             assert row["drawing"] == _template(ENDING, row=row)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_deliverables_due_on_the_dashboard(language, administrator):
+    today = datetime.date(2026, 11, 20)
+    action = ActionFactory(title=HOSTILE_VALUES[1])
+    for title, due_on in [
+        (HOSTILE_VALUES[0], datetime.date(2026, 11, 2)),
+        ("Rapport d’étape", today),
+        ("Guide « TMS »", datetime.date(2026, 12, 15)),
+    ]:
+        DeliverableFactory(action=action, title=title, due_on=due_on)
+    with translation.override(language):
+        deliverables, total, overdue = deliverables_due(administrator, today)
+        assert (total, overdue) == (3, 1)
+        for deliverable in deliverables:
+            expected = _template(DELIVERABLE, deliverable=deliverable, today=today)
+            assert deliverable.drawing == expected

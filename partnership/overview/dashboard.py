@@ -176,7 +176,35 @@ def deliverables_due(user, today):
     )
     deliverables, total = _first(queryset)
     overdue = deliverables[0].overdue_total if deliverables else 0
+    for deliverable in deliverables:
+        deliverable.drawing = _deliverable_drawing(deliverable, today)
     return deliverables, total, overdue
+
+
+def _deliverable_drawing(deliverable, today):
+    """A deliverable due: its action, agreement and due date, as the template drew them (in
+    tests/test_drawn_in_python.py)."""
+    due_on = deliverable.due_on
+    overdue = (
+        '<span class="badge overdue-badge"><i class="bi bi-exclamation-triangle"'
+        f' aria-hidden="true"></i> {escape(gettext("Overdue"))}</span>'
+        if due_on < today
+        else ""
+    )
+    action = deliverable.action
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "<span>\n"
+        f'            <a href="{escape(deliverable.get_absolute_url())}"'
+        f' class="text-wrap-anywhere">{escape(str(deliverable))}</a>\n'
+        f'            <span class="d-block small text-body-secondary">{escape(str(action))} ·'
+        f" {escape(action.programme.agreement.reference)}</span>\n"
+        "          </span>\n"
+        '          <span class="small text-nowrap">\n'
+        f"            {overdue}\n"
+        f'            <time datetime="{due_on.isoformat()}">'
+        f"{escape(formats.date_format(due_on, 'SHORT_DATE_FORMAT'))}</time>\n"
+        "          </span>"
+    )
 
 
 def ending_soon(user, today):
