@@ -10,13 +10,19 @@ from django.utils import translation
 
 from partnership.core.templatetags.partnership_tags import action_progress, status_badge
 from partnership.models import Action
-from partnership.overview.dashboard import current_programmes, deliverables_due, ending_soon
+from partnership.overview.dashboard import (
+    current_programmes,
+    deliverables_due,
+    ending_soon,
+    recent_changes,
+)
 from tests.factories import (
     ActionFactory,
     ConventionFactory,
     DeliverableFactory,
     ProgrammeFactory,
     SignedAgreementFactory,
+    UserFactory,
 )
 from tests.test_hostile_input import HOSTILE_VALUES
 
@@ -92,6 +98,24 @@ DELIVERABLE = """{% load i18n %}<span>
 {{ deliverable.due_on|date:"SHORT_DATE_FORMAT" }}</time>
           </span>"""
 
+# A recent change, on the dashboard (templates/home.html).
+CHANGE = """{% load i18n partnership_tags %}<span>
+            {% if change.type == "+" %}<i class="bi bi-plus-circle text-success" \
+aria-hidden="true"></i> {% translate "Created" %}{% else %}<i class="bi bi-pencil \
+text-primary" aria-hidden="true"></i> {% translate "Changed" %}{% endif %}
+            · <span class="text-body-secondary">{{ change.kind }}</span>
+            <a href="{{ change.record.get_absolute_url }}" class="text-wrap-anywhere">\
+{{ change.record }}</a>
+            {% if change.reason %}<span class="d-block fst-italic">\
+{{ change.reason|change_reason:change.record }}</span>{% endif %}
+          </span>
+          <span class="text-body-secondary">
+            {% if change.author %}{% blocktranslate trimmed with author=change.author %}\
+by {{ author }}{% endblocktranslate %}{% else %}{% translate "by the system" %}{% endif %},
+            <time datetime="{{ change.date|html_datetime }}" class="text-nowrap">\
+{{ change.date|date:"SHORT_DATETIME_FORMAT" }}</time>
+          </span>"""
+
 
 def _template(source, **context):
     return Template(source).render(Context(context))
@@ -151,7 +175,7 @@ def test_the_progress_of_a_programme_on_the_dashboard(language, statuses, admini
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_what_ends_soon_on_the_dashboard(language, administrator):
     today = datetime.date(2026, 11, 20)
-    hostile = HOSTILE_VALUES[0]
+    hostile = HOSTILE_VALUES[4]
     # Ends within the days ahead; its notice date (3 months before) has passed.
     SignedAgreementFactory(ends_on=datetime.date(2027, 1, 1), notice_period_months=3)
     # Ends later, but its notice date (6 months before) comes soon, renewed unless given.
@@ -180,9 +204,9 @@ def test_what_ends_soon_on_the_dashboard(language, administrator):
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_the_deliverables_due_on_the_dashboard(language, administrator):
     today = datetime.date(2026, 11, 20)
-    action = ActionFactory(title=HOSTILE_VALUES[1])
+    action = ActionFactory(title=HOSTILE_VALUES[6])
     for title, due_on in [
-        (HOSTILE_VALUES[0], datetime.date(2026, 11, 2)),
+        (HOSTILE_VALUES[4], datetime.date(2026, 11, 2)),
         ("Rapport d’étape", today),
         ("Guide « TMS »", datetime.date(2026, 12, 15)),
     ]:
@@ -193,3 +217,20 @@ def test_the_deliverables_due_on_the_dashboard(language, administrator):
         for deliverable in deliverables:
             expected = _template(DELIVERABLE, deliverable=deliverable, today=today)
             assert deliverable.drawing == expected
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_recent_changes_on_the_dashboard(language, administrator):
+    agreement = SignedAgreementFactory(title=HOSTILE_VALUES[4])
+    ActionFactory(title=HOSTILE_VALUES[6], programme__agreement=agreement)
+    agreement.title = HOSTILE_VALUES[5]
+    agreement._change_reason = HOSTILE_VALUES[6]
+    agreement._history_user = UserFactory(first_name=HOSTILE_VALUES[7], last_name="<Durand>")
+    agreement.save()
+    with translation.override(language):
+        changes = recent_changes(administrator)
+        assert {change["type"] for change in changes} == {"+", "~"}
+        assert any(change["reason"] for change in changes)
+        assert any(change["author"] for change in changes)
+        for change in changes:
+            assert change["drawing"] == _template(CHANGE, change=change)
