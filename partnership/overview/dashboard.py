@@ -12,23 +12,17 @@ from django.db import connection
 from django.db.models import Avg, Count, F, IntegerField, Q, Value, Window
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.shortcuts import render
-from django.utils import formats, timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
-from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from conventions.models import Convention
 from experimentations.models import Experimentation
 from partnership.agreements.models import Agreement, AgreementParty
-from partnership.core import reasons
-from partnership.core.dates import long_day
 from partnership.core.history import historical_model
-from partnership.core.templatetags.partnership_tags import html_datetime, percent
 from partnership.directory.models import AccessRequest
 from partnership.meetings.models import FollowUpTask, Meeting
+from partnership.overview import drawn
 from partnership.programmes.models import Action, Deliverable, Programme
 from partnership.programming.services import programming_invitations
 from partnership.rules import invitations_answered_by
@@ -90,52 +84,7 @@ def current_programmes(user, today):
             offset += count
         programme.segments = segments
         programme.progress_value = round(programme.average_progress or 0)
-        programme.progress_drawing = _progress_drawing(programme)
     return programmes
-
-
-def _progress_drawing(programme):
-    """A programme's bar of its actions by status, its legend and its average progress, as the
-    template drew them: its two loops over the statuses were a third of the dashboard's
-    template (tests/test_drawn_in_python.py holds the template they must match)."""
-    rects = "".join(
-        f'<rect class="bar-{escape(segment["status"])}" x="{escape(segment["x"])}" y="0"'
-        f' width="{escape(segment["width"])}" height="4"></rect>'
-        for segment in programme.segments
-        if segment["count"]
-    )
-    legend = "".join(
-        '\n            <li class="list-inline-item"><span class="legend-swatch'
-        f' bar-{escape(segment["status"])}" aria-hidden="true"></span>'
-        f" {escape(capfirst(segment['label']))} <strong>{formats.localize(segment['count'])}"
-        "</strong></li>\n            "
-        for segment in programme.segments
-    )
-    count = programme.action_count
-    # As {% blocktranslate %} does: its variables escaped, not the translation itself.
-    total = ngettext("%(counter)s action:", "%(counter)s actions:", count) % {
-        "counter": escape(formats.localize(count))
-    }
-    pk, value = formats.localize(programme.pk), formats.localize(programme.progress_value)
-    figure = escape(percent(programme.progress_value))
-    return mark_safe(  # noqa: S308 - every value is escaped
-        '<svg class="status-bar mb-2" viewBox="0 0 100 4" preserveAspectRatio="none"'
-        ' aria-hidden="true" focusable="false">\n'
-        f"            {rects}\n"
-        "          </svg>\n"
-        '          <ul class="list-inline small mb-2" aria-label="'
-        f'{escape(gettext("Actions by status"))}">\n'
-        f'            <li class="list-inline-item">{total}</li>\n'
-        f"            {legend}\n"
-        "          </ul>\n"
-        '          <div class="d-flex align-items-center gap-2 small">\n'
-        f'            <label for="progress-{pk}" class="text-nowrap mb-0">'
-        f"{escape(gettext('Average progress'))}</label>\n"
-        f'            <progress id="progress-{pk}" class="dashboard-progress flex-grow-1"'
-        f' max="100" value="{value}">{figure}</progress>\n'
-        f'            <span class="text-nowrap">{figure}</span>\n'
-        "          </div>"
-    )
 
 
 # Dates coming up ---------------------------------------------------------------------------
@@ -177,35 +126,7 @@ def deliverables_due(user, today):
     )
     deliverables, total = _first(queryset)
     overdue = deliverables[0].overdue_total if deliverables else 0
-    for deliverable in deliverables:
-        deliverable.drawing = _deliverable_drawing(deliverable, today)
     return deliverables, total, overdue
-
-
-def _deliverable_drawing(deliverable, today):
-    """A deliverable due: its action, agreement and due date, as the template drew them (in
-    tests/test_drawn_in_python.py)."""
-    due_on = deliverable.due_on
-    overdue = (
-        '<span class="badge overdue-badge"><i class="bi bi-exclamation-triangle"'
-        f' aria-hidden="true"></i> {escape(gettext("Overdue"))}</span>'
-        if due_on < today
-        else ""
-    )
-    action = deliverable.action
-    return mark_safe(  # noqa: S308 - every value is escaped
-        "<span>\n"
-        f'            <a href="{escape(deliverable.get_absolute_url())}"'
-        f' class="text-wrap-anywhere">{escape(str(deliverable))}</a>\n'
-        f'            <span class="d-block small text-body-secondary">{escape(str(action))} ·'
-        f" {escape(action.programme.agreement.reference)}</span>\n"
-        "          </span>\n"
-        '          <span class="small text-nowrap">\n'
-        f"            {overdue}\n"
-        f'            <time datetime="{due_on.isoformat()}">'
-        f"{escape(formats.date_format(due_on, 'SHORT_DATE_FORMAT'))}</time>\n"
-        "          </span>"
-    )
 
 
 def ending_soon(user, today):
@@ -264,40 +185,7 @@ def ending_soon(user, today):
             }
         )
     rows.sort(key=lambda row: (row["sort"], str(row["record"])))
-    for row in rows:
-        row["drawing"] = _ending_drawing(row)
     return rows
-
-
-def _ending_drawing(row):
-    """A record ending soon, its kind, agreement and dates, as the template drew them (in
-    tests/test_drawn_in_python.py)."""
-    record = row["record"]
-    where = escape(capfirst(row["kind"]))
-    if getattr(record, "agreement_id", None):
-        where += f" · {escape(record.agreement.reference)}"
-    bold = ' class="fw-semibold"'
-    notice = ""
-    if row["notice_date"]:
-        day = row["notice_date"]
-        renewal = f" ({escape(gettext('tacit renewal otherwise'))})" if record.tacit_renewal else ""
-        notice = (
-            f"<li{bold if row['notice_soon'] else ''}>"
-            f'{escape(gettext("Notice before"))} <time datetime="{day.isoformat()}">'
-            f"{escape(long_day(day))}</time>{renewal}</li>"
-        )
-    ends_on = row["ends_on"]
-    return mark_safe(  # noqa: S308 - every value is escaped
-        f'<a href="{escape(record.get_absolute_url())}" class="text-wrap-anywhere">'
-        f"{escape(str(record))}</a>\n"
-        f'          <span class="d-block small text-body-secondary">{where}</span>\n'
-        '          <ul class="list-unstyled small mb-0">\n'
-        f"            {notice}\n"
-        f"            <li{bold if row['end_soon'] else ''}>"
-        f'{escape(gettext("Ends on"))} <time datetime="{ends_on.isoformat()}">'
-        f"{escape(long_day(ends_on))}</time></li>\n"
-        "          </ul>"
-    )
 
 
 # Recent changes ----------------------------------------------------------------------------
@@ -364,56 +252,17 @@ def recent_changes(user, limit=RECENT_CHANGES):
             for part in (row["history_user__first_name"], row["history_user__last_name"])
             if part
         )
-        change = {
-            "record": record,
-            "kind": model._meta.verbose_name,
-            "type": row["history_type"],
-            "date": row["history_date"],
-            "reason": row["history_change_reason"],
-            "author": author or row["history_user__username"],
-        }
-        change["drawing"] = _change_drawing(change)
-        changes.append(change)
-    return changes
-
-
-def _change_drawing(change):
-    """One recent change: what, on which record, why, by whom and when, as the template drew
-    it (in tests/test_drawn_in_python.py)."""
-    record = change["record"]
-    if change["type"] == "+":
-        what = '<i class="bi bi-plus-circle text-success" aria-hidden="true"></i> '
-        what += escape(gettext("Created"))
-    else:
-        what = '<i class="bi bi-pencil text-primary" aria-hidden="true"></i> '
-        what += escape(gettext("Changed"))
-    reason = ""
-    if change["reason"]:
-        reason = (
-            '<span class="d-block fst-italic">'
-            f"{escape(reasons.word(change['reason'], record))}</span>"
+        changes.append(
+            {
+                "record": record,
+                "kind": model._meta.verbose_name,
+                "type": row["history_type"],
+                "date": row["history_date"],
+                "reason": row["history_change_reason"],
+                "author": author or row["history_user__username"],
+            }
         )
-    if change["author"]:
-        # As {% blocktranslate %} does: its variables escaped, not the translation itself.
-        by = gettext("by %(author)s") % {"author": escape(change["author"])}
-    else:
-        by = escape(gettext("by the system"))
-    moment = change["date"]
-    local = timezone.template_localtime(moment)
-    return mark_safe(  # noqa: S308 - every value is escaped
-        "<span>\n"
-        f"            {what}\n"
-        f'            · <span class="text-body-secondary">{escape(change["kind"])}</span>\n'
-        f'            <a href="{escape(record.get_absolute_url())}" class="text-wrap-anywhere">'
-        f"{escape(str(record))}</a>\n"
-        f"            {reason}\n"
-        "          </span>\n"
-        '          <span class="text-body-secondary">\n'
-        f"            {by},\n"
-        f'            <time datetime="{escape(html_datetime(moment))}" class="text-nowrap">'
-        f"{escape(formats.date_format(local, 'SHORT_DATETIME_FORMAT'))}</time>\n"
-        "          </span>"
-    )
+    return changes
 
 
 # Invitations to be a party ---------------------------------------------------------------
@@ -465,12 +314,24 @@ def dashboard(request):
     tasks, task_total, overdue_task_total = my_open_tasks(user, today)
     deliverables, deliverable_total, overdue_total = deliverables_due(user, today)
     awaiting, awaiting_total = experimentations_awaiting_decision(user)
+    programmes = current_programmes(user, today)
+    ending = ending_soon(user, today)
+    changes = recent_changes(user)
+    # The rows of four sections drawn in Python (partnership/overview/drawn.py).
+    for programme in programmes:
+        programme.progress_drawing = drawn.programme_progress(programme)
+    for deliverable in deliverables:
+        deliverable.drawing = drawn.deliverable_due(deliverable, today)
+    for row in ending:
+        row["drawing"] = drawn.ending_soon(row)
+    for change in changes:
+        change["drawing"] = drawn.recent_change(change)
     context = {
         "today": today,
         "invitations": pending_invitations(user),
         "access_requests_waiting": access_requests_waiting(user),
         "programming_invitations": programming_invitations(user, today),
-        "programmes": current_programmes(user, today),
+        "programmes": programmes,
         "action_statuses": Action.Status.choices,
         "meetings": meetings,
         "meeting_total": meeting_total,
@@ -480,8 +341,8 @@ def dashboard(request):
         "deliverables": deliverables,
         "deliverable_total": deliverable_total,
         "overdue_deliverable_total": overdue_total,
-        "ending": ending_soon(user, today),
-        "changes": recent_changes(user),
+        "ending": ending,
+        "changes": changes,
         "awaiting_decisions": awaiting,
         "awaiting_decision_total": awaiting_total,
         "meeting_days": MEETING_DAYS,
