@@ -181,11 +181,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # same query for another person or another day is the same statement; a connection
     # prepares a statement it has run DATABASE_PREPARE_THRESHOLD times (0: at once), and
     # PostgreSQL then stops planning it again: planning was half of its time on a page.
-    # Behind PgBouncer in transaction mode, it needs max_prepared_statements (1.21 and later).
+    # Behind PgBouncer in transaction mode, it needs max_prepared_statements (1.21 and later);
+    # "off" prepares nothing (psycopg's None), for a pooler that cannot keep them.
+    prepare_off = env_str("DATABASE_PREPARE_THRESHOLD").strip().lower() == "off"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "server_side_binding": True,
-            "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 5),
+            "prepare_threshold": None if prepare_off else env_int("DATABASE_PREPARE_THRESHOLD", 5),
         }
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
