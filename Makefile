@@ -97,11 +97,16 @@ DATE_TESTS := \
 	tests/test_year_story.py
 TEST_DATES ?= 2026-12-31 2027-01-01 2028-02-29 2027-09-01
 
+# TEST_DATES_AT_ONCE days at a time (one per core), each day's output printed when it ends;
+# any day failing fails the target.
+TEST_DATES_AT_ONCE ?= 2
+
 test-dates: install-test
-	@for day in $(TEST_DATES); do \
-		echo "==> the date-sensitive tests on $$day"; \
-		TEST_TODAY=$$day $(PYTHON) -m pytest -q $(DATE_TESTS) $(PYTEST_ARGS) || exit 1; \
-	done
+	@logs=$$(mktemp -d); \
+	printf '%s\n' $(TEST_DATES) | xargs -P $(TEST_DATES_AT_ONCE) -I{} sh -c \
+		'TEST_TODAY={} $(PYTHON) -m pytest -q $(DATE_TESTS) $(PYTEST_ARGS) >'"$$logs"'/{}.log 2>&1; \
+		status=$$?; echo "==> the date-sensitive tests on {}"; cat '"$$logs"'/{}.log; exit $$status'; \
+	status=$$?; rm -rf "$$logs"; exit $$status
 
 lint: install
 	$(PYTHON) -m ruff check .
