@@ -276,6 +276,17 @@ def test_deliverables_due_within_30_days_and_overdue(client, scene, anact_coordi
     assert response.context["deliverable_total"] == 2
 
 
+def test_the_overdue_task_and_deliverable_carry_the_same_warning(client, scene, anact_coordinator):
+    text = _dashboard(client, anact_coordinator).text
+    badge = (
+        '<span class="badge overdue-badge"><i class="bi bi-exclamation-triangle"'
+        ' aria-hidden="true"></i> En retard</span>'
+    )
+    # One for the task, one for the deliverable; the later ones carry none.
+    assert text.count(badge) == 2
+    assert text.count("overdue-badge") == 4  # with the two sections' "1 en retard" counts
+
+
 def test_agreements_and_conventions_nearing_their_end_or_notice_date(
     client, scene, anact_coordinator
 ):

@@ -14,7 +14,11 @@ from django.utils.translation import gettext, ngettext
 
 from partnership.core import reasons
 from partnership.core.dates import long_day
-from partnership.core.templatetags.partnership_tags import html_datetime, percent
+from partnership.core.templatetags.partnership_tags import (
+    html_datetime,
+    overdue_badge,
+    percent,
+)
 
 
 def programme_progress(programme):
@@ -63,12 +67,7 @@ def programme_progress(programme):
 def deliverable_due(deliverable, today):
     """A deliverable due: its action, agreement and due date, as the template drew them."""
     due_on = deliverable.due_on
-    overdue = (
-        '<span class="badge overdue-badge"><i class="bi bi-exclamation-triangle"'
-        f' aria-hidden="true"></i> {escape(gettext("Overdue"))}</span>'
-        if due_on < today
-        else ""
-    )
+    overdue = overdue_badge() if due_on < today else ""
     action = deliverable.action
     return mark_safe(  # noqa: S308 - every value is escaped
         "<span>\n"

@@ -63,6 +63,16 @@ def _status_badge(model, status, language):
 
 
 @register.simple_tag
+def overdue_badge():
+    """The warning that a task or a deliverable is past its due date."""
+    return format_html(
+        '<span class="badge overdue-badge"><i class="bi bi-exclamation-triangle"'
+        ' aria-hidden="true"></i> {}</span>',
+        gettext("Overdue"),
+    )
+
+
+@register.simple_tag
 def action_progress(action):
     """The progress of one action: a <progress> element named for screen readers, and the
     figure."""
