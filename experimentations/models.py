@@ -458,7 +458,8 @@ class CriterionAssessment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.criterion} : {_('met') if self.met else _('not met')}"
+        verdict = _("met") if self.met else _("not met")
+        return f"{self.criterion} : {verdict}"
 
 
 # Evaluation indicators -----------------------------------------------------------------

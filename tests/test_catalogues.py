@@ -7,6 +7,7 @@ uses French typography (a non-breaking space before : ; ? ! and inside « »), w
 English strings never do.
 """
 
+import ast
 import re
 import shutil
 import subprocess
@@ -115,6 +116,11 @@ def test_every_string_of_the_source_is_in_the_french_catalogue(tmp_path, setting
     )
 
     assert CATALOGUE.read_bytes() == before
+    # Nothing the catalogue translates has gone out of the extraction's sight either (a string
+    # no longer in the source, or one it cannot read): the next makemessages would drop it.
+    keys = {entry[:3] for entry in entries(CATALOGUE)}
+    dropped = keys - {entry[:3] for entry in entries(copy)}
+    assert not dropped, sorted(dropped, key=str)
     untranslated = subprocess.run(
         ["msgattrib", "--untranslated", "--no-obsolete", copy],
         check=True,
@@ -142,3 +148,37 @@ def test_french_typography_only_in_french():
             # "%(x)s :" or "word :": a space before the sign is a non-breaking one.
             assert not re.search(r" [:;?!](\s|$|<)", french), french
             assert not re.search(r"« | »", french), french
+
+
+TRANSLATING = {
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "gettext_noop",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "npgettext",
+    "npgettext_lazy",
+}
+
+
+def test_no_string_is_translated_inside_an_f_string():
+    """xgettext does not read inside an f-string's braces: a string translated there is
+    missing from the extraction, and the next makemessages drops its French translation."""
+    base = Path(settings.BASE_DIR)
+    hidden = []
+    for name in SOURCES:
+        for path in sorted((base / name).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.JoinedStr):
+                    continue
+                for inner in ast.walk(node):
+                    function = getattr(inner, "func", None)
+                    called = getattr(function, "id", None) or getattr(function, "attr", None)
+                    if isinstance(inner, ast.Call) and called in TRANSLATING:
+                        hidden.append(f"{path.relative_to(base)}:{inner.lineno}")
+    assert not hidden

@@ -80,3 +80,25 @@ def test_a_refusal_names_the_records_one_can_open_and_counts_the_rows(
     assert "1 action commune (« Guide TMS »)" in text
     assert "1 partie à l’accord-cadre" in text
     assert "(« Anact »" not in text
+
+
+def test_a_deletion_refused_on_confirming_says_why_in_french(
+    client, administrator, agreement, anact
+):
+    """Records that came to depend on it after the confirmation page was opened: the refusal
+    is French from end to end (its second sentence was once left out of the catalogue)."""
+    from django.contrib.messages import get_messages
+    from django.urls import reverse
+
+    from tests.factories import ActionFactory, ProgrammeFactory
+
+    ActionFactory(
+        programme=ProgrammeFactory(agreement=agreement), lead_organisation=anact, title="Guide TMS"
+    )
+    client.force_login(administrator)
+    response = client.post(reverse("organisation_delete", args=[anact.pk]))
+    assert response.status_code == 302
+    [message] = [str(message) for message in get_messages(response.wsgi_request)]
+    assert "En dépendent\u00a0: " in message
+    assert "Guide TMS" in message
+    assert "Depending" not in message

@@ -538,7 +538,8 @@ class StaffDeleteView(ScopedMixin, DeleteView):
         blockers = describe_records(
             getattr(error, "protected_objects", None) or getattr(error, "restricted_objects", ())
         )
-        return f"{intro} {_('Depending on it: %(records)s.') % {'records': blockers}}"
+        depending = _("Depending on it: %(records)s.") % {"records": blockers}
+        return f"{intro} {depending}"
 
     def form_valid(self, form):
         label = str(self.object)

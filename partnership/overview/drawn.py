@@ -44,19 +44,20 @@ def programme_progress(programme):
     }
     pk, value = formats.localize(programme.pk), formats.localize(programme.progress_value)
     figure = escape(percent(programme.progress_value))
+    by_status, average = escape(gettext("Actions by status")), escape(gettext("Average progress"))
     return mark_safe(  # noqa: S308 - every value is escaped
         '<svg class="status-bar mb-2" viewBox="0 0 100 4" preserveAspectRatio="none"'
         ' aria-hidden="true" focusable="false">\n'
         f"            {rects}\n"
         "          </svg>\n"
         '          <ul class="list-inline small mb-2" aria-label="'
-        f'{escape(gettext("Actions by status"))}">\n'
+        f'{by_status}">\n'
         f'            <li class="list-inline-item">{total}</li>\n'
         f"            {legend}\n"
         "          </ul>\n"
         '          <div class="d-flex align-items-center gap-2 small">\n'
         f'            <label for="progress-{pk}" class="text-nowrap mb-0">'
-        f"{escape(gettext('Average progress'))}</label>\n"
+        f"{average}</label>\n"
         f'            <progress id="progress-{pk}" class="dashboard-progress flex-grow-1"'
         f' max="100" value="{value}">{figure}</progress>\n'
         f'            <span class="text-nowrap">{figure}</span>\n'
@@ -94,13 +95,15 @@ def ending_soon(row):
     notice = ""
     if row["notice_date"]:
         day = row["notice_date"]
-        renewal = f" ({escape(gettext('tacit renewal otherwise'))})" if record.tacit_renewal else ""
+        renewal = escape(gettext("tacit renewal otherwise"))
+        renewal = f" ({renewal})" if record.tacit_renewal else ""
+        before = escape(gettext("Notice before"))
         notice = (
             f"<li{bold if row['notice_soon'] else ''}>"
-            f'{escape(gettext("Notice before"))} <time datetime="{day.isoformat()}">'
+            f'{before} <time datetime="{day.isoformat()}">'
             f"{escape(long_day(day))}</time>{renewal}</li>"
         )
-    ends_on = row["ends_on"]
+    ends_on, ends = row["ends_on"], escape(gettext("Ends on"))
     return mark_safe(  # noqa: S308 - every value is escaped
         f'<a href="{escape(record.get_absolute_url())}" class="text-wrap-anywhere">'
         f"{escape(str(record))}</a>\n"
@@ -108,7 +111,7 @@ def ending_soon(row):
         '          <ul class="list-unstyled small mb-0">\n'
         f"            {notice}\n"
         f"            <li{bold if row['end_soon'] else ''}>"
-        f'{escape(gettext("Ends on"))} <time datetime="{ends_on.isoformat()}">'
+        f'{ends} <time datetime="{ends_on.isoformat()}">'
         f"{escape(long_day(ends_on))}</time></li>\n"
         "          </ul>"
     )
