@@ -106,7 +106,10 @@ def programming_data(request, agreement, year):
     overlaps, the parties' columns."""
     projects = (
         PlannedProject.objects.filter(agreement=agreement, year=year)
-        .select_related("organisation", "theme", "contact", "joint_action")
+        .select_related("contact", "joint_action")
+        # A few parties and themes shared by hundreds of projects: each read once, not built
+        # again for every project's row (two objects per project, a fifth of the page's time).
+        .prefetch_related("organisation", "theme")
         .order_by("title", "pk")
     )
     themes = Theme.objects.filter(
