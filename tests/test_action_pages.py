@@ -23,6 +23,7 @@ from tests.factories import (
     ThemeFactory,
 )
 from tests.html_forms import form_data
+from tests.test_dashboard import OVERDUE_BADGE
 
 
 @pytest.fixture
@@ -249,7 +250,7 @@ def test_deliverables_section_shows_dates_overdue_badge_and_link(
     response = client.get(anact_action.get_absolute_url())
     section = response.text.split('id="deliverables"', 1)[1].split("</section>", 1)[0]
     assert "Rapport en retard" in section
-    assert section.count("overdue-badge") == 1
+    assert section.count("overdue-badge") == section.count(OVERDUE_BADGE) == 1
     assert 'href="https://www.inrs.fr/guide"' in section
     assert late.is_overdue
 

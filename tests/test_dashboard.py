@@ -19,6 +19,12 @@ from tests.factories import (
     SignedAgreementFactory,
 )
 
+# What a task or a deliverable past its due date carries, on every page (the overdue_badge tag).
+OVERDUE_BADGE = (
+    '<span class="badge overdue-badge"><i class="bi bi-exclamation-triangle"'
+    ' aria-hidden="true"></i> En retard</span>'
+)
+
 
 def _days(n):
     return timezone.localdate() + datetime.timedelta(days=n)
@@ -278,12 +284,8 @@ def test_deliverables_due_within_30_days_and_overdue(client, scene, anact_coordi
 
 def test_the_overdue_task_and_deliverable_carry_the_same_warning(client, scene, anact_coordinator):
     text = _dashboard(client, anact_coordinator).text
-    badge = (
-        '<span class="badge overdue-badge"><i class="bi bi-exclamation-triangle"'
-        ' aria-hidden="true"></i> En retard</span>'
-    )
     # One for the task, one for the deliverable; the later ones carry none.
-    assert text.count(badge) == 2
+    assert text.count(OVERDUE_BADGE) == 2
     assert text.count("overdue-badge") == 4  # with the two sections' "1 en retard" counts
 
 

@@ -22,6 +22,7 @@ from tests.factories import (
     SignedAgreementFactory,
     ThemeFactory,
 )
+from tests.test_dashboard import OVERDUE_BADGE
 
 pytestmark = pytest.mark.django_db
 
@@ -253,6 +254,8 @@ def test_report_counts_the_actions_and_deliverables_of_the_year(
     html = _main(response)
     assert "style=" not in html
     assert html.count('class="report-bar"') == 5 + 3 + 2 + 2
+    # The one still not delivered carries the overdue warning; the one delivered late, its date.
+    assert html.count("overdue-badge") == html.count(OVERDUE_BADGE) == 1
     assert reverse("programme_report_xlsx", args=[programme.pk]) in html
     assert reverse("programme_report_csv", args=[programme.pk]) in html
 
