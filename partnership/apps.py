@@ -10,9 +10,14 @@ class PartnershipConfig(AppConfig):
     def ready(self):
         # The security log's receivers of the login signals; the person's language taken
         # from their profile at login.
-        from partnership.core import security  # noqa: F401
+        from django.db.backends.signals import connection_created
+
+        from partnership.core import fragments, security  # noqa: F401
         from partnership.directory import language  # noqa: F401
         from partnership.discussion import moves
 
         # A record moved to another agreement takes its notifications along.
         moves.connect()
+        # Every connection notes the tables it writes: what the shared cache keeps of them is
+        # drawn again after a commit (partnership/core/fragments.py).
+        connection_created.connect(fragments.install, dispatch_uid="fragments.install")

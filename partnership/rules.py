@@ -245,6 +245,22 @@ def _scope_condition(model, path: str, user, ids) -> Q | Exists:
     return Q(**{f"{path or 'pk'}__in": agreements})
 
 
+def scope_key(user) -> tuple:
+    """What ``visible`` decides by which records of the agreements' subjects (the models of
+    ``AGREEMENT_PATHS``) a person sees, as plain values: two people with the same key see the
+    same ones. It keys what is kept for everyone who sees the same (partnership.core.fragments).
+    """
+    if has_role(user, Role.ADMINISTRATOR):
+        return ("all",)
+    ids = organisation_ids(user)
+    if not ids:
+        return ("none",)
+    agreements = agreement_ids(user)
+    if agreements is None:  # the party condition, in SQL: on the parties' table as it is
+        return ("parties", tuple(sorted(ids)))
+    return ("agreements", tuple(agreements))
+
+
 def _party_condition(model, path: str, ids) -> Exists:
     """The agreement at ``path`` from ``model`` has one of the organisations as a party."""
     parties = _agreement_model(model, path)._meta.get_field("parties").related_model
@@ -759,18 +775,6 @@ def programming_entered_in(agreements, user):
 
 def changes_any_programming(user) -> bool:
     return is_administrator(user)
-
-
-def projects_kept_by(user, agreement, projects) -> set[int]:
-    """The ids of ``projects`` (all of ``agreement``) the person keeps, as ``keeps_programming``
-    decides for each, decided once for the agreement instead of once per project (the side by
-    side page shows hundreds)."""
-    if is_administrator(user):
-        return {project.pk for project in projects}
-    own = enters_programming_for(user, agreement)
-    return {
-        project.pk for project in projects if own is not None and project.organisation_id == own
-    }
 
 
 @rules.predicate

@@ -178,14 +178,20 @@ CHANGES = [
             "programme_report_csv",
             "programme_report_xlsx",
             "search",
+            "home",  # its recent changes, kept in the shared cache
         ],
     ),
-    ("meeting", "meeting_update", {"title": "Comité révisé"}, ["meeting_list", "meeting_detail"]),
+    (
+        "meeting",
+        "meeting_update",
+        {"title": "Comité révisé"},
+        ["meeting_list", "meeting_detail", "home"],
+    ),
     (
         "convention",
         "conventions:convention_update",
         {"title": "Convention RPS révisée"},
-        ["conventions:convention_list", "conventions:convention_detail"],
+        ["conventions:convention_list", "conventions:convention_detail", "home"],
     ),
     (
         "agreement",

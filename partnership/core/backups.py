@@ -29,6 +29,8 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connections
 
+from partnership.core import fragments
+
 FORMAT = 1
 POSTGRESQL = "postgresql"
 SQLITE = "sqlite"
@@ -110,6 +112,9 @@ def create_backup(output_dir, *, alias="default") -> Path:
             finally:
                 target.close()
                 source.close()
+        # The database was written outside Django: what the shared cache keeps of its tables
+        # is drawn again (partnership/core/fragments.py).
+        fragments.change_every_version()
         files = sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root else []
         manifest = {
             "format": FORMAT,
@@ -188,6 +193,9 @@ def restore_backup(
             finally:
                 target.close()
                 source.close()
+        # The database was written outside Django: what the shared cache keeps of its tables
+        # is drawn again (partnership/core/fragments.py).
+        fragments.change_every_version()
         restored_files = 0
         media_source = work / "media"
         if manifest["media"] and media_source.is_dir():

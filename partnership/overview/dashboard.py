@@ -8,24 +8,29 @@ changes of the five historical tables come back in one UNION query.
 import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Avg, Count, F, IntegerField, Q, Value, Window
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from conventions.models import Convention
-from experimentations.models import Experimentation
+from experimentations.models import Experimentation, StageCriterion
 from partnership.agreements.models import Agreement, AgreementParty
+from partnership.core import fragments
+from partnership.core.fragments import tables_of
 from partnership.core.history import historical_model
 from partnership.directory.models import AccessRequest
 from partnership.meetings.models import FollowUpTask, Meeting
 from partnership.overview import drawn
 from partnership.programmes.models import Action, Deliverable, Programme
 from partnership.programming.services import programming_invitations
-from partnership.rules import invitations_answered_by
+from partnership.rules import invitations_answered_by, scope_key
 
 MEETING_DAYS = 60
 DELIVERABLE_DAYS = 30
@@ -305,6 +310,85 @@ def access_requests_waiting(user) -> int:
     )
 
 
+def _section(partial, context):
+    """A section of the page drawn alone, with its partial of ``home.html``."""
+    return mark_safe(render_to_string(f"home.html#{partial}", context).strip())  # noqa: S308
+
+
+def _programmes_section(user, today):
+    programmes = current_programmes(user, today)
+    for programme in programmes:
+        programme.progress_drawing = drawn.programme_progress(programme)
+    return _section("programmes", {"today": today, "programmes": programmes})
+
+
+def _deliverables_section(user, today):
+    deliverables, total, overdue = deliverables_due(user, today)
+    for deliverable in deliverables:
+        deliverable.drawing = drawn.deliverable_due(deliverable, today)
+    context = {
+        "deliverables": deliverables,
+        "deliverable_total": total,
+        "overdue_deliverable_total": overdue,
+        "deliverable_days": DELIVERABLE_DAYS,
+    }
+    return _section("deliverables", context)
+
+
+def _changes_section(user):
+    changes = recent_changes(user)
+    for change in changes:
+        change["drawing"] = drawn.recent_change(change)
+    return _section("changes", {"changes": changes})
+
+
+def _ending_section(user, today):
+    ending = ending_soon(user, today)
+    for row in ending:
+        row["drawing"] = drawn.ending_soon(row)
+    return _section("ending", {"ending": ending, "ending_days": ENDING_DAYS})
+
+
+def _stage_decisions_section(user):
+    awaiting, total = experimentations_awaiting_decision(user)
+    context = {"awaiting_decisions": awaiting, "awaiting_decision_total": total}
+    return _section("stage_decisions", context)
+
+
+# The tables each kept section is drawn from (partnership.core.fragments checks that it reads
+# no other). Every one hangs from the agreements the person sees, decided by their parties.
+_SCOPE_TABLES = tables_of(Agreement, AgreementParty)
+SECTION_TABLES = {
+    "programmes": _SCOPE_TABLES | tables_of(Programme, Action),
+    "deliverables": _SCOPE_TABLES | tables_of(Deliverable, Action, Programme),
+    "changes": _SCOPE_TABLES
+    | tables_of(get_user_model(), *HISTORY_MODELS.values())
+    | tables_of(*(historical_model(model) for model in HISTORY_MODELS.values())),
+    "ending": _SCOPE_TABLES | tables_of(Convention),
+    "stage_decisions": _SCOPE_TABLES | tables_of(Experimentation, StageCriterion),
+}
+
+
+def kept_sections(user, today):
+    """The sections that show the same to everyone who sees the same agreements (not the
+    person's own tasks, invitations or requests; not the meetings, which follow the hour),
+    kept in the shared cache until a table they are drawn from changes."""
+    draws = {
+        "programmes": lambda: _programmes_section(user, today),
+        "deliverables": lambda: _deliverables_section(user, today),
+        "changes": lambda: _changes_section(user),
+        "ending": lambda: _ending_section(user, today),
+        "stage_decisions": lambda: _stage_decisions_section(user),
+    }
+    key = (scope_key(user), today.isoformat())
+    return fragments.drawn(
+        {
+            name: fragments.Fragment(key=key, tables=SECTION_TABLES[name], draw=draw)
+            for name, draw in draws.items()
+        }
+    )
+
+
 @require_GET
 def dashboard(request):
     user = request.user
@@ -312,41 +396,17 @@ def dashboard(request):
     today = timezone.localdate(now)
     meetings, meeting_total = upcoming_meetings(user, now)
     tasks, task_total, overdue_task_total = my_open_tasks(user, today)
-    deliverables, deliverable_total, overdue_total = deliverables_due(user, today)
-    awaiting, awaiting_total = experimentations_awaiting_decision(user)
-    programmes = current_programmes(user, today)
-    ending = ending_soon(user, today)
-    changes = recent_changes(user)
-    # The rows of four sections drawn in Python (partnership/overview/drawn.py).
-    for programme in programmes:
-        programme.progress_drawing = drawn.programme_progress(programme)
-    for deliverable in deliverables:
-        deliverable.drawing = drawn.deliverable_due(deliverable, today)
-    for row in ending:
-        row["drawing"] = drawn.ending_soon(row)
-    for change in changes:
-        change["drawing"] = drawn.recent_change(change)
     context = {
         "today": today,
+        "sections": kept_sections(user, today),
         "invitations": pending_invitations(user),
         "access_requests_waiting": access_requests_waiting(user),
         "programming_invitations": programming_invitations(user, today),
-        "programmes": programmes,
-        "action_statuses": Action.Status.choices,
         "meetings": meetings,
         "meeting_total": meeting_total,
         "tasks": tasks,
         "task_total": task_total,
         "overdue_task_total": overdue_task_total,
-        "deliverables": deliverables,
-        "deliverable_total": deliverable_total,
-        "overdue_deliverable_total": overdue_total,
-        "ending": ending,
-        "changes": changes,
-        "awaiting_decisions": awaiting,
-        "awaiting_decision_total": awaiting_total,
         "meeting_days": MEETING_DAYS,
-        "deliverable_days": DELIVERABLE_DAYS,
-        "ending_days": ENDING_DAYS,
     }
     return render(request, "home.html", context)

@@ -1,0 +1,230 @@
+"""Parts of pages kept in the shared cache, for as long as the tables they are drawn from do
+not change.
+
+Every write made through Django is seen where it is executed: a model's ``save``,
+``QuerySet.update``, a bulk create, a deletion, raw SQL, a migration, the flush of a test
+database (a wrapper on every connection's cursor, Django's ``execute_wrappers``). The tables a
+statement writes are noted and, when its transaction commits, each gets a new *version*: a
+random token in the shared cache. A fragment is kept under a key made of what it shows (its
+name, whose scope, which day, which language, which release of the code) and of the versions
+of the tables it is drawn from. A commit to one of those tables, through whichever server,
+worker or command, gives another key: what is kept is never out of date and nothing needs
+invalidating. Old keys expire.
+
+Three rules keep it right:
+
+- the versions are read *before* the fragment is drawn: a transaction that commits while it is
+  drawn changes a version after it was read, so what was drawn is never found again;
+- a connection with writes not yet committed keeps nothing (what it would draw may be rolled
+  back): it draws every fragment, as if nothing were kept;
+- a fragment reads only the tables it names: while one is drawn, the tables its queries read
+  are noted, and one it does not name is an error in development and tests (the key would miss
+  a change to it), logged in production, where the fragment is then not kept.
+
+A write whose tables its SQL does not say plainly (TRUNCATE, DDL, a CTE that writes...) changes
+the version of every table. Writes made outside Django (psql by hand, ``pg_restore``) are not
+seen: ``restore_backup`` changes every version itself. When Redis does not answer, every
+fragment is drawn as if nothing were kept (a slower page, never a wrong one); when a version
+could not be changed at a commit, what was kept before may show for up to ``KEPT_SECONDS``.
+"""
+
+import functools
+import hashlib
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
+
+KEPT_SECONDS = 600
+EVERY_TABLE = "*"
+_VERSION = "table-version:"
+
+# What Django's SQL (and plain SQL) says it writes: INSERT [OR ...] INTO, UPDATE, DELETE FROM.
+_WRITES = re.compile(
+    r"\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)"
+    r'\s+"?(\w+)"?',
+    re.IGNORECASE,
+)
+# Statements that write no table's rows.
+_NO_WRITE = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET", "SHOW")
+_NO_WRITE += ("EXPLAIN", "PRAGMA", "VALUES")
+# The tables a statement of Django's reads: its quoted names after FROM or JOIN (a quoted name
+# followed by a dot is a column's table alias, as in EXTRACT(YEAR FROM "T3"."day")).
+_READS = re.compile(r'\b(?:FROM|JOIN)\s+"(\w+)"(?!\.)', re.IGNORECASE)
+
+
+def written_tables(sql: str) -> frozenset[str]:
+    """The tables a statement writes: none for a read, ``EVERY_TABLE`` when it cannot say."""
+    head = sql.lstrip(" \t\r\n(")[:9].upper()  # a compound query starts with its "(SELECT"
+    if head.startswith(_NO_WRITE):
+        return frozenset()
+    if head.startswith("WITH"):  # a CTE: a read, unless it writes
+        if not re.search(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", sql, re.IGNORECASE):
+            return frozenset()
+        return frozenset({EVERY_TABLE})
+    match = _WRITES.match(sql)
+    return frozenset({match[1]}) if match else frozenset({EVERY_TABLE})
+
+
+def tables_of(*models) -> frozenset[str]:
+    return frozenset(model._meta.db_table for model in models)
+
+
+# Seeing the writes -------------------------------------------------------------------------
+
+
+def install(sender=None, connection=None, **kwargs):
+    """Receiver of ``connection_created``: every new connection notes the tables it writes."""
+    if _note_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_note_writes)
+
+
+def _note_writes(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)  # noted once it is done: it may fail
+    tables = written_tables(sql if isinstance(sql, str) else str(sql))
+    if tables:
+        db = context["connection"]
+        db.__dict__.setdefault("fragments_written", set()).update(tables)
+        if not _commit_awaited(db):
+            # Outside a transaction, on_commit runs at once: the statement is committed.
+            db.on_commit(functools.partial(_committed, db), robust=True)
+    return result
+
+
+def _commit_awaited(db) -> bool:
+    return any(
+        isinstance(func, functools.partial) and func.func is _committed
+        for _sids, func, _robust in db.run_on_commit
+    )
+
+
+def _committed(db):
+    tables, db.fragments_written = db.fragments_written, set()
+    change_versions(tables)
+
+
+def change_versions(tables):
+    """Give the tables new versions: every fragment drawn from one of them is drawn again."""
+    try:
+        cache.set_many({_VERSION + table: secrets.token_hex(8) for table in tables}, None)
+    except redis.exceptions.RedisError as error:
+        logger.warning("shared cache unreachable, table versions not changed: %s", error)
+
+
+def change_every_version():
+    change_versions([EVERY_TABLE])
+
+
+def uncommitted_writes(db=connection) -> bool:
+    return db.in_atomic_block and _commit_awaited(db)
+
+
+# Keeping fragments -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """What a fragment shows (``key``: plain values), the tables it is drawn from, and how."""
+
+    key: tuple
+    tables: frozenset[str]
+    draw: Callable[[], object]
+
+
+def drawn(fragments: dict[str, Fragment]) -> dict[str, object]:
+    """Each fragment's value: kept from an earlier drawing whose tables have not changed
+    since, or drawn now (and kept). Two round trips to the cache whatever their number."""
+    if uncommitted_writes():
+        return {name: _checked(name, fragment)[0] for name, fragment in fragments.items()}
+    try:
+        keys = _keys(fragments)
+        found = cache.get_many([key for key in keys.values() if key])
+    except redis.exceptions.RedisError as error:
+        logger.warning("shared cache unreachable, fragments drawn again: %s", error)
+        return {name: _checked(name, fragment)[0] for name, fragment in fragments.items()}
+    values, new = {}, {}
+    for name, fragment in fragments.items():
+        key = keys[name]
+        if key in found:
+            values[name] = found[key]
+            continue
+        values[name], complete = _checked(name, fragment)
+        if key and complete:
+            new[key] = values[name]
+    if new:
+        try:
+            cache.set_many(new, KEPT_SECONDS)
+        except redis.exceptions.RedisError as error:
+            logger.warning("shared cache unreachable, fragments not kept: %s", error)
+    return values
+
+
+def _keys(fragments):
+    tables = sorted(set().union(*(fragment.tables for fragment in fragments.values())))
+    versions = _versions([EVERY_TABLE, *tables])
+    context = (_release(), get_language(), versions.get(EVERY_TABLE))
+    keys = {}
+    for name, fragment in fragments.items():
+        of_tables = tuple(versions.get(table) for table in sorted(fragment.tables))
+        if context[2] is None or None in of_tables:
+            keys[name] = None  # a version the cache lost just now: drawn, not kept
+            continue
+        content = repr((name, fragment.key, context, of_tables)).encode()
+        keys[name] = "fragment:" + hashlib.blake2b(content, digest_size=20).hexdigest()
+    return keys
+
+
+def _versions(tables):
+    keys = {_VERSION + table: table for table in tables}
+    found = cache.get_many(list(keys))
+    missing = [key for key in keys if key not in found]
+    if missing:  # never written since Redis started: a version of its own, never reused
+        for key in missing:
+            cache.add(key, secrets.token_hex(8), None)
+        found.update(cache.get_many(missing))
+    return {keys[key]: value for key, value in found.items()}
+
+
+def _checked(name, fragment):
+    """The fragment drawn, and whether it read only the tables it names."""
+    read = set()
+
+    def note_reads(execute, sql, params, many, context):
+        if isinstance(sql, str):
+            read.update(_READS.findall(sql))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(note_reads):
+        value = fragment.draw()
+    unnamed = read - fragment.tables
+    if unnamed:
+        message = f"The fragment {name!r} reads tables its key does not name: {sorted(unnamed)}."
+        if settings.DEBUG or settings.TESTING:
+            raise ImproperlyConfigured(message)
+        logger.error("%s It is not kept.", message)
+    return value, not unnamed
+
+
+@functools.cache
+def _release() -> str:
+    """The code and catalogues this process draws with: a fragment drawn by another release
+    (during a deployment, the servers not yet updated) is not shown by this one."""
+    digest = hashlib.blake2b(digest_size=16)
+    root = Path(settings.BASE_DIR)
+    for folder in ("partnership", "conventions", "experimentations", "templates", "locale"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in (".py", ".html", ".mo") and path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
