@@ -2,22 +2,26 @@
 project's pages, the opening, and the proposal of a joint action from projects."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from partnership.agreements.models import Agreement
-from partnership.core import crud
+from partnership.agreements.models import Agreement, AgreementParty
+from partnership.core import crud, fragments
+from partnership.core.fragments import tables_of
 from partnership.core.lifecycle import TransitionError
 from partnership.directory.models import Organisation, Priority, Sector, Theme
-from partnership.programmes.models import Programme
+from partnership.programmes.models import Action, Programme
 from partnership.programmes.views import ActionCreate
 from partnership.programming.cards import draw_cards, draw_overlaps
 from partnership.programming.filters import PlannedProjectFilter
@@ -41,7 +45,6 @@ from partnership.rules import (
     PartyStatus,
     changes_any_programming,
     enters_programming_for,
-    projects_kept_by,
 )
 
 MAX_OVERLAPS_SHOWN = 60
@@ -101,9 +104,8 @@ def programming_rows(agreement, year, projects):
     return parties, rows
 
 
-def programming_data(request, agreement, year):
-    """What the side-by-side page and its exports show: the filtered projects, their
-    overlaps, the parties' columns."""
+def programming_filter(request, agreement, year):
+    """The filter of the projects of a programming, on the page's query string."""
     projects = (
         PlannedProject.objects.filter(agreement=agreement, year=year)
         .select_related("contact", "joint_action")
@@ -115,9 +117,16 @@ def programming_data(request, agreement, year):
     themes = Theme.objects.filter(
         planned_projects__agreement=agreement, planned_projects__year=year
     )
-    project_filter = PlannedProjectFilter(
+    return PlannedProjectFilter(
         request.GET, queryset=projects, request=request, themes=themes.distinct().order_by("name")
     )
+
+
+def programming_data(request, agreement, year, project_filter=None):
+    """What the side-by-side page and its exports show: the filtered projects, their
+    overlaps, the parties' columns."""
+    if project_filter is None:
+        project_filter = programming_filter(request, agreement, year)
     shown = list(project_filter.qs)
     overlaps = find_overlaps(shown)
     overlapping = {}
@@ -150,8 +159,26 @@ def programming_data(request, agreement, year):
     return project_filter, shown, overlaps
 
 
+# The tables the side-by-side page's projects and overlaps are drawn from (the check of
+# partnership.core.fragments: it reads no other).
+SIDE_BY_SIDE_TABLES = tables_of(
+    PlannedProject,
+    Organisation,
+    Theme,
+    AgreementParty,
+    get_user_model(),  # the projects' contacts
+    Action,  # the joint actions they became
+    Programme,
+    Agreement,
+)
+
+
 class ProgrammingView(TemplateView):
-    """The parties' programmings of a year side by side, with their overlaps."""
+    """The parties' programmings of a year side by side, with their overlaps.
+
+    Its projects and overlaps, the bulk of the page, are the same for everyone who may see it
+    and tick projects or not: they are kept in the shared cache until a table they are drawn
+    from changes (partnership.core.fragments)."""
 
     template_name = "partnership/programming.html"
 
@@ -160,17 +187,54 @@ class ProgrammingView(TemplateView):
         user = self.request.user
         agreement = visible_agreement(self.request, kwargs["agreement_pk"])
         year = year_of(kwargs)
-        project_filter, shown, overlaps = programming_data(self.request, agreement, year)
-        parties, rows = programming_rows(agreement, year, shown)
+        project_filter = programming_filter(self.request, agreement, year)
         opened = opened_years(agreement)
         open_now = is_open(year, opened)
-        own = enters_programming_for(user, agreement)
         can_coordinate = user.has_perm("partnership.coordinate_programming", agreement)
         programme = Programme.objects.filter(agreement=agreement, year=year).first()
-        unsettled = [overlap for overlap in overlaps if not overlap.settled]
         can_propose = can_coordinate and (
             programme is None or programme.status == Programme.Status.PREPARATION
         )
+        filtered = any(project_filter.data.get(name) for name in project_filter.filters)
+        chosen = tuple(
+            (name, tuple(project_filter.data.getlist(name))) for name in project_filter.filters
+        )
+
+        def draw():
+            return self.projects_and_overlaps(
+                agreement, year, project_filter, can_propose, filtered
+            )
+
+        kept = fragments.drawn(
+            {
+                "side_by_side": fragments.Fragment(
+                    key=(agreement.pk, year, chosen, can_propose),
+                    tables=SIDE_BY_SIDE_TABLES,
+                    draw=draw,
+                )
+            }
+        )["side_by_side"]
+        context.update(
+            agreement=agreement,
+            year=year,
+            years=sorted({*programming_years(), year}),
+            filter=project_filter,
+            filtered=filtered,
+            is_open=open_now,
+            opens_on=opens_on(year),
+            can_open=can_coordinate and not open_now,
+            can_add=open_now and user.has_perm("partnership.add_plannedproject", agreement),
+            can_propose=can_propose,
+            programme=programme,
+            **kept,
+        )
+        return context
+
+    def projects_and_overlaps(self, agreement, year, project_filter, can_propose, filtered):
+        """The page's overlaps and projects, drawn with its partials."""
+        _filter, shown, overlaps = programming_data(self.request, agreement, year, project_filter)
+        _parties, rows = programming_rows(agreement, year, shown)
+        unsettled = [overlap for overlap in overlaps if not overlap.settled]
         draw_cards(rows, can_propose)
         overlap_groups = overlaps_by_theme(unsettled[:MAX_OVERLAPS_SHOWN])
         draw_overlaps(
@@ -178,28 +242,20 @@ class ProgrammingView(TemplateView):
             can_propose,
             reverse("programming_propose", args=[agreement.pk, year]),
         )
-        context.update(
-            agreement=agreement,
-            year=year,
-            years=sorted({*programming_years(), year}),
-            filter=project_filter,
-            filtered=any(project_filter.data.get(name) for name in project_filter.filters),
-            parties=parties,
-            rows=rows,
-            shown_count=len(shown),
-            overlap_groups=overlap_groups,
-            overlap_count=len(unsettled),
-            overlaps_truncated=len(unsettled) > MAX_OVERLAPS_SHOWN,
-            is_open=open_now,
-            opens_on=opens_on(year),
-            can_open=can_coordinate and not open_now,
-            can_add=open_now and user.has_perm("partnership.add_plannedproject", agreement),
-            own_organisation=own,
-            can_propose=can_propose,
-            programme=programme,
-            changeable_ids=projects_kept_by(user, agreement, shown),
-        )
-        return context
+        context = {
+            "rows": rows,
+            "filtered": filtered,
+            "shown_count": len(shown),
+            "overlap_groups": overlap_groups,
+            "overlap_count": len(unsettled),
+            "overlaps_truncated": len(unsettled) > MAX_OVERLAPS_SHOWN,
+        }
+        return {
+            name: mark_safe(  # noqa: S308 - drawn by the template, escaped there
+                render_to_string(f"partnership/programming.html#{name}", context).strip()
+            )
+            for name in ("overlaps", "projects")
+        }
 
 
 class ProgrammingOpen(View):

@@ -1,0 +1,317 @@
+"""Parts of pages kept in the shared cache (partnership/core/fragments.py), and the dashboard's
+sections kept with them: kept for everyone who sees the same agreements, drawn again as soon as
+a table they are drawn from changes, by whatever way it is written, and never shown to someone
+who sees other agreements.
+
+These tests commit (``transaction=True``): a version changes when a transaction commits.
+"""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from partnership.core import fragments
+from partnership.core.fragments import EVERY_TABLE, Fragment, tables_of, written_tables
+from partnership.models import Action, Agreement, Deliverable, PlannedProject, Programme, Theme
+from tests.clock import freeze, moment
+from tests.conftest import _staff
+from tests.factories import (
+    ActionFactory,
+    DeliverableFactory,
+    PlannedProjectFactory,
+    ProgrammeFactory,
+    ThemeFactory,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TODAY = datetime.date(2027, 3, 15)
+PROGRAMMES = Programme._meta.db_table
+ACTIONS = Action._meta.db_table
+
+
+@pytest.mark.parametrize(
+    ("sql", "tables"),
+    [
+        ('INSERT INTO "partnership_action" ("title") VALUES (%s)', {ACTIONS}),
+        ('INSERT OR IGNORE INTO "partnership_action" ("title") VALUES (%s)', {ACTIONS}),
+        ('  UPDATE "partnership_action" SET "title" = %s', {ACTIONS}),
+        ('DELETE FROM "partnership_action" WHERE "id" IN (%s)', {ACTIONS}),
+        ("update partnership_action set title = 'x'", {ACTIONS}),
+        ('SELECT "id" FROM "partnership_action"', set()),
+        ('(SELECT "id" FROM "partnership_action") UNION ALL (SELECT "id" FROM "x")', set()),
+        ("WITH recent AS (SELECT 1) SELECT * FROM recent", set()),
+        ('SAVEPOINT "s1"', set()),
+        ('RELEASE SAVEPOINT "s1"', set()),
+        ("BEGIN IMMEDIATE", set()),
+        ('TRUNCATE "partnership_action"', {EVERY_TABLE}),
+        ("WITH gone AS (DELETE FROM partnership_action RETURNING id) SELECT 1", {EVERY_TABLE}),
+        ('ALTER TABLE "partnership_action" ADD COLUMN "x" integer', {EVERY_TABLE}),
+    ],
+)
+def test_the_tables_a_statement_writes_are_read_from_its_sql(sql, tables):
+    assert written_tables(sql) == tables
+
+
+def versions(*tables):
+    return fragments._versions(tables)
+
+
+def test_a_bulk_update_without_signals_changes_its_table_s_version(agreement):
+    programme = ProgrammeFactory(agreement=agreement, year=2027)
+    before = versions(PROGRAMMES, ACTIONS)
+    Programme.objects.filter(pk=programme.pk).update(title="Changé en bloc")
+    after = versions(PROGRAMMES, ACTIONS)
+    assert after[PROGRAMMES] != before[PROGRAMMES]
+    assert after[ACTIONS] == before[ACTIONS]
+
+
+def test_raw_sql_changes_its_table_s_version_and_an_unclear_write_every_version(agreement):
+    ProgrammeFactory(agreement=agreement, year=2027)
+    before = versions(PROGRAMMES, EVERY_TABLE)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {PROGRAMMES} SET title = %s", ["Changé en SQL"])
+    middle = versions(PROGRAMMES, EVERY_TABLE)
+    assert middle[PROGRAMMES] != before[PROGRAMMES]
+    assert middle[EVERY_TABLE] == before[EVERY_TABLE]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH chosen AS (SELECT 1) UPDATE {PROGRAMMES} SET title = %s",
+            ["Changé par une CTE"],
+        )
+    assert versions(EVERY_TABLE)[EVERY_TABLE] != middle[EVERY_TABLE]
+
+
+def test_a_version_changes_when_the_transaction_commits_and_not_when_it_rolls_back(agreement):
+    programme = ProgrammeFactory(agreement=agreement, year=2027)
+    before = versions(PROGRAMMES)
+    with transaction.atomic():
+        Programme.objects.filter(pk=programme.pk).update(title="Pas encore validé")
+        assert versions(PROGRAMMES) == before  # other servers do not see it yet either
+    committed = versions(PROGRAMMES)
+    assert committed != before
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Programme.objects.filter(pk=programme.pk).update(title="Annulé")
+        raise RuntimeError
+    assert versions(PROGRAMMES) == committed
+    assert Programme.objects.get(pk=programme.pk).title == "Pas encore validé"
+
+
+def count_draws(value="drawn"):
+    draws = []
+
+    def draw():
+        draws.append(1)
+        return f"{value} {Programme.objects.count()}"
+
+    return draws, draw
+
+
+def test_a_fragment_is_drawn_once_then_again_after_a_commit_to_its_tables(agreement):
+    draws, draw = count_draws()
+    fragment = {"count": Fragment(key=("k",), tables=tables_of(Programme), draw=draw)}
+    assert fragments.drawn(fragment) == {"count": "drawn 0"}
+    assert fragments.drawn(fragment) == {"count": "drawn 0"}
+    assert len(draws) == 1
+
+    ProgrammeFactory(agreement=agreement, year=2027)
+    assert fragments.drawn(fragment) == {"count": "drawn 1"}
+    assert len(draws) == 2
+
+    Theme.objects.create(code="X", name="Un autre thème")  # a table it is not drawn from
+    assert fragments.drawn(fragment) == {"count": "drawn 1"}
+    assert len(draws) == 2
+
+
+def test_nothing_is_kept_while_the_connection_holds_uncommitted_writes(agreement):
+    draws, draw = count_draws()
+    fragment = {"count": Fragment(key=("k",), tables=tables_of(Programme), draw=draw)}
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ProgrammeFactory(agreement=agreement, year=2027)
+        assert fragments.drawn(fragment) == {"count": "drawn 1"}
+        assert fragments.drawn(fragment) == {"count": "drawn 1"}
+        raise RuntimeError  # rolled back: what was drawn never existed
+    assert len(draws) == 2
+    assert fragments.drawn(fragment) == {"count": "drawn 0"}  # not the rolled-back one
+
+
+def test_a_fragment_reading_a_table_its_key_does_not_name_is_an_error(agreement):
+    fragment = {
+        "count": Fragment(
+            key=("k",), tables=tables_of(Theme), draw=lambda: Programme.objects.count()
+        )
+    }
+    with pytest.raises(ImproperlyConfigured, match="partnership_programme"):
+        fragments.drawn(fragment)
+
+
+def test_without_the_cache_every_fragment_is_drawn(agreement, monkeypatch):
+    import redis
+
+    def unreachable(*args, **kwargs):
+        raise redis.exceptions.ConnectionError("Redis is down")
+
+    monkeypatch.setattr(cache, "get_many", unreachable)
+    draws, draw = count_draws()
+    fragment = {"count": Fragment(key=("k",), tables=tables_of(Programme), draw=draw)}
+    assert fragments.drawn(fragment) == {"count": "drawn 0"}
+    assert fragments.drawn(fragment) == {"count": "drawn 0"}
+    assert len(draws) == 2
+
+
+# The dashboard's kept sections -----------------------------------------------------------
+
+
+@pytest.fixture
+def scene(time_machine, agreement, anact, inrs):
+    freeze(time_machine, TODAY)
+    programme = ProgrammeFactory(agreement=agreement, year=TODAY.year, title="Programme 2027")
+    action = ActionFactory(programme=programme, title="Guide TMS", lead_organisation=anact)
+    DeliverableFactory(action=action, title="Guide publié", due_on=TODAY + datetime.timedelta(5))
+    return programme
+
+
+def logged_in(user):
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+def dashboard(browser):
+    with CaptureQueriesContext(connection) as queries:
+        page = browser.get(reverse("home"))
+    assert page.status_code == 200
+    return page.content.decode(), len(queries)
+
+
+def test_people_who_see_the_same_agreements_share_the_sections_drawn_once(
+    scene, anact, anact_reader
+):
+    colleague = _staff("anact.lectrice", anact, "reader")
+    # Both logged in first: a login writes the account's last login, and the recent changes,
+    # which name their authors, are drawn again after it.
+    reader, colleague = logged_in(anact_reader), logged_in(colleague)
+    first, drawn_queries = dashboard(reader)
+    second, kept_queries = dashboard(colleague)
+    # Drawn by the first: the session, the person, their profile, the meetings, their tasks,
+    # the bell's count, and the kept sections' six (programmes, deliverables, recent changes,
+    # ending soon: agreements and conventions, experimentations awaiting a decision). The
+    # second, who sees the same agreements, gets those sections as they were kept.
+    assert (drawn_queries, kept_queries) == (12, 6)
+    for text in ("Programme 2027", "Guide publié", "Guide TMS"):
+        assert text in first
+        assert text in second
+
+
+def test_a_person_who_sees_other_agreements_is_never_shown_the_sections_kept_for_others(
+    scene, anact_coordinator, outsider
+):
+    assert "Guide publié" in dashboard(logged_in(anact_coordinator))[0]
+    page, _queries = dashboard(logged_in(outsider))
+    for text in ("Programme 2027", "Guide publié", "Guide TMS"):
+        assert text not in page
+
+
+@pytest.mark.parametrize("how", ["queryset update", "raw SQL"])
+def test_a_change_written_without_signals_shows_on_the_dashboard_at_once(
+    scene, anact_coordinator, how
+):
+    browser = logged_in(anact_coordinator)
+    assert "Guide publié" in dashboard(browser)[0]
+    deliverable = Deliverable.objects.get(title="Guide publié")
+    if how == "queryset update":
+        Deliverable.objects.filter(pk=deliverable.pk).update(title="Guide réédité")
+        Programme.objects.filter(pk=scene.pk).update(title="Programme révisé")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Deliverable._meta.db_table} SET title = %s WHERE id = %s",
+                ["Guide réédité", deliverable.pk],
+            )
+            cursor.execute(
+                f"UPDATE {PROGRAMMES} SET title = %s WHERE id = %s", ["Programme révisé", scene.pk]
+            )
+    page, _queries = dashboard(browser)
+    assert "Guide réédité" in page
+    assert "Programme révisé" in page
+    assert "Guide publié" not in page
+
+
+def test_the_sections_follow_the_day(scene, anact_coordinator, time_machine):
+    Deliverable.objects.update(due_on=TODAY)
+    time_machine.move_to(moment(TODAY, 23, 58).timestamp(), tick=False)
+    browser = logged_in(anact_coordinator)
+    page, _queries = dashboard(browser)
+    assert "Guide publié" in page
+    assert "En retard" not in page
+    # Four minutes later, the next day: due yesterday, so overdue, though nothing was written.
+    time_machine.move_to(moment(TODAY + datetime.timedelta(days=1), 0, 2).timestamp(), tick=False)
+    page, _queries = dashboard(browser)
+    assert "En retard" in page
+
+
+def test_a_person_who_joins_an_agreement_sees_its_sections_at_once(
+    scene, anact_coordinator, outsider, outsider_organisation
+):
+    from tests.factories import AgreementPartyFactory
+
+    browser = logged_in(outsider)
+    assert "Guide publié" not in dashboard(browser)[0]
+    AgreementPartyFactory(agreement=Agreement.objects.get(), organisation=outsider_organisation)
+    browser = logged_in(outsider)  # the profile, and the agreements it gives, read again
+    assert "Guide publié" in dashboard(browser)[0]
+
+
+# The side-by-side page's projects and overlaps --------------------------------------------
+
+
+def side_by_side(browser, agreement, query=""):
+    with CaptureQueriesContext(connection) as queries:
+        page = browser.get(reverse("programming", args=[agreement.pk, 2027]) + query)
+    assert page.status_code == 200
+    return page.content.decode(), len(queries)
+
+
+def kept_part(html):
+    start = html.index('<section class="card mb-4 programming-overlaps"')
+    return html[start : html.index("</main>", start)]
+
+
+def test_the_side_by_side_page_keeps_one_drawing_for_who_may_tick_projects_and_one_for_others(
+    time_machine, agreement, anact, inrs, anact_coordinator, anact_reader
+):
+    freeze(time_machine, datetime.date(2026, 10, 12))  # la rentrée: the programming 2027 is open
+    noise = ThemeFactory(code="bruit", name="Bruit")
+    PlannedProjectFactory(
+        agreement=agreement, organisation=anact, year=2027, title="Bruit", theme=noise
+    )
+    PlannedProjectFactory(agreement=agreement, organisation=inrs, year=2027, title="Vibrations")
+    reader, coordinator = logged_in(anact_reader), logged_in(anact_coordinator)
+    tick = 'name="projects"'
+
+    first, drawn_queries = side_by_side(reader, agreement)
+    again, kept_queries = side_by_side(reader, agreement)
+    assert tick not in first
+    assert kept_part(again) == kept_part(first)
+    assert drawn_queries > kept_queries  # the projects, their parties and themes not read again
+
+    ticking, _queries = side_by_side(coordinator, agreement)
+    assert ticking.count(tick) == 2
+    assert tick not in side_by_side(reader, agreement)[0]
+
+    # A filter is part of what is kept: each its own.
+    filtered, _queries = side_by_side(reader, agreement, f"?theme={noise.pk}")
+    assert "Bruit" in filtered
+    assert "Vibrations" not in filtered
+    assert "Vibrations" in side_by_side(reader, agreement)[0]
+
+    PlannedProject.objects.filter(title="Bruit").update(title="Bruit au travail")
+    assert "Bruit au travail" in side_by_side(reader, agreement)[0]
+    assert "Bruit au travail" in side_by_side(coordinator, agreement)[0]
