@@ -13,8 +13,12 @@
 6. Each measure follows a warm-up of BENCH_WARM_UP_SECONDS (1 s), not counted: the first
    requests of every worker compile the page's templates and open its database connection.
 7. Every page is drawn for every request (there is no page cache), with the shared cache on
-   Redis (BENCH_REDIS_URL) as in production; and the CPU time the process spends drawing each
-   page, measured in-process (median of BENCH_DRAWS requests).
+   Redis (BENCH_REDIS_URL) as in production: the fragments it keeps (the dashboard's sections
+   shared by the people who see the same agreements, the side-by-side page's projects) are
+   found there, as they are between two writes. The CPU time the process spends drawing each
+   page, measured in-process, the median of BENCH_DRAWS requests: drawn whole (every table's
+   version changed first, so nothing kept is found: the queries counted are those), and with
+   what is kept found.
 
 BENCH_PAGES=dashboard,action_update,... (URL names) measures only those pages, and
 BENCH_DRAW_ONLY=1 only the in-process figures (no wrk, no gunicorn): quick before/after;
@@ -208,25 +212,39 @@ def pages():
 
 
 def draw(client, method, url, data, times=DRAWS):
-    """The SQL queries of one request, its status, and the median CPU time (ms) the
-    process spends drawing the page (in-process, no HTTP: the application's own cost)."""
+    """The SQL queries of one request, its status, and the CPU time (ms) the process spends
+    drawing the page (in-process, no HTTP: the application's own cost): drawn whole, its
+    fragments too (every table's version changed first: nothing kept is found), and the
+    median of ``times`` requests, with what it keeps in the shared cache found there."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    from partnership.core import fragments
 
     def request():
         if method == "GET":
             return client.get(url, secure=True)
         return client.post(url, data=dict([data.split("=")]), secure=True)
 
+    fragments.change_every_version()
     with CaptureQueriesContext(connection) as queries:
         response = request()
     count = len(queries)  # now: each request empties the connection's log of queries
-    spent = []
+    whole, kept = [], []
     for _ in range(times):
+        fragments.change_every_version()
         started = time.process_time()
         request()
-        spent.append(time.process_time() - started)
-    return count, response.status_code, round(sorted(spent)[times // 2] * 1000, 1)
+        whole.append(time.process_time() - started)
+        started = time.process_time()
+        request()
+        kept.append(time.process_time() - started)
+    return (
+        count,
+        response.status_code,
+        round(sorted(kept)[times // 2] * 1000, 1),
+        round(sorted(whole)[times // 2] * 1000, 1),
+    )
 
 
 def wrk(base, method, url, cookie, body, csrf, seconds=None):
@@ -306,7 +324,11 @@ def main():
         *measured,
     ]:
         drawn[url] = draw(client, method, url, body)
-        print(f"  {label}: {drawn[url][2]} ms of CPU, {drawn[url][0]} queries", flush=True)
+        print(
+            f"  {label}: {drawn[url][2]} ms of CPU ({drawn[url][3]} drawn whole), "
+            f"{drawn[url][0]} queries",
+            flush=True,
+        )
     if DRAW_ONLY:
         return
 
@@ -331,7 +353,7 @@ def main():
         ("Page triviale (À propos)", "GET", "/a-propos/", None),
         *measured,
     ]:
-        queries, status, milliseconds = drawn[url]
+        queries, status, milliseconds, whole = drawn[url]
         rows.append(
             {
                 "page": label,
@@ -341,6 +363,7 @@ def main():
                 **figures[url],
                 "ratio": round(figures[url]["rps"] / trivial_rps, 2),
                 "draw_ms": milliseconds,
+                "drawn_whole_ms": whole,
                 "queries": queries,
             }
         )
@@ -405,15 +428,16 @@ def table(report):
             "",
         ]
     lines += [
-        "| Page | req/s | ratio | p50 ms | p95 ms | targets | CPU ms | queries | errors |",
-        "|---|---:|---:|---:|---:|---|---:|---:|---:|",
+        "| Page | req/s | ratio | p50 ms | p95 ms | targets | CPU ms | drawn whole | queries "
+        "| errors |",
+        "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for row in report["pages"]:
         export = "Export" in row["page"]
         lines.append(
             f"| {row['page']} | {row['rps']} | {row['ratio']:.2f} | {row['p50_ms']} | "
             f"{row['p95_ms']} | {_misses(row, row['queries'], export)} | {row['draw_ms']} | "
-            f"{row['queries']} | {row['errors']} |"
+            f"{row.get('drawn_whole_ms', '')} | {row['queries']} | {row['errors']} |"
         )
     if report["not_measured"]:
         lines.append("")

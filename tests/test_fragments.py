@@ -104,6 +104,18 @@ def test_a_version_changes_when_the_transaction_commits_and_not_when_it_rolls_ba
     assert Programme.objects.get(pk=programme.pk).title == "Pas encore validé"
 
 
+def test_a_write_after_a_savepoint_rolled_back_still_changes_its_version_at_commit(agreement):
+    programme = ProgrammeFactory(agreement=agreement, year=2027)
+    before = versions(PROGRAMMES, ACTIONS)
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():  # a savepoint
+            Action.objects.filter(programme=programme).update(title="Annulé")
+            raise RuntimeError
+        Programme.objects.filter(pk=programme.pk).update(title="Gardé")
+    after = versions(PROGRAMMES, ACTIONS)
+    assert after[PROGRAMMES] != before[PROGRAMMES]
+
+
 def count_draws(value="drawn"):
     draws = []
 

@@ -97,21 +97,27 @@ def _note_writes(execute, sql, params, many, context):
         db = context["connection"]
         db.__dict__.setdefault("fragments_written", set()).update(tables)
         if not _commit_awaited(db):
+            callback = functools.partial(_committed, db)
+            db.fragments_awaited = (callback, len(db.run_on_commit))
             # Outside a transaction, on_commit runs at once: the statement is committed.
-            db.on_commit(functools.partial(_committed, db), robust=True)
+            db.on_commit(callback, robust=True)
     return result
 
 
 def _commit_awaited(db) -> bool:
-    return any(
-        isinstance(func, functools.partial) and func.func is _committed
-        for _sids, func, _robust in db.run_on_commit
-    )
+    """Whether the connection's transaction will change the versions when it commits: the
+    callback is still where it was put in the list of what runs on commit (a rollback empties
+    the list; the rollback of a savepoint removes what was put since, and may move the rest,
+    which then only registers the callback twice). O(1): a bulk write runs this for each row."""
+    callback, index = getattr(db, "fragments_awaited", (None, 0))
+    waiting = db.run_on_commit
+    return callback is not None and index < len(waiting) and waiting[index][1] is callback
 
 
 def _committed(db):
     tables, db.fragments_written = db.fragments_written, set()
-    change_versions(tables)
+    if tables:
+        change_versions(tables)
 
 
 def change_versions(tables):
