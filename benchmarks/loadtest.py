@@ -212,14 +212,29 @@ class ThrowAwayRedis:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+# partnership.core.fragments.Drawn.server_timing: how many of a page's fragments were kept.
+KEPT_FRAGMENTS = re.compile(r'fragments;desc="(\d+)/(\d+) kept"')
+
+
 class Answer:
-    __slots__ = ("operation", "method", "path", "status", "started", "ended", "error", "page")
+    __slots__ = (
+        "operation",
+        "method",
+        "path",
+        "status",
+        "started",
+        "ended",
+        "error",
+        "page",
+        "fragments",
+    )
 
     def __init__(self, operation, method, path, status, started, ended, error=None, page=None):
         self.operation, self.method, self.path = operation, method, path
         self.status, self.started, self.ended = status, started, ended
         self.error = error  # the exception's class when no answer came
         self.page = page  # for a server error: was it the French 503 with Retry-After?
+        self.fragments = None  # (found kept, in all), from the page's Server-Timing header
 
     @property
     def failed(self):
@@ -256,6 +271,9 @@ class Client:
             text = ""
         else:
             answer = Answer(operation, method, path, response.status, started, self.run.clock())
+            kept = KEPT_FRAGMENTS.search(response.getheader("Server-Timing") or "")
+            if kept:
+                answer.fragments = (int(kept[1]), int(kept[2]))
             if answer.failed:
                 answer.page = (
                     response.status == 503

@@ -344,6 +344,9 @@ def figures(run, elapsed, keyspace, servers, people, missing):
         )
     latencies = sorted(a.ended - a.started for a in run.answers)
     hits, misses, commands = keyspace
+    with_fragments = [a.fragments for a in run.answers if a.fragments]
+    kept = sum(found for found, _all in with_fragments)
+    fragments = sum(count for _found, count in with_fragments)
     posts = sum(1 for a in run.answers if a.method == "POST")
     return {
         "servers": servers,
@@ -368,6 +371,10 @@ def figures(run, elapsed, keyspace, servers, people, missing):
             "keyspace_misses": misses,
             "hit_rate": round(hits / (hits + misses), 3) if hits + misses else None,
             "cache_commands": commands,
+            # The pages' fragments (partnership.core.fragments): found kept, of those asked.
+            "fragments": fragments,
+            "fragments_kept": kept,
+            "fragment_hit_rate": round(kept / fragments, 3) if fragments else None,
         },
         "pages": pages,
     }
@@ -385,7 +392,9 @@ def table(phase):
         f"missing, {phase['edits_refused_as_conflicts']} conflicts); server errors "
         f"{phase['server_errors']}; cache hits {phase['cache']['keyspace_hits']}, misses "
         f"{phase['cache']['keyspace_misses']} (hit rate {phase['cache']['hit_rate']}; "
-        f"{phase['cache']['cache_commands']} cache commands run by Redis)",
+        f"{phase['cache']['cache_commands']} cache commands run by Redis); fragments found "
+        f"kept {phase['cache']['fragments_kept']} of {phase['cache']['fragments']} (hit rate "
+        f"{phase['cache']['fragment_hit_rate']})",
         "",
         "| Page | requests | share | p50 ms | p95 ms | statuses |",
         "|---|---:|---:|---:|---:|---|",

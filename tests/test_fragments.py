@@ -222,6 +222,14 @@ def test_people_who_see_the_same_agreements_share_the_sections_drawn_once(
         assert text in second
 
 
+def test_the_page_says_how_many_of_its_fragments_it_found_kept(scene, anact_reader):
+    browser = logged_in(anact_reader)
+    first = browser.get(reverse("home"))
+    again = browser.get(reverse("home"))
+    assert first["Server-Timing"] == 'fragments;desc="0/5 kept"'
+    assert again["Server-Timing"] == 'fragments;desc="5/5 kept"'
+
+
 def test_a_person_who_sees_other_agreements_is_never_shown_the_sections_kept_for_others(
     scene, anact_coordinator, outsider
 ):

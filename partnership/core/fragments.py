@@ -139,6 +139,17 @@ def uncommitted_writes(db=connection) -> bool:
 # Keeping fragments -------------------------------------------------------------------------
 
 
+class Drawn(dict):
+    """The fragments' values by name, and how many of them were found kept."""
+
+    kept = 0
+
+    def server_timing(self) -> str:
+        """A ``Server-Timing`` header's entry: how many fragments the page found kept (a
+        browser's developer tools show it; ``make loadtest`` sums it into a hit rate)."""
+        return f'fragments;desc="{self.kept}/{len(self)} kept"'
+
+
 @dataclass(frozen=True)
 class Fragment:
     """What a fragment shows (``key``: plain values), the tables it is drawn from, and how."""
@@ -148,22 +159,26 @@ class Fragment:
     draw: Callable[[], object]
 
 
-def drawn(fragments: dict[str, Fragment]) -> dict[str, object]:
+def drawn(fragments: dict[str, Fragment]) -> Drawn:
     """Each fragment's value: kept from an earlier drawing whose tables have not changed
     since, or drawn now (and kept). Two round trips to the cache whatever their number."""
+    values = Drawn()
     if uncommitted_writes():
-        return {name: _checked(name, fragment)[0] for name, fragment in fragments.items()}
+        values.update((name, _checked(name, fragment)[0]) for name, fragment in fragments.items())
+        return values
     try:
         keys = _keys(fragments)
         found = cache.get_many([key for key in keys.values() if key])
     except redis.exceptions.RedisError as error:
         logger.warning("shared cache unreachable, fragments drawn again: %s", error)
-        return {name: _checked(name, fragment)[0] for name, fragment in fragments.items()}
-    values, new = {}, {}
+        values.update((name, _checked(name, fragment)[0]) for name, fragment in fragments.items())
+        return values
+    new = {}
     for name, fragment in fragments.items():
         key = keys[name]
         if key in found:
             values[name] = found[key]
+            values.kept += 1
             continue
         values[name], complete = _checked(name, fragment)
         if key and complete:

@@ -396,9 +396,10 @@ def dashboard(request):
     today = timezone.localdate(now)
     meetings, meeting_total = upcoming_meetings(user, now)
     tasks, task_total, overdue_task_total = my_open_tasks(user, today)
+    sections = kept_sections(user, today)
     context = {
         "today": today,
-        "sections": kept_sections(user, today),
+        "sections": sections,
         "invitations": pending_invitations(user),
         "access_requests_waiting": access_requests_waiting(user),
         "programming_invitations": programming_invitations(user, today),
@@ -409,4 +410,6 @@ def dashboard(request):
         "overdue_task_total": overdue_task_total,
         "meeting_days": MEETING_DAYS,
     }
-    return render(request, "home.html", context)
+    response = render(request, "home.html", context)
+    response["Server-Timing"] = sections.server_timing()
+    return response

@@ -205,7 +205,7 @@ class ProgrammingView(TemplateView):
                 agreement, year, project_filter, can_propose, filtered
             )
 
-        kept = fragments.drawn(
+        self.kept = fragments.drawn(
             {
                 "side_by_side": fragments.Fragment(
                     key=(agreement.pk, year, chosen, can_propose),
@@ -213,7 +213,7 @@ class ProgrammingView(TemplateView):
                     draw=draw,
                 )
             }
-        )["side_by_side"]
+        )
         context.update(
             agreement=agreement,
             year=year,
@@ -226,9 +226,14 @@ class ProgrammingView(TemplateView):
             can_add=open_now and user.has_perm("partnership.add_plannedproject", agreement),
             can_propose=can_propose,
             programme=programme,
-            **kept,
+            **self.kept["side_by_side"],
         )
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        response["Server-Timing"] = self.kept.server_timing()
+        return response
 
     def projects_and_overlaps(self, agreement, year, project_filter, can_propose, filtered):
         """The page's overlaps and projects, drawn with its partials."""
