@@ -2,7 +2,9 @@
 
 Everything on it goes through ``visible_to(user)``. One query per section, whatever the number of
 records: counts come from conditional aggregates or window functions, and the recent
-changes of the five historical tables come back in one UNION query.
+changes of the five historical tables come back in one UNION query. The sections that show the
+same to everyone who sees the same agreements are kept in the shared cache until a table they
+are drawn from changes (``kept_sections``, partnership/core/fragments.py).
 """
 
 import datetime
