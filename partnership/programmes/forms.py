@@ -223,8 +223,11 @@ class ActionForm(LockedFieldsMixin, OneLineMixin, NoMarkupMixin, forms.ModelForm
             continues |= Action.objects.filter(pk=self.instance.continues_id)
         if self.instance.pk:
             continues = continues.exclude(pk=self.instance.pk)
-        self.fields["continues"].queryset = continues.select_related("programme").order_by(
-            "-programme__year", "title"
+        # Only what the label shows: an action's row is long (its description, its dates).
+        self.fields["continues"].queryset = (
+            continues.select_related("programme")
+            .only("title", "programme__year")
+            .order_by("-programme__year", "title")
         )
         self.fields["continues"].label_from_instance = lambda a: f"{a.programme.year} – {a.title}"
         if self.is_contributor_only:
@@ -313,6 +316,7 @@ class ActionContactForm(LockedFieldsMixin, OneLineMixin, forms.ModelForm):
         label=capfirst(ActionContact._meta.get_field("user").verbose_name),
         queryset=get_user_model()
         .objects.filter(profile__isnull=False, is_active=True)
+        .only("username", "first_name", "last_name")  # what the label shows
         .order_by("last_name", "first_name"),
         required=False,
     )
