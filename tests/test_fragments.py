@@ -116,6 +116,20 @@ def test_a_write_after_a_savepoint_rolled_back_still_changes_its_version_at_comm
     assert after[PROGRAMMES] != before[PROGRAMMES]
 
 
+def test_a_write_under_manual_transaction_management_changes_its_version_and_fails_nothing(
+    agreement,
+):
+    programme = ProgrammeFactory(agreement=agreement, year=2027)
+    before = versions(PROGRAMMES)
+    transaction.set_autocommit(False)
+    try:
+        Programme.objects.filter(pk=programme.pk).update(title="Géré à la main")
+        transaction.commit()
+    finally:
+        transaction.set_autocommit(True)
+    assert versions(PROGRAMMES) != before
+
+
 def count_draws(value="drawn"):
     draws = []
 

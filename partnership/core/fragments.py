@@ -96,7 +96,11 @@ def _note_writes(execute, sql, params, many, context):
     if tables:
         db = context["connection"]
         db.__dict__.setdefault("fragments_written", set()).update(tables)
-        if not _commit_awaited(db):
+        if not db.in_atomic_block and not db.get_autocommit():
+            # Manual transaction management (the application uses none): no commit to wait
+            # for, on_commit would refuse. The versions change now, before that commit.
+            _committed(db)
+        elif not _commit_awaited(db):
             callback = functools.partial(_committed, db)
             db.fragments_awaited = (callback, len(db.run_on_commit))
             # Outside a transaction, on_commit runs at once: the statement is committed.
