@@ -19,6 +19,7 @@ from django.urls import reverse
 from partnership.core import fragments
 from partnership.core.fragments import EVERY_TABLE, Fragment, tables_of, written_tables
 from partnership.models import Action, Agreement, Deliverable, PlannedProject, Programme, Theme
+from partnership.programming.views import ProgrammingView
 from tests.clock import freeze, moment
 from tests.conftest import _staff
 from tests.factories import (
@@ -349,3 +350,41 @@ def test_the_side_by_side_page_keeps_one_drawing_for_who_may_tick_projects_and_o
     PlannedProject.objects.filter(title="Bruit").update(title="Bruit au travail")
     assert "Bruit au travail" in side_by_side(reader, agreement)[0]
     assert "Bruit au travail" in side_by_side(coordinator, agreement)[0]
+
+
+def test_made_up_filter_values_never_fill_the_cache_with_copies_of_the_page(
+    time_machine, agreement, anact, anact_reader, monkeypatch
+):
+    """An attacker who sends a new value in each request (``?theme=x1``, ``x2``...) must not
+    make the server draw and keep one more copy of the page each time: a value the filter
+    refuses filters nothing, and the page is the one kept for no filter."""
+    freeze(time_machine, datetime.date(2026, 10, 12))
+    noise = ThemeFactory(code="bruit", name="Bruit")
+    elsewhere = ThemeFactory(code="ailleurs", name="Thème d’une autre programmation")
+    PlannedProjectFactory(agreement=agreement, organisation=anact, year=2027, theme=noise)
+    reader = logged_in(anact_reader)
+    drawings = []
+    draw = ProgrammingView.projects_and_overlaps
+
+    def counted(view, *args):
+        drawings.append(args)
+        return draw(view, *args)
+
+    monkeypatch.setattr(ProgrammingView, "projects_and_overlaps", counted)
+    unfiltered = kept_part(side_by_side(reader, agreement)[0])
+    assert len(drawings) == 1
+
+    made_up = [f"?theme=x{n}" for n in range(20)] + [
+        "?sector=invente",
+        "?kind=x&certainty=y",
+        f"?theme={elsewhere.pk}",  # a real theme, of no project of this programming
+        "?theme=&sector=",
+        "?unknown=1",
+    ]
+    for query in made_up:
+        assert kept_part(side_by_side(reader, agreement, query)[0]) == unfiltered
+    assert len(drawings) == 1  # every one found the drawing kept for no filter
+
+    side_by_side(reader, agreement, f"?theme={noise.pk}")
+    side_by_side(reader, agreement, f"?theme={noise.pk}&sector=invente")
+    assert len(drawings) == 2  # a real filter is drawn once, whatever else is sent beside it

@@ -42,6 +42,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)
@@ -152,6 +154,17 @@ class Drawn(dict):
         """A ``Server-Timing`` header's entry: how many fragments the page found kept (a
         browser's developer tools show it; ``make loadtest`` sums it into a hit rate)."""
         return f'fragments;desc="{self.kept}/{len(self)} kept"'
+
+    def told(self, response):
+        """The page's response, saying how many of its fragments were found kept."""
+        response["Server-Timing"] = self.server_timing()
+        return response
+
+
+def partial(name: str, context: dict) -> str:
+    """A fragment drawn with a template's partial (``"page.html#partial"``), alone: HTML the
+    page prints as it is (the template escaped what it drew)."""
+    return mark_safe(render_to_string(name, context).strip())  # noqa: S308
 
 
 @dataclass(frozen=True)

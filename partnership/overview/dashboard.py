@@ -15,9 +15,7 @@ from django.db import connection
 from django.db.models import Avg, Count, F, IntegerField, Q, Value, Window
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -312,16 +310,11 @@ def access_requests_waiting(user) -> int:
     )
 
 
-def _section(partial, context):
-    """A section of the page drawn alone, with its partial of ``home.html``."""
-    return mark_safe(render_to_string(f"home.html#{partial}", context).strip())  # noqa: S308
-
-
 def _programmes_section(user, today):
     programmes = current_programmes(user, today)
     for programme in programmes:
         programme.progress_drawing = drawn.programme_progress(programme)
-    return _section("programmes", {"today": today, "programmes": programmes})
+    return fragments.partial("home.html#programmes", {"today": today, "programmes": programmes})
 
 
 def _deliverables_section(user, today):
@@ -334,27 +327,27 @@ def _deliverables_section(user, today):
         "overdue_deliverable_total": overdue,
         "deliverable_days": DELIVERABLE_DAYS,
     }
-    return _section("deliverables", context)
+    return fragments.partial("home.html#deliverables", context)
 
 
 def _changes_section(user):
     changes = recent_changes(user)
     for change in changes:
         change["drawing"] = drawn.recent_change(change)
-    return _section("changes", {"changes": changes})
+    return fragments.partial("home.html#changes", {"changes": changes})
 
 
 def _ending_section(user, today):
     ending = ending_soon(user, today)
     for row in ending:
         row["drawing"] = drawn.ending_soon(row)
-    return _section("ending", {"ending": ending, "ending_days": ENDING_DAYS})
+    return fragments.partial("home.html#ending", {"ending": ending, "ending_days": ENDING_DAYS})
 
 
 def _stage_decisions_section(user):
     awaiting, total = experimentations_awaiting_decision(user)
     context = {"awaiting_decisions": awaiting, "awaiting_decision_total": total}
-    return _section("stage_decisions", context)
+    return fragments.partial("home.html#stage_decisions", context)
 
 
 # The tables each kept section is drawn from (partnership.core.fragments checks that it reads
@@ -412,6 +405,4 @@ def dashboard(request):
         "overdue_task_total": overdue_task_total,
         "meeting_days": MEETING_DAYS,
     }
-    response = render(request, "home.html", context)
-    response["Server-Timing"] = sections.server_timing()
-    return response
+    return sections.told(render(request, "home.html", context))

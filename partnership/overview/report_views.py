@@ -20,7 +20,12 @@ from partnership.overview import exports, reports, timeline
 from partnership.programmes.filters import ActionFilter
 from partnership.programmes.models import Action
 from partnership.programmes.views import ProgrammeMixin
-from partnership.programming.views import programming_data, visible_agreement, year_of
+from partnership.programming.views import (
+    programming_data,
+    programming_filter,
+    visible_agreement,
+    year_of,
+)
 
 # Programmes ---------------------------------------------------------------------------
 
@@ -115,7 +120,7 @@ class ProgrammingExport(View):
             raise Http404
         agreement = visible_agreement(request, agreement_pk)
         year = year_of({"year": year})
-        _filter, projects, _overlaps = programming_data(request, agreement, year)
+        projects, _overlaps = programming_data(programming_filter(request, agreement, year))
         projects.sort(key=lambda p: (p.organisation.name, p.theme.name if p.theme else "", p.title))
         filename = f"programmation-{agreement.reference}-{year}.{extension}"
         columns = exports.planned_project_columns()

@@ -22,3 +22,15 @@ class PlannedProjectFilter(FilterSet):
         super().__init__(*args, **kwargs)
         if themes is not None:
             self.filters["theme"].queryset = themes
+
+    def chosen(self) -> tuple:
+        """The filters that apply, as plain values. A value the form refuses (a theme of
+        another programming, a made-up sector) filters nothing: it is not among them."""
+        if not self.is_bound:
+            return ()
+        self.form.is_valid()
+        return tuple(
+            (name, getattr(value, "pk", value))
+            for name, value in sorted(self.form.cleaned_data.items())
+            if value not in (None, "")
+        )

@@ -6,10 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -122,11 +120,9 @@ def programming_filter(request, agreement, year):
     )
 
 
-def programming_data(request, agreement, year, project_filter=None):
-    """What the side-by-side page and its exports show: the filtered projects, their
-    overlaps, the parties' columns."""
-    if project_filter is None:
-        project_filter = programming_filter(request, agreement, year)
+def programming_data(project_filter):
+    """What the side-by-side page and its exports show: the filtered projects, with their
+    labels, and their overlaps."""
     shown = list(project_filter.qs)
     overlaps = find_overlaps(shown)
     overlapping = {}
@@ -156,7 +152,7 @@ def programming_data(request, agreement, year, project_filter=None):
             if project.planned_start or project.planned_end
             else ""
         )
-    return project_filter, shown, overlaps
+    return shown, overlaps
 
 
 # The tables the side-by-side page's projects and overlaps are drawn from (the check of
@@ -195,15 +191,12 @@ class ProgrammingView(TemplateView):
         can_propose = can_coordinate and (
             programme is None or programme.status == Programme.Status.PREPARATION
         )
-        filtered = any(project_filter.data.get(name) for name in project_filter.filters)
-        chosen = tuple(
-            (name, tuple(project_filter.data.getlist(name))) for name in project_filter.filters
-        )
+        # What the projects shown depend on: the filters' values the form accepts, never the
+        # query string as typed (each made-up value would keep one more copy of the page).
+        chosen = project_filter.chosen()
 
         def draw():
-            return self.projects_and_overlaps(
-                agreement, year, project_filter, can_propose, filtered
-            )
+            return self.projects_and_overlaps(agreement, year, project_filter, can_propose)
 
         self.kept = fragments.drawn(
             {
@@ -219,7 +212,6 @@ class ProgrammingView(TemplateView):
             year=year,
             years=sorted({*programming_years(), year}),
             filter=project_filter,
-            filtered=filtered,
             is_open=open_now,
             opens_on=opens_on(year),
             can_open=can_coordinate and not open_now,
@@ -231,13 +223,11 @@ class ProgrammingView(TemplateView):
         return context
 
     def render_to_response(self, context, **response_kwargs):
-        response = super().render_to_response(context, **response_kwargs)
-        response["Server-Timing"] = self.kept.server_timing()
-        return response
+        return self.kept.told(super().render_to_response(context, **response_kwargs))
 
-    def projects_and_overlaps(self, agreement, year, project_filter, can_propose, filtered):
+    def projects_and_overlaps(self, agreement, year, project_filter, can_propose):
         """The page's overlaps and projects, drawn with its partials."""
-        _filter, shown, overlaps = programming_data(self.request, agreement, year, project_filter)
+        shown, overlaps = programming_data(project_filter)
         _parties, rows = programming_rows(agreement, year, shown)
         unsettled = [overlap for overlap in overlaps if not overlap.settled]
         draw_cards(rows, can_propose)
@@ -249,16 +239,14 @@ class ProgrammingView(TemplateView):
         )
         context = {
             "rows": rows,
-            "filtered": filtered,
+            "filtered": bool(project_filter.chosen()),
             "shown_count": len(shown),
             "overlap_groups": overlap_groups,
             "overlap_count": len(unsettled),
             "overlaps_truncated": len(unsettled) > MAX_OVERLAPS_SHOWN,
         }
         return {
-            name: mark_safe(  # noqa: S308 - drawn by the template, escaped there
-                render_to_string(f"partnership/programming.html#{name}", context).strip()
-            )
+            name: fragments.partial(f"partnership/programming.html#{name}", context)
             for name in ("overlaps", "projects")
         }
 
