@@ -9,6 +9,7 @@ These tests commit (``transaction=True``): a version changes when a transaction 
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
@@ -23,6 +24,7 @@ from partnership.programming.views import ProgrammingView
 from tests.clock import freeze, moment
 from tests.conftest import _staff
 from tests.factories import (
+    PASSWORD,
     ActionFactory,
     DeliverableFactory,
     PlannedProjectFactory,
@@ -58,6 +60,55 @@ ACTIONS = Action._meta.db_table
 )
 def test_the_tables_a_statement_writes_are_read_from_its_sql(sql, tables):
     assert written_tables(sql) == tables
+
+
+USERS = get_user_model()._meta.db_table
+
+
+@pytest.mark.parametrize(
+    ("sql", "tables"),
+    [
+        # Django's update_last_login, at each login: no fragment shows it.
+        (f'UPDATE "{USERS}" SET "last_login" = %s WHERE "{USERS}"."id" = %s', set()),
+        (f'update "{USERS}" set "last_login" = %s where "{USERS}"."id" = %s', set()),
+        # Anything more, or written otherwise, is a write.
+        (f'UPDATE "{USERS}" SET "last_login" = %s, "first_name" = %s WHERE "id" = %s', {USERS}),
+        (f'UPDATE "{USERS}" SET "first_name" = %s, "last_login" = %s WHERE "id" = %s', {USERS}),
+        (f'UPDATE "{USERS}" SET "last_login" = NULL, "first_name" = %s WHERE "id" = %s', {USERS}),
+        (f'UPDATE "{USERS}" SET "last_login" = %s', {USERS}),
+        ('UPDATE "partnership_action" SET "last_login" = %s WHERE "id" = %s', {ACTIONS}),
+    ],
+)
+def test_a_write_of_only_columns_no_fragment_shows_changes_no_version(sql, tables):
+    assert written_tables(sql) == tables
+
+
+def test_a_fragment_reading_a_column_no_version_follows_is_an_error(agreement):
+    fragment = {
+        "people": Fragment(
+            key=("k",),
+            tables=tables_of(get_user_model()),
+            draw=lambda: [person.get_full_name() for person in get_user_model().objects.all()],
+        )
+    }
+    with pytest.raises(ImproperlyConfigured, match="last_login"):
+        fragments.drawn(fragment)
+
+
+def test_a_login_draws_nothing_again_but_a_person_renamed_shows_at_once(scene, anact, anact_reader):
+    colleague = _staff("anact.lectrice", anact, "reader")
+    reader = logged_in(anact_reader)
+    assert reader.get(reverse("home"))["Server-Timing"] == 'fragments;desc="0/5 kept"'
+    signed_in = Client().post(
+        reverse("login"), {"username": colleague.username, "password": PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.last_login is not None
+    assert reader.get(reverse("home"))["Server-Timing"] == 'fragments;desc="5/5 kept"'
+    # The recent changes name their authors: renamed, the section is drawn again.
+    get_user_model().objects.filter(pk=anact_reader.pk).update(first_name="Camille")
+    assert reader.get(reverse("home"))["Server-Timing"] == 'fragments;desc="4/5 kept"'
 
 
 def versions(*tables):
@@ -222,11 +273,10 @@ def test_people_who_see_the_same_agreements_share_the_sections_drawn_once(
     scene, anact, anact_reader
 ):
     colleague = _staff("anact.lectrice", anact, "reader")
-    # Both logged in first: a login writes the account's last login, and the recent changes,
-    # which name their authors, are drawn again after it.
-    reader, colleague = logged_in(anact_reader), logged_in(colleague)
+    reader = logged_in(anact_reader)
     first, drawn_queries = dashboard(reader)
-    second, kept_queries = dashboard(colleague)
+    # A login writes the account's last login, which no section shows: nothing drawn again.
+    second, kept_queries = dashboard(logged_in(colleague))
     # Drawn by the first: the session, the person, their profile, the meetings, their tasks,
     # the bell's count, and the kept sections' six (programmes, deliverables, recent changes,
     # ending soon: agreements and conventions, experimentations awaiting a decision). The

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import redis
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
@@ -66,11 +67,31 @@ _NO_WRITE += ("EXPLAIN", "PRAGMA", "VALUES")
 _READS = re.compile(r'\b(?:FROM|JOIN)\s+"(\w+)"(?!\.)', re.IGNORECASE)
 
 
+# An UPDATE that sets columns to plain parameters, nothing else: UPDATE "t" SET "a" = %s, ...
+_SETS = re.compile(
+    r'\s*UPDATE\s+"(\w+)"\s+SET\s+("\w+"\s*=\s*%s(?:\s*,\s*"\w+"\s*=\s*%s)*)\s+WHERE\s',
+    re.IGNORECASE,
+)
+
+
+@functools.cache
+def unshown_columns() -> dict[str, frozenset[str]]:
+    """Columns written often that no fragment shows (a fragment whose queries read one is
+    refused, like a table its key does not name): an UPDATE that sets only these changes no
+    version. Each login sets the person's ``last_login``: it would otherwise draw again every
+    section that names people (the dashboard's recent changes, for everyone)."""
+    return {get_user_model()._meta.db_table: frozenset({"last_login"})}
+
+
 def written_tables(sql: str) -> frozenset[str]:
     """The tables a statement writes: none for a read, ``EVERY_TABLE`` when it cannot say."""
     head = sql.lstrip(" \t\r\n(")[:9].upper()  # a compound query starts with its "(SELECT"
     if head.startswith(_NO_WRITE):
         return frozenset()
+    if head.startswith("UPDATE") and (sets := _SETS.match(sql)):
+        unshown = unshown_columns().get(sets[1], frozenset())
+        if unshown and set(re.findall(r'"(\w+)"\s*=', sets[2])) <= unshown:
+            return frozenset()
     if head.startswith("WITH"):  # a CTE: a read, unless it writes
         if not re.search(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", sql, re.IGNORECASE):
             return frozenset()
@@ -238,16 +259,26 @@ def _checked(name, fragment):
     """The fragment drawn, and whether it read only the tables it names."""
     read = set()
 
+    unshown = [
+        f'"{table}"."{column}"'
+        for table, columns in unshown_columns().items()
+        for column in columns
+    ]
+
     def note_reads(execute, sql, params, many, context):
         if isinstance(sql, str):
             read.update(_READS.findall(sql))
+            read.update(column for column in unshown if column in sql)
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(note_reads):
         value = fragment.draw()
     unnamed = read - fragment.tables
     if unnamed:
-        message = f"The fragment {name!r} reads tables its key does not name: {sorted(unnamed)}."
+        message = (
+            f"The fragment {name!r} reads tables its key does not name, or columns whose "
+            f"changes no version follows: {sorted(unnamed)}."
+        )
         if settings.DEBUG or settings.TESTING:
             raise ImproperlyConfigured(message)
         logger.error("%s It is not kept.", message)

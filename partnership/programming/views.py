@@ -107,6 +107,9 @@ def programming_filter(request, agreement, year):
     projects = (
         PlannedProject.objects.filter(agreement=agreement, year=year)
         .select_related("contact", "joint_action")
+        # The contact is named: its password and last login are not read (the page is kept,
+        # and a login changes no version: partnership.core.fragments.unshown_columns).
+        .defer("contact__password", "contact__last_login")
         # A few parties and themes shared by hundreds of projects: each read once, not built
         # again for every project's row (two objects per project, a fifth of the page's time).
         .prefetch_related("organisation", "theme")
