@@ -7,6 +7,7 @@ These tests commit (``transaction=True``): a version changes when a transaction 
 """
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -26,7 +27,10 @@ from tests.conftest import _staff
 from tests.factories import (
     PASSWORD,
     ActionFactory,
+    AgreementFactory,
+    AgreementPartyFactory,
     DeliverableFactory,
+    OrganisationFactory,
     PlannedProjectFactory,
     ProgrammeFactory,
     ThemeFactory,
@@ -345,8 +349,6 @@ def test_the_sections_follow_the_day(scene, anact_coordinator, time_machine):
 def test_a_person_who_joins_an_agreement_sees_its_sections_at_once(
     scene, anact_coordinator, outsider, outsider_organisation
 ):
-    from tests.factories import AgreementPartyFactory
-
     browser = logged_in(outsider)
     assert "Guide publié" not in dashboard(browser)[0]
     AgreementPartyFactory(agreement=Agreement.objects.get(), organisation=outsider_organisation)
@@ -438,3 +440,87 @@ def test_made_up_filter_values_never_fill_the_cache_with_copies_of_the_page(
     side_by_side(reader, agreement, f"?theme={noise.pk}")
     side_by_side(reader, agreement, f"?theme={noise.pk}&sector=invente")
     assert len(drawings) == 2  # a real filter is drawn once, whatever else is sent beside it
+
+
+# A form's lists of options --------------------------------------------------------------
+
+
+def action_form(browser, action):
+    with CaptureQueriesContext(connection) as queries:
+        page = browser.get(reverse("action_update", args=[action.pk]))
+    assert page.status_code == 200
+    return page.content.decode(), len(queries)
+
+
+@pytest.fixture
+def two_agreements(time_machine, agreement, anact, inrs, outsider_organisation):
+    """The Anact–INRS agreement, and another between the Anact and the Cnav: each has an
+    action, and its contacts' rows offer its own parties' people."""
+    freeze(time_machine, TODAY)
+    other = AgreementFactory(reference="AC-ANACT-CNAV")
+    AgreementPartyFactory(agreement=other, organisation=anact)
+    AgreementPartyFactory(agreement=other, organisation=outsider_organisation)
+    actions = {}
+    for each in (agreement, other):
+        programme = ProgrammeFactory(agreement=each, year=TODAY.year)
+        actions[each.reference] = ActionFactory(programme=programme, lead_organisation=anact)
+    _staff("inrs.chercheuse", inrs, "contributor")
+    _staff("cnav.charge", outsider_organisation, "contributor")
+    return actions
+
+
+def option_labels(html, name):
+    """The labels of the options of the first select named ``…-name``."""
+    start = html.index(f'-{name}"')
+    block = html[start : html.index("</select>", start)]
+    return re.findall(r"<option value=\"\d+\"[^>]*>([^<]*)</option>", block)
+
+
+def test_a_form_s_lists_of_options_are_read_once_then_kept_until_their_tables_change(
+    two_agreements, anact, anact_coordinator
+):
+    action = two_agreements["AC-ANACT-INRS"]
+    browser = logged_in(anact_coordinator)
+    first, drawn_queries = action_form(browser, action)
+    again, kept_queries = action_form(browser, action)
+    for name in ("organisation", "user", "contact"):
+        assert option_labels(again, name) == option_labels(first, name)
+    # The themes, organisations, conventions, last year's actions, people and contacts.
+    assert drawn_queries - kept_queries == 6
+
+    OrganisationFactory(name="Santé publique France", acronym="SpF")
+    page, queries = action_form(browser, action)
+    assert "SpF" in option_labels(page, "organisation")
+    assert queries > kept_queries  # the organisations read again, not the other lists
+
+    person = get_user_model().objects.get(username="inrs.chercheuse")
+    get_user_model().objects.filter(pk=person.pk).update(first_name="Camille", last_name="Roux")
+    assert "Camille Roux" in option_labels(action_form(browser, action)[0], "user")
+
+
+def test_the_people_offered_on_one_agreement_s_action_are_never_those_kept_for_another(
+    two_agreements, anact_coordinator
+):
+    browser = logged_in(anact_coordinator)
+    people_of = {
+        reference: set(option_labels(action_form(browser, action)[0], "user"))
+        for reference, action in two_agreements.items()
+    }
+    cnav, inrs = "cnav.charge", "inrs.chercheuse"
+    named = {
+        username: get_user_model().objects.get(username=username).get_full_name()
+        for username in (cnav, inrs)
+    }
+    assert named[inrs] in people_of["AC-ANACT-INRS"]
+    assert named[inrs] not in people_of["AC-ANACT-CNAV"]
+    assert named[cnav] in people_of["AC-ANACT-CNAV"]
+    assert named[cnav] not in people_of["AC-ANACT-INRS"]
+
+
+def test_labels_drawn_by_a_function_holding_values_of_its_own_are_not_kept():
+    from partnership.core.crud import _label_name
+
+    suffix = " (vous)"
+    assert _label_name(lambda user: user.username) is not None
+    assert _label_name(lambda user: user.username + suffix) is None  # a closure
+    assert _label_name(str) is None

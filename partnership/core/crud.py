@@ -11,6 +11,8 @@ Lifecycle transitions ask for confirmation, then call the service.
 
 import datetime
 import decimal
+import enum
+import functools
 import uuid
 
 from django import forms as django_forms
@@ -25,12 +27,13 @@ from django.forms.utils import ErrorDict
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DeleteView, DetailView, FormView, UpdateView
 from django.views.generic.edit import BaseUpdateView, CreateView
 from django_filters.views import FilterView
 
-from partnership.core import concurrency, deletion, history
+from partnership.core import concurrency, deletion, fragments, history
 from partnership.core.lifecycle import TransitionError
 
 
@@ -109,7 +112,7 @@ class StaffDetailView(ScopedMixin, DetailView):
 
 
 def share_choices(forms):
-    """Read each list of options once for the whole page.
+    """Read each list of options once for the whole page, and keep it for the next pages.
 
     Every row of a formset has its own copy of its fields, and a model select reads its
     options from the database when it is drawn: three rows choosing an organisation were
@@ -117,8 +120,12 @@ def share_choices(forms):
     whose options come from the same query, drawn the same way, get the options read by
     the first. Only the drawing is concerned: checking a submitted value still asks the
     database.
+
+    A list whose query and labels can be named (``query_signature``, ``_label_name``) is
+    also kept in the shared cache, as values and labels, until a table it is read from
+    changes (partnership.core.fragments): a form's page then reads none of its lists.
     """
-    read = {}
+    groups = {}
     for form in forms:
         for field in form.fields.values():
             if (
@@ -128,16 +135,65 @@ def share_choices(forms):
             ):
                 continue
             label = field.label_from_instance
+            signature = query_signature(field.queryset.query)
             key = (
-                getattr(label, "__func__", label),
+                _label_name(label) or getattr(label, "__func__", label),
                 field.to_field_name,
-                query_signature(field.queryset.query) or str(field.queryset.query),
+                signature or str(field.queryset.query),
             )
+            groups.setdefault(key, []).append(field)
+    kept = {}
+    for key, fields in groups.items():
+        label_name, _to_field_name, signature = key
+        named = isinstance(label_name, tuple) and isinstance(signature, tuple)
+        tables = _tables_read(fields[0].queryset.query) if named else None
+        if tables:
+            kept[key] = fragments.Fragment(
+                key=(timezone.get_current_timezone_name(),),
+                tables=tables,
+                draw=functools.partial(_options, fields[0]),
+            )
+    drawn = fragments.drawn({f"options {key!r}": kept[key] for key in kept}) if kept else {}
+    for key, fields in groups.items():
+        options = drawn[f"options {key!r}"] if key in kept else _options(fields[0])
+        for field in fields:
             empty = [] if field.empty_label is None else [("", field.empty_label)]
-            if key not in read:
-                # iter(): list() would first ask the database for the number of options.
-                read[key] = list(iter(field.choices))[len(empty) :]
-            field.choices = empty + read[key]
+            field.choices = empty + options
+
+
+def _options(field):
+    """A model select's options, without its empty one, as values and labels: what is kept."""
+    skip = 0 if field.empty_label is None else 1
+    # iter(): list() would first ask the database for the number of options.
+    return [(str(value), str(label)) for value, label in list(iter(field.choices))[skip:]]
+
+
+def _label_name(label):
+    """What names a label function in every process (its module, name and line), or None
+    for one that holds values of its own (a closure, an object): its labels are not kept."""
+    code = getattr(label, "__code__", None)
+    if code is None or getattr(label, "__closure__", None):
+        return None
+    return (label.__module__, label.__qualname__, code.co_firstlineno)
+
+
+def _tables_read(query):
+    """The tables a query named by ``query_signature`` reads: its joins and the models it
+    follows with ``select_related``; None when it follows every relation."""
+    tables = {table.table_name for table in query.alias_map.values()}
+    tables.add(query.model._meta.db_table)
+
+    def follow(model, related):
+        for name, further in related.items():
+            target = model._meta.get_field(name).related_model
+            tables.add(target._meta.db_table)
+            follow(target, further)
+
+    if query.select_related is True:
+        return None
+    if query.select_related:
+        follow(query.model, query.select_related)
+    return frozenset(tables)
 
 
 _PLAIN = (str, int, bool, type(None), datetime.date, decimal.Decimal, uuid.UUID)
@@ -210,12 +266,20 @@ def _where_signature(node):
         return None
     value = node.rhs
     if isinstance(value, (list, tuple, set, frozenset)):
-        if not all(type(item) in _PLAIN for item in value):
+        items = [_plain(item) for item in value]
+        if not all(type(item) in _PLAIN for item in items):
             return None
-        value = (type(node.rhs), tuple(sorted(value, key=repr)))
-    elif type(value) not in _PLAIN:
-        return None
+        value = (type(node.rhs), tuple(sorted(items, key=repr)))
+    else:
+        value = _plain(value)
+        if type(value) not in _PLAIN:
+            return None
     return (type(node), node.lhs.alias, node.lhs.target, value)
+
+
+def _plain(value):
+    """A choice of a model's choices (``PartyStatus.ACCEPTED``) as its plain value."""
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 # The name of the "add a row" buttons of the formsets; their value is the formset's prefix.

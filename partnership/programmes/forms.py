@@ -325,26 +325,37 @@ class ActionContactForm(LockedFieldsMixin, OneLineMixin, forms.ModelForm):
         model = ActionContact
         fields = ["organisation", "user", "contact", "role"]
 
-    def __init__(self, *args, agreement=None, action=None, **kwargs):
+    def __init__(self, *args, agreement=None, chosen_users=(), **kwargs):
         super().__init__(*args, **kwargs)
         if agreement is not None:
             # The staff of the agreement's parties, and the people chosen already for the
-            # action: the same options on every row.
+            # action: the same options on every row (a plain list of ids, not a subquery:
+            # the list of options is then kept, crud.share_choices).
             staff = Q(
                 profile__organisation__agreement_parties__agreement=agreement,
                 profile__organisation__agreement_parties__status=PartyStatus.ACCEPTED,
             )
-            if action is not None:
-                staff |= Q(pk__in=ActionContact.objects.filter(action=action).values("user"))
+            if chosen_users:
+                staff |= Q(pk__in=sorted(chosen_users))
             self.fields["user"].queryset = self.fields["user"].queryset.filter(staff).distinct()
         self.fields["contact"].queryset = Contact.objects.order_by("last_name", "first_name")
+
+
+class ActionContactRows(ContributionFormSet):
+    def get_form_kwargs(self, index):
+        """Each row offers the people chosen already on the action's saved rows (read with
+        the rows), beside the staff of the agreement's parties."""
+        kwargs = super().get_form_kwargs(index)
+        if self.instance.pk is not None and "agreement" in kwargs:
+            kwargs["chosen_users"] = {row.user_id for row in self.get_queryset() if row.user_id}
+        return kwargs
 
 
 ActionContactFormSet = inline_formset(
     Action,
     ActionContact,
     form=ActionContactForm,
-    formset=ContributionFormSet,
+    formset=ActionContactRows,
     extra=1,
     can_delete=True,
     max_rows=200,

@@ -500,10 +500,7 @@ class ActionFormMixin:
         kwargs["contribution_of"] = contribution_organisation_ids(user, action)
         kwargs["own_organisation"] = profile.organisation_id if profile else None
         if name == "contacts":
-            kwargs["form_kwargs"] = {
-                "agreement": self.get_programme().agreement_id,
-                "action": self.object.pk if self.object else None,
-            }
+            kwargs["form_kwargs"] = {"agreement": self.get_programme().agreement_id}
         return kwargs
 
 

@@ -50,7 +50,12 @@ class PlannedProjectForm(OneLineMixin, NoMarkupMixin, forms.ModelForm):
             themes = themes | Theme.objects.filter(pk=instance.theme_id)
         self.fields["theme"].queryset = themes.distinct().order_by("name")
         # The contact in charge: a person of the project's organisation.
-        people = get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name")
+        people = (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .only("username", "first_name", "last_name")  # what the label shows
+            .order_by("last_name", "first_name")
+        )
         if instance.organisation_id:
             people = people.filter(profile__organisation_id=instance.organisation_id)
         else:
