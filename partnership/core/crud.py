@@ -142,20 +142,22 @@ def share_choices(forms):
                 signature or str(field.queryset.query),
             )
             groups.setdefault(key, []).append(field)
-    kept = {}
+    kept = {}  # the fragment of each list that can be kept, by the name of its group
+    names = {}
     for key, fields in groups.items():
         label_name, _to_field_name, signature = key
         named = isinstance(label_name, tuple) and isinstance(signature, tuple)
         tables = _tables_read(fields[0].queryset.query) if named else None
         if tables:
-            kept[key] = fragments.Fragment(
+            names[key] = f"options {key!r}"
+            kept[names[key]] = fragments.Fragment(
                 key=(timezone.get_current_timezone_name(),),
                 tables=tables,
                 draw=functools.partial(_options, fields[0]),
             )
-    drawn = fragments.drawn({f"options {key!r}": kept[key] for key in kept}) if kept else {}
+    drawn = fragments.drawn(kept) if kept else {}
     for key, fields in groups.items():
-        options = drawn[f"options {key!r}"] if key in kept else _options(fields[0])
+        options = drawn[names[key]] if key in names else _options(fields[0])
         for field in fields:
             empty = [] if field.empty_label is None else [("", field.empty_label)]
             field.choices = empty + options
@@ -170,7 +172,9 @@ def _options(field):
 
 def _label_name(label):
     """What names a label function in every process (its module, name and line), or None
-    for one that holds values of its own (a closure, an object): its labels are not kept."""
+    for one that holds values of its own (a closure, an object): its labels are not kept.
+    A field's ``label_from_instance`` method must draw the label from the record alone (and
+    the language and time zone, which are part of the key), as every one here does."""
     code = getattr(label, "__code__", None)
     if code is None or getattr(label, "__closure__", None):
         return None
