@@ -212,7 +212,7 @@ class ThrowAwayRedis:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-# partnership.core.fragments.Drawn.server_timing: how many of a page's fragments were kept.
+# partnership.core.fragments.Drawn.told: how many of a page's fragments were kept.
 KEPT_FRAGMENTS = re.compile(r'fragments;desc="(\d+)/(\d+) kept"')
 
 

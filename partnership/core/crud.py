@@ -135,29 +135,28 @@ def share_choices(forms):
             ):
                 continue
             label = field.label_from_instance
+            label_name = _label_name(label)
             signature = query_signature(field.queryset.query)
             key = (
-                _label_name(label) or getattr(label, "__func__", label),
+                label_name or getattr(label, "__func__", label),
                 field.to_field_name,
                 signature or str(field.queryset.query),
             )
-            groups.setdefault(key, []).append(field)
-    kept = {}  # the fragment of each list that can be kept, by the name of its group
-    names = {}
-    for key, fields in groups.items():
-        label_name, _to_field_name, signature = key
-        named = isinstance(label_name, tuple) and isinstance(signature, tuple)
+            named = label_name is not None and signature is not None
+            groups.setdefault(key, (named, []))[1].append(field)
+    kept = {}  # the lists that can be kept, by their fragments' names
+    for key, (named, fields) in groups.items():
         tables = _tables_read(fields[0].queryset.query) if named else None
         if tables:
-            names[key] = f"options {key!r}"
-            kept[names[key]] = fragments.Fragment(
+            kept[f"options {key!r}"] = fragments.Fragment(
                 key=(timezone.get_current_timezone_name(),),
                 tables=tables,
                 draw=functools.partial(_options, fields[0]),
             )
     drawn = fragments.drawn(kept) if kept else {}
-    for key, fields in groups.items():
-        options = drawn[names[key]] if key in names else _options(fields[0])
+    for key, (_named, fields) in groups.items():
+        name = f"options {key!r}"
+        options = drawn[name] if name in drawn else _options(fields[0])
         for field in fields:
             empty = [] if field.empty_label is None else [("", field.empty_label)]
             field.choices = empty + options

@@ -83,6 +83,16 @@ def unshown_columns() -> dict[str, frozenset[str]]:
     return {get_user_model()._meta.db_table: frozenset({"last_login"})}
 
 
+@functools.cache
+def _unshown_in_sql() -> tuple[str, ...]:
+    """The unshown columns as Django's SQL names them: ``"auth_user"."last_login"``."""
+    return tuple(
+        f'"{table}"."{column}"'
+        for table, columns in unshown_columns().items()
+        for column in columns
+    )
+
+
 def written_tables(sql: str) -> frozenset[str]:
     """The tables a statement writes: none for a read, ``EVERY_TABLE`` when it cannot say."""
     head = sql.lstrip(" \t\r\n(")[:9].upper()  # a compound query starts with its "(SELECT"
@@ -171,14 +181,11 @@ class Drawn(dict):
 
     kept = 0
 
-    def server_timing(self) -> str:
-        """A ``Server-Timing`` header's entry: how many fragments the page found kept (a
-        browser's developer tools show it; ``make loadtest`` sums it into a hit rate)."""
-        return f'fragments;desc="{self.kept}/{len(self)} kept"'
-
     def told(self, response):
-        """The page's response, saying how many of its fragments were found kept."""
-        response["Server-Timing"] = self.server_timing()
+        """The page's response, saying in a ``Server-Timing`` header how many of its fragments
+        were found kept (a browser's developer tools show it; ``make loadtest`` sums it into a
+        hit rate)."""
+        response["Server-Timing"] = f'fragments;desc="{self.kept}/{len(self)} kept"'
         return response
 
 
@@ -259,16 +266,10 @@ def _checked(name, fragment):
     """The fragment drawn, and whether it read only the tables it names."""
     read = set()
 
-    unshown = [
-        f'"{table}"."{column}"'
-        for table, columns in unshown_columns().items()
-        for column in columns
-    ]
-
     def note_reads(execute, sql, params, many, context):
         if isinstance(sql, str):
             read.update(_READS.findall(sql))
-            read.update(column for column in unshown if column in sql)
+            read.update(column for column in _unshown_in_sql() if column in sql)
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(note_reads):

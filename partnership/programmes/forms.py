@@ -1,5 +1,7 @@
 """Forms of the programme pages: programmes, joint actions and their deliverables."""
 
+import functools
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -336,19 +338,26 @@ class ActionContactForm(LockedFieldsMixin, OneLineMixin, forms.ModelForm):
                 profile__organisation__agreement_parties__status=PartyStatus.ACCEPTED,
             )
             if chosen_users:
-                staff |= Q(pk__in=sorted(chosen_users))
+                staff |= Q(pk__in=chosen_users)
             self.fields["user"].queryset = self.fields["user"].queryset.filter(staff).distinct()
         self.fields["contact"].queryset = Contact.objects.order_by("last_name", "first_name")
 
 
 class ActionContactRows(ContributionFormSet):
+    """Each row offers the people chosen already on the action's saved rows (read with the
+    rows), beside the staff of the agreement's parties."""
+
     def get_form_kwargs(self, index):
-        """Each row offers the people chosen already on the action's saved rows (read with
-        the rows), beside the staff of the agreement's parties."""
         kwargs = super().get_form_kwargs(index)
-        if self.instance.pk is not None and "agreement" in kwargs:
-            kwargs["chosen_users"] = {row.user_id for row in self.get_queryset() if row.user_id}
+        if "agreement" in kwargs:
+            kwargs["chosen_users"] = self.chosen_users
         return kwargs
+
+    @functools.cached_property
+    def chosen_users(self):
+        if self.instance.pk is None:
+            return ()
+        return sorted({row.user_id for row in self.get_queryset() if row.user_id})
 
 
 ActionContactFormSet = inline_formset(

@@ -199,7 +199,7 @@ class ProgrammingView(TemplateView):
         chosen = project_filter.chosen()
 
         def draw():
-            return self.projects_and_overlaps(agreement, year, project_filter, can_propose)
+            return self.projects_and_overlaps(agreement, year, project_filter, chosen, can_propose)
 
         self.kept = fragments.drawn(
             {
@@ -228,7 +228,7 @@ class ProgrammingView(TemplateView):
     def render_to_response(self, context, **response_kwargs):
         return self.kept.told(super().render_to_response(context, **response_kwargs))
 
-    def projects_and_overlaps(self, agreement, year, project_filter, can_propose):
+    def projects_and_overlaps(self, agreement, year, project_filter, chosen, can_propose):
         """The page's overlaps and projects, drawn with its partials."""
         shown, overlaps = programming_data(project_filter)
         _parties, rows = programming_rows(agreement, year, shown)
@@ -242,7 +242,7 @@ class ProgrammingView(TemplateView):
         )
         context = {
             "rows": rows,
-            "filtered": bool(project_filter.chosen()),
+            "filtered": bool(chosen),
             "shown_count": len(shown),
             "overlap_groups": overlap_groups,
             "overlap_count": len(unsettled),
