@@ -353,6 +353,21 @@ def seen_by_recipient() -> Q:
     return condition
 
 
+def bell_tables() -> frozenset[str]:
+    """The tables whose rows decide which of a person's unread notifications they may still
+    see (``_visible_notifications``, ``seen_by_recipient``), the notifications' own included:
+    the bell's count, kept in the shared cache, is drawn again when one of them changes."""
+    names = ("Notification", "AccessRequest", "AgreementParty", "Agreement", "Organisation")
+    return frozenset(
+        model._meta.db_table
+        for model in (
+            get_user_model(),
+            get_user_model()._meta.get_field("profile").related_model,
+            *(apps.get_model("partnership", name) for name in names),
+        )
+    )
+
+
 class ScopedQuerySet(models.QuerySet):
     """The queryset of every record a person may or may not see: ``visible_to(user)``."""
 

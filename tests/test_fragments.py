@@ -7,9 +7,13 @@ These tests commit (``transaction=True``): a version changes when a transaction 
 """
 
 import datetime
+import os
 import re
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
@@ -20,7 +24,17 @@ from django.urls import reverse
 
 from partnership.core import fragments
 from partnership.core.fragments import EVERY_TABLE, Fragment, tables_of, written_tables
-from partnership.models import Action, Agreement, Deliverable, PlannedProject, Programme, Theme
+from partnership.discussion.events import notify
+from partnership.models import (
+    Action,
+    Agreement,
+    AgreementParty,
+    Deliverable,
+    Notification,
+    PlannedProject,
+    Programme,
+    Theme,
+)
 from partnership.programming.views import ProgrammingView
 from tests.clock import freeze, moment
 from tests.conftest import _staff
@@ -39,6 +53,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TODAY = datetime.date(2027, 3, 15)
+TODAY_NOON = moment(TODAY)
 PROGRAMMES = Programme._meta.db_table
 ACTIONS = Action._meta.db_table
 
@@ -485,8 +500,9 @@ def test_a_form_s_lists_of_options_are_read_once_then_kept_until_their_tables_ch
     again, kept_queries = action_form(browser, action)
     for name in ("organisation", "user", "contact"):
         assert option_labels(again, name) == option_labels(first, name)
-    # The themes, organisations, conventions, last year's actions, people and contacts.
-    assert drawn_queries - kept_queries == 6
+    # The themes, organisations, conventions, last year's actions, people and contacts; and
+    # the bell's count.
+    assert drawn_queries - kept_queries == 7
 
     OrganisationFactory(name="Santé publique France", acronym="SpF")
     page, queries = action_form(browser, action)
@@ -524,3 +540,114 @@ def test_labels_drawn_by_a_function_holding_values_of_its_own_are_not_kept():
     assert _label_name(lambda user: user.username) is not None
     assert _label_name(lambda user: user.username + suffix) is None  # a closure
     assert _label_name(str) is None
+
+
+# The bell's count ----------------------------------------------------------------------
+
+
+def bell(browser):
+    """The count the bell shows on the About page, and how many queries read notifications."""
+    with CaptureQueriesContext(connection) as queries:
+        page = browser.get(reverse("about")).content.decode()
+    found = re.search(r'class="badge rounded-pill text-bg-warning bell-count[^"]*">(\d+)', page)
+    read = sum("partnership_notification" in query["sql"] for query in queries.captured_queries)
+    return (int(found[1]) if found else 0), read
+
+
+def test_the_bell_is_kept_until_the_person_s_own_notifications_change(
+    scene, anact_reader, anact_coordinator
+):
+    action = Action.objects.get()
+    reader, coordinator = logged_in(anact_reader), logged_in(anact_coordinator)
+    notify("status_changed", action, None, [anact_reader])
+    assert bell(reader) == (1, 1)  # counted
+    assert bell(reader) == (1, 0)  # kept
+    assert bell(coordinator) == (0, 1)
+
+    # A notification for someone else leaves the reader's count kept; theirs shows at once.
+    notify("status_changed", action, None, [anact_coordinator])
+    assert bell(reader) == (1, 0)
+    assert bell(coordinator) == (1, 1)
+
+    notify("status_changed", action, None, [anact_reader])
+    assert bell(reader) == (2, 1)
+    # Opened, marked read, all marked read: at once, and nobody else's count drawn again.
+    opened, marked = Notification.objects.filter(recipient=anact_reader).order_by("pk")
+    assert reader.post(reverse("notification_open", args=[opened.pk])).status_code == 302
+    assert bell(reader) == (1, 1)
+    assert reader.post(reverse("notification_read", args=[marked.pk])).status_code == 302
+    assert bell(reader) == (0, 1)
+    notify("status_changed", action, None, [anact_reader])
+    assert bell(reader) == (1, 1)
+    assert reader.post(reverse("notification_read_all")).status_code == 302
+    assert bell(reader) == (0, 1)
+    assert bell(coordinator) == (1, 0)
+
+
+def test_a_notification_written_without_saying_whose_draws_every_bell_again(
+    scene, anact_reader, anact_coordinator
+):
+    action = Action.objects.get()
+    reader, coordinator = logged_in(anact_reader), logged_in(anact_coordinator)
+    notify("status_changed", action, None, [anact_reader, anact_coordinator])
+    assert (bell(reader), bell(coordinator)) == ((1, 1), (1, 1))
+    # As the admin or a deletion would: the whole table's version changes.
+    Notification.objects.filter(recipient=anact_reader).update(read_at=TODAY_NOON)
+    assert (bell(reader), bell(coordinator)) == ((0, 1), (1, 1))
+
+
+def test_a_person_whose_organisation_leaves_the_agreement_stops_counting_its_notifications(
+    scene, anact, anact_reader
+):
+    reader = logged_in(anact_reader)
+    notify("status_changed", Action.objects.get(), None, [anact_reader])
+    assert bell(reader) == (1, 1)
+    assert bell(reader) == (1, 0)
+    AgreementParty.objects.filter(organisation=anact).update(status="declined")
+    assert bell(reader) == (0, 1)
+
+
+def test_writes_said_to_be_for_some_rows_change_only_those_rows_versions(
+    agreement, anact_reader, anact_coordinator
+):
+    notifications = Notification._meta.db_table
+    mine = fragments.part(Notification, "recipient", anact_reader.pk)
+    theirs = fragments.part(Notification, "recipient", anact_coordinator.pk)
+    before = versions(notifications, mine, theirs, PROGRAMMES)
+    with fragments.written_for(Notification, "recipient", [anact_reader.pk]):
+        Notification.objects.create(
+            recipient=anact_reader, kind="status_changed", agreement=agreement
+        )
+        ProgrammeFactory(agreement=agreement, year=2027)  # another table: as usual
+    after = versions(notifications, mine, theirs, PROGRAMMES)
+    assert after[mine] != before[mine]
+    assert after[PROGRAMMES] != before[PROGRAMMES]
+    assert (after[theirs], after[notifications]) == (before[theirs], before[notifications])
+    # One claim at a time on a table: a second one would hide what the first said.
+    with (
+        pytest.raises(RuntimeError, match="already"),
+        fragments.written_for(Notification, "recipient", [anact_reader.pk]),
+        fragments.written_for(Notification, "recipient", [anact_coordinator.pk]),
+    ):
+        pass
+    Notification.objects.filter(recipient=anact_coordinator).delete()  # the claims are gone
+    assert versions(notifications)[notifications] != before[notifications]
+
+
+def test_the_release_is_read_when_the_application_loads_not_on_a_worker_s_first_page():
+    """gunicorn preloads ``partnership.wsgi`` before it forks its workers: reading the code's
+    files there (about 30 ms) spares every worker's first page."""
+    code = (
+        "import partnership.wsgi\n"
+        "from partnership.core import fragments\n"
+        "print(fragments.release.cache_info().currsize)"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "partnership.settings", "DEBUG": "true"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "1"

@@ -21,6 +21,14 @@ Three rules keep it right:
   are noted, and one it does not name is an error in development and tests (the key would miss
   a change to it), logged in production, where the fragment is then not kept.
 
+A table written often for one person at a time (the notifications) can also be followed by
+*parts*: a fragment that shows one person's rows (the bell's count) names the part
+``partnership_notification:recipient=7`` beside the table, and the code that writes such rows
+says whose they are (``written_for``): its writes change the versions of those parts only, so
+that a notification for one person does not draw everyone's bell again. Any other write to the
+table (the admin, a deletion cascading from a record) changes the table's version, which every
+such fragment also names.
+
 A write whose tables its SQL does not say plainly (TRUNCATE, DDL, a CTE that writes...) changes
 the version of every table. Writes made outside Django (psql by hand, ``pg_restore``) are not
 seen: ``restore_backup`` changes every version itself. When Redis does not answer, every
@@ -33,7 +41,8 @@ import hashlib
 import logging
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +51,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -114,6 +123,31 @@ def tables_of(*models) -> frozenset[str]:
     return frozenset(model._meta.db_table for model in models)
 
 
+def part(model, field: str, value) -> str:
+    """The name of the rows of a model's table whose ``field`` holds ``value``:
+    ``"partnership_notification:recipient=7"`` (no table's name holds a colon)."""
+    return f"{model._meta.db_table}:{field}={value}"
+
+
+@contextmanager
+def written_for(model, field: str, values: Iterable, using=DEFAULT_DB_ALIAS):
+    """Inside, the writes to the model's table are writes to the rows whose ``field`` holds
+    one of ``values``, and to no other row: when they commit they change the versions of
+    those parts (``part``), not the table's. The caller vouches for it: it writes only rows
+    it built for those values, or rows it selected by them. Writes to other tables are noted
+    as usual."""
+    table = model._meta.db_table
+    parts = frozenset(part(model, field, value) for value in values)
+    claims = connections[using].__dict__.setdefault("fragments_parts", {})
+    if table in claims:
+        raise RuntimeError(f"The writes to {table} are already said to be for some rows.")
+    claims[table] = parts
+    try:
+        yield
+    finally:
+        del claims[table]
+
+
 # Seeing the writes -------------------------------------------------------------------------
 
 
@@ -128,6 +162,8 @@ def _note_writes(execute, sql, params, many, context):
     tables = written_tables(sql if isinstance(sql, str) else str(sql))
     if tables:
         db = context["connection"]
+        if claims := db.__dict__.get("fragments_parts"):
+            tables = frozenset().union(*(claims.get(table, {table}) for table in tables))
         db.__dict__.setdefault("fragments_written", set()).update(tables)
         if not db.in_atomic_block and not db.get_autocommit():
             # Manual transaction management (the application uses none): no commit to wait
@@ -197,11 +233,14 @@ def partial(name: str, context: dict) -> str:
 
 @dataclass(frozen=True)
 class Fragment:
-    """What a fragment shows (``key``: plain values), the tables it is drawn from, and how."""
+    """What a fragment shows (``key``: plain values), the tables it is drawn from, the parts
+    of them whose writes it follows besides (``part``: the table's own writes are followed
+    too), and how it is drawn."""
 
     key: tuple
     tables: frozenset[str]
     draw: Callable[[], object]
+    parts: frozenset[str] = frozenset()
 
 
 def drawn(fragments: dict[str, Fragment]) -> Drawn:
@@ -237,12 +276,14 @@ def drawn(fragments: dict[str, Fragment]) -> Drawn:
 
 
 def _keys(fragments):
-    tables = sorted(set().union(*(fragment.tables for fragment in fragments.values())))
-    versions = _versions([EVERY_TABLE, *tables])
-    context = (_release(), get_language(), versions.get(EVERY_TABLE))
+    followed = {
+        name: sorted(fragment.tables | fragment.parts) for name, fragment in fragments.items()
+    }
+    versions = _versions([EVERY_TABLE, *sorted(set().union(*followed.values()))])
+    context = (release(), get_language(), versions.get(EVERY_TABLE))
     keys = {}
     for name, fragment in fragments.items():
-        of_tables = tuple(versions.get(table) for table in sorted(fragment.tables))
+        of_tables = tuple(versions.get(table) for table in followed[name])
         if context[2] is None or None in of_tables:
             keys[name] = None  # a version the cache lost just now: drawn, not kept
             continue
@@ -287,9 +328,11 @@ def _checked(name, fragment):
 
 
 @functools.cache
-def _release() -> str:
+def release() -> str:
     """The code and catalogues this process draws with: a fragment drawn by another release
-    (during a deployment, the servers not yet updated) is not shown by this one."""
+    (during a deployment, the servers not yet updated) is not shown by this one. Reading them
+    costs about 30 ms: ``partnership.wsgi`` computes it when the application loads (once, in
+    gunicorn's master process, which preloads it), not on a worker's first page."""
     digest = hashlib.blake2b(digest_size=16)
     root = Path(settings.BASE_DIR)
     for folder in ("partnership", "conventions", "experimentations", "templates", "locale"):

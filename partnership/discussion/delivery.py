@@ -41,6 +41,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from partnership.core import fragments
 from partnership.discussion import wording
 from partnership.discussion.models import TARGET_FIELDS, Notification
 from partnership.discussion.preferences import Channel, DeliveryPreference
@@ -147,7 +148,8 @@ def _send(notification_id):
             return "not visible"
         message = render(notification)
         notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
+        with fragments.written_for(Notification, "recipient", [recipient.pk]):
+            notification.save(update_fields=["emailed_at"])
         with mailers.default as mailer:
             if mailer.send_messages([message]) != 1:
                 raise NotSent(recipient.email)
@@ -227,8 +229,11 @@ def still_visible(user, notifications):
 def mark_digested(notifications, moment):
     """Record the notifications as sent in a digest, in the digest's transaction; those another
     run took meanwhile are not counted (the caller compares)."""
-    return Notification.objects.filter(
-        Q(pk__in=[notification.pk for notification in notifications]),
-        emailed_at=None,
-        digested_at=None,
-    ).update(digested_at=moment)
+    recipients = {notification.recipient_id for notification in notifications}
+    with fragments.written_for(Notification, "recipient", recipients):
+        return Notification.objects.filter(
+            Q(pk__in=[notification.pk for notification in notifications]),
+            recipient__in=recipients,
+            emailed_at=None,
+            digested_at=None,
+        ).update(digested_at=moment)

@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
 from partnership import rules
+from partnership.core import fragments
 from partnership.discussion import delivery
 from partnership.discussion.models import (
     COMMENT_TARGETS,
@@ -143,15 +144,16 @@ def notify(
     channels = delivery.wanted(kind, ids)
     if not channels:
         return []
-    notifications = Notification.objects.bulk_create(
-        Notification(
-            recipient_id=pk,
-            kind=kind,
-            actor=actor,
-            comment=comment,
-            **{field: target},
+    with fragments.written_for(Notification, "recipient", channels):
+        notifications = Notification.objects.bulk_create(
+            Notification(
+                recipient_id=pk,
+                kind=kind,
+                actor=actor,
+                comment=comment,
+                **{field: target},
+            )
+            for pk in sorted(channels)
         )
-        for pk in sorted(channels)
-    )
     delivery.deliver(notifications, channels)
     return notifications

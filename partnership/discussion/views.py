@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from partnership import rules
-from partnership.core import crud
+from partnership.core import crud, fragments
 from partnership.core.forms import OneLineMixin
 from partnership.discussion import services
 from partnership.discussion.events import followed_by
@@ -266,7 +266,8 @@ def notification_open(request, pk):
     notification = get_object_or_404(notification_queryset(request.user), pk=pk)
     if notification.read_at is None:
         notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+        with fragments.written_for(Notification, "recipient", [notification.recipient_id]):
+            notification.save(update_fields=["read_at"])
     return HttpResponseRedirect(describe(notification).url)
 
 
@@ -277,7 +278,8 @@ def notification_mark_read(request, pk=None):
     notifications = Notification.objects.visible_to(request.user).unread()
     if pk is not None:
         notifications = notifications.filter(pk=pk)
-    notifications.update(read_at=timezone.now())
+    with fragments.written_for(Notification, "recipient", [request.user.pk]):
+        notifications.update(read_at=timezone.now())
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         back = reverse("notification_list")

@@ -73,6 +73,7 @@ from django.utils.translation import gettext, ngettext
 
 from conventions.models import Convention
 from partnership.agreements.models import Agreement
+from partnership.core import fragments
 from partnership.directory.models import StaffProfile
 from partnership.discussion import delivery
 from partnership.discussion.models import Event, Notification
@@ -549,14 +550,15 @@ def _notify(batch, day):
             ReminderSent(user=batch.user, key=reminder.key, sent_on=day)
             for reminder in batch.to_notify
         )
-        notifications = Notification.objects.bulk_create(
-            Notification(
-                recipient=batch.user,
-                kind=deliverable_event(reminder),
-                deliverable=reminder.record,
+        with fragments.written_for(Notification, "recipient", [batch.user.pk]):
+            notifications = Notification.objects.bulk_create(
+                Notification(
+                    recipient=batch.user,
+                    kind=deliverable_event(reminder),
+                    deliverable=reminder.record,
+                )
+                for reminder in batch.to_notify
             )
-            for reminder in batch.to_notify
-        )
         delivery.deliver(notifications)
 
 
