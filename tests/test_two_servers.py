@@ -18,6 +18,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from partnership.discussion.models import Follow
 from partnership.programming.services import programming_years
 from tests.factories import (
     ActionFactory,
@@ -127,6 +128,11 @@ def save_through(server, session, path, **changes):
         )
     )
     data.update(changes, csrfmiddlewaretoken=token)
+    post_through(server, session, csrf, path, data)
+
+
+def post_through(server, session, csrf, path, data):
+    """Post the data through ``server`` as the person whose CSRF cookie it is: redirected."""
     saved = server.request(
         "POST",
         path,
@@ -302,3 +308,36 @@ def test_a_person_never_sees_another_person_s_page_whichever_server_answers(
                 # The coordinator's edit link is on their page only.
                 if name == "action_detail":
                     assert (edit_link in page.text) == (person == "anact.coordinateur"), person
+
+
+def bell_count(page):
+    found = re.search(
+        r'class="badge rounded-pill text-bg-warning bell-count[^"]*">(\d+)', page.text
+    )
+    return int(found[1]) if found else 0
+
+
+def test_a_comment_posted_through_one_server_rings_the_bell_through_the_other(
+    servers, people, records, anact_reader
+):
+    """The bell's count is kept in the shared cache: a notification made through one server
+    shows in it at once through the other, though both had kept the count of before."""
+    first, second = servers
+    Follow.objects.create(user=anact_reader, action=records.action)
+    about, reader = reverse("about"), people["anact.lecteur"]
+    for server in (first, second, first):
+        assert bell_count(get(server, about, reader)) == 0
+
+    coordinator = people["anact.coordinateur"]
+    page = get(first, records.action.get_absolute_url(), coordinator)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
+    post_through(
+        first,
+        coordinator,
+        cookies_from(page)["csrftoken"],
+        reverse("comment_create", args=["action", records.action.pk]),
+        {"csrfmiddlewaretoken": token, "body": "Le guide est relu."},
+    )
+    for server in (second, first):
+        assert bell_count(get(server, about, reader)) == 1, server.port
+    assert bell_count(get(second, about, coordinator)) == 0  # the author is not told
