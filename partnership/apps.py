@@ -21,3 +21,10 @@ class PartnershipConfig(AppConfig):
         # Every connection notes the tables it writes: what the shared cache keeps of them is
         # drawn again after a commit (partnership/core/fragments.py).
         connection_created.connect(fragments.install, dispatch_uid="fragments.install")
+        # Writes said to be for some rows only (fragments.written_for): a person's
+        # notifications, an action's edit (its agreement's).
+        from partnership.discussion.models import Notification
+        from partnership.programmes.models import action_edit_models
+
+        fragments.partitioned("recipient", Notification)
+        fragments.partitioned("agreement", *action_edit_models())

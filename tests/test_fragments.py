@@ -49,6 +49,7 @@ from tests.factories import (
     ProgrammeFactory,
     ThemeFactory,
 )
+from tests.html_forms import form_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -651,3 +652,55 @@ def test_the_release_is_read_when_the_application_loads_not_on_a_worker_s_first_
         check=True,
     )
     assert loaded.stdout.strip() == "1"
+
+
+def sections_kept(browser):
+    page = browser.get(reverse("home"))
+    assert page.status_code == 200
+    return re.search(r'desc="(\d)/5 kept"', page["Server-Timing"])[1] + "/5", page.content.decode()
+
+
+def test_an_action_s_edit_draws_again_only_the_sections_of_those_who_see_its_agreement(
+    two_agreements, anact_coordinator, inrs_reader, outsider, administrator
+):
+    """The edit page says its writes are its agreement's (``fragments.written_for``): the
+    dashboards of people who see only another agreement keep their sections."""
+    action, elsewhere = two_agreements["AC-ANACT-INRS"], two_agreements["AC-ANACT-CNAV"]
+    browsers = {
+        "inrs": logged_in(inrs_reader),
+        "cnav": logged_in(outsider),
+        "admin": logged_in(administrator),
+    }
+    for browser in browsers.values():
+        sections_kept(browser)
+        assert sections_kept(browser)[0] == "5/5"
+
+    editor = logged_in(anact_coordinator)
+    path = reverse("action_update", args=[action.pk])
+    data = form_data(editor.get(path))
+    data["title"] = "Guide TMS révisé"
+    assert editor.post(path, data).status_code == 302
+
+    # Its programmes, deliverables and recent changes drawn again where its agreement is seen.
+    kept, page = sections_kept(browsers["inrs"])
+    assert (kept, "Guide TMS révisé" in page) == ("2/5", True)
+    assert sections_kept(browsers["admin"])[0] == "2/5"  # every agreement's
+    kept, page = sections_kept(browsers["cnav"])
+    assert (kept, "Guide TMS révisé" in page) == ("5/5", False)
+
+    # A write that does not say whose rows it writes draws them again for everyone.
+    Action.objects.filter(pk=elsewhere.pk).update(title="Bruit révisé")
+    assert sections_kept(browsers["cnav"])[0] == sections_kept(browsers["inrs"])[0] == "2/5"
+
+
+def test_writes_cannot_be_said_to_be_for_rows_of_a_table_not_followed_by_that_field():
+    with (
+        pytest.raises(ValueError, match="partnership_programme"),
+        fragments.written_for(Programme, "agreement", [1]),
+    ):
+        pass
+    with (
+        pytest.raises(ValueError, match="partnership_notification"),
+        fragments.written_for(Notification, "agreement", [1]),
+    ):
+        pass

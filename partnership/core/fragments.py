@@ -123,29 +123,57 @@ def tables_of(*models) -> frozenset[str]:
     return frozenset(model._meta.db_table for model in models)
 
 
-def part(model, field: str, value) -> str:
-    """The name of the rows of a model's table whose ``field`` holds ``value``:
+# The tables whose writes can be said to be for some rows (``written_for``): the field that
+# names their parts. Filled when the application is ready (``partitioned``).
+_PARTITIONS: dict[str, str] = {}
+ANY = "*"
+
+
+def _table(model_or_table) -> str:
+    return model_or_table if isinstance(model_or_table, str) else model_or_table._meta.db_table
+
+
+def partitioned(field: str, *models):
+    """Let writes to the models' tables be said to be for some values of ``field``
+    (``written_for``). A fragment drawn from one of these tables follows the parts it names
+    (``Fragment.parts``), or, if it names none of the table's, the writes for any value."""
+    for model in models:
+        _PARTITIONS[_table(model)] = field
+
+
+def partition_of(model_or_table) -> str | None:
+    """The field a table's parts are named by, or None for a table followed whole."""
+    return _PARTITIONS.get(_table(model_or_table))
+
+
+def part(model_or_table, field: str, value) -> str:
+    """The name of the rows of a table whose ``field`` is ``value``:
     ``"partnership_notification:recipient=7"`` (no table's name holds a colon)."""
-    return f"{model._meta.db_table}:{field}={value}"
+    return f"{_table(model_or_table)}:{field}={value}"
 
 
 @contextmanager
-def written_for(model, field: str, values: Iterable, using=DEFAULT_DB_ALIAS):
-    """Inside, the writes to the model's table are writes to the rows whose ``field`` holds
-    one of ``values``, and to no other row: when they commit they change the versions of
-    those parts (``part``), not the table's. The caller vouches for it: it writes only rows
-    it built for those values, or rows it selected by them. Writes to other tables are noted
-    as usual."""
-    table = model._meta.db_table
-    parts = frozenset(part(model, field, value) for value in values)
+def written_for(models, field: str, values: Iterable, using=DEFAULT_DB_ALIAS):
+    """Inside, the writes to the tables of ``models`` (a model or a tuple of them,
+    ``partitioned`` by ``field``) are writes to rows whose ``field`` is one of ``values``, and
+    to no other row: when they commit they change the versions of those parts (and of the
+    part of any value), not the tables'. The caller vouches for it: it writes only rows it
+    built for those values, or selected by them. Writes to other tables are noted as usual."""
+    values = [*values, ANY]
     claims = connections[using].__dict__.setdefault("fragments_parts", {})
-    if table in claims:
-        raise RuntimeError(f"The writes to {table} are already said to be for some rows.")
-    claims[table] = parts
+    tables = [_table(model) for model in (models if isinstance(models, tuple) else (models,))]
+    for table in tables:
+        if _PARTITIONS.get(table) != field:
+            raise ValueError(f"The writes to {table} cannot be said to be for some {field}.")
+        if table in claims:
+            raise RuntimeError(f"The writes to {table} are already said to be for some rows.")
+    for table in tables:
+        claims[table] = frozenset(part(table, field, value) for value in values)
     try:
         yield
     finally:
-        del claims[table]
+        for table in tables:
+            del claims[table]
 
 
 # Seeing the writes -------------------------------------------------------------------------
@@ -276,9 +304,7 @@ def drawn(fragments: dict[str, Fragment]) -> Drawn:
 
 
 def _keys(fragments):
-    followed = {
-        name: sorted(fragment.tables | fragment.parts) for name, fragment in fragments.items()
-    }
+    followed = {name: _followed(fragment) for name, fragment in fragments.items()}
     versions = _versions([EVERY_TABLE, *sorted(set().union(*followed.values()))])
     context = (release(), get_language(), versions.get(EVERY_TABLE))
     keys = {}
@@ -290,6 +316,17 @@ def _keys(fragments):
         content = repr((name, fragment.key, context, of_tables)).encode()
         keys[name] = "fragment:" + hashlib.blake2b(content, digest_size=20).hexdigest()
     return keys
+
+
+def _followed(fragment) -> list[str]:
+    """The tables and parts whose versions key a fragment: a partitioned table whose parts it
+    does not name is followed by the part of any value, which every said write changes."""
+    named = {name.split(":", 1)[0] for name in fragment.parts}
+    followed = set(fragment.tables | fragment.parts)
+    for table in fragment.tables:
+        if table in _PARTITIONS and table not in named:
+            followed.add(part(table, _PARTITIONS[table], ANY))
+    return sorted(followed)
 
 
 def _versions(tables):

@@ -375,12 +375,32 @@ def kept_sections(user, today):
         "ending": lambda: _ending_section(user, today),
         "stage_decisions": lambda: _stage_decisions_section(user),
     }
-    key = (scope_key(user), today.isoformat())
+    scope = scope_key(user)
+    key = (scope, today.isoformat())
     return fragments.drawn(
         {
-            name: fragments.Fragment(key=key, tables=SECTION_TABLES[name], draw=draw)
+            name: fragments.Fragment(
+                key=key,
+                tables=SECTION_TABLES[name],
+                draw=draw,
+                parts=_agreement_parts(scope, SECTION_TABLES[name]),
+            )
             for name, draw in draws.items()
         }
+    )
+
+
+def _agreement_parts(scope, tables) -> frozenset[str]:
+    """The parts of the tables followed agreement by agreement (an action's edit) that the
+    sections of a scope follow: its agreements'. A scope that is not a list of agreements
+    (an administrator's: all of them) names none, and follows the writes for any."""
+    if scope[0] != "agreements":
+        return frozenset()
+    return frozenset(
+        fragments.part(table, "agreement", agreement)
+        for table in tables
+        if fragments.partition_of(table) == "agreement"
+        for agreement in scope[1]
     )
 
 

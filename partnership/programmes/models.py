@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from partnership.agreements.models import Agreement
 from partnership.core.fields import VersionField
+from partnership.core.history import historical_model
 from partnership.core.lifecycle import Lifecycle, Transition
 from partnership.core.models import RemembersParent
 from partnership.directory.models import Organisation, Theme
@@ -501,3 +502,14 @@ class Deliverable(RemembersParent, models.Model):
     @property
     def is_overdue(self):
         return bool(self.due_on and not self.delivered_on and self.due_on < timezone.localdate())
+
+
+def action_edit_models() -> tuple:
+    """The models of the rows an action's edit page writes (``ActionUpdate``), each row the
+    action's own: the action, its partners, contacts and resources, and their history. What
+    the shared cache keeps of them follows their writes agreement by agreement."""
+    own = (Action, ActionContact, ActionResource)
+    history = tuple(historical_model(model) for model in own)
+    # simple-history keeps the partners' history in a model of its own, pointing to the action's
+    partners_history = history[0]._meta.get_field("historicalaction_partners").related_model
+    return (*own, Action.partners.through, *history, partners_history)

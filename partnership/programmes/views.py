@@ -11,7 +11,7 @@ from django.views.generic import DetailView, FormView
 from django.views.generic.detail import SingleObjectMixin
 
 from partnership.agreements.models import Agreement
-from partnership.core import crud
+from partnership.core import crud, fragments
 from partnership.core.lifecycle import TransitionError
 from partnership.discussion.events import followed_by
 from partnership.programmes.filters import ActionFilter, ProgrammeActionFilter, ProgrammeFilter
@@ -31,6 +31,7 @@ from partnership.programmes.models import (
     Deliverable,
     Programme,
     ProgrammeApproval,
+    action_edit_models,
 )
 from partnership.programmes.services import (
     action_transition,
@@ -536,6 +537,14 @@ class ActionUpdate(ActionMixin, ActionFormMixin, crud.StaffUpdateView):
 
     def get_programme(self):
         return self.object.programme
+
+    def form_valid(self, form):
+        # Every row the edit writes to these tables is the action's, of the action's agreement
+        # (the form keeps its programme): what is kept for people who do not see that
+        # agreement (their dashboard's sections) stays kept.
+        agreement = [self.object.programme.agreement_id]
+        with fragments.written_for(action_edit_models(), "agreement", agreement):
+            return super().form_valid(form)
 
 
 class ActionDelete(ActionMixin, crud.StaffDeleteView):
