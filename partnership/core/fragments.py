@@ -21,13 +21,15 @@ Three rules keep it right:
   are noted, and one it does not name is an error in development and tests (the key would miss
   a change to it), logged in production, where the fragment is then not kept.
 
-A table written often for one person at a time (the notifications) can also be followed by
-*parts*: a fragment that shows one person's rows (the bell's count) names the part
-``partnership_notification:recipient=7`` beside the table, and the code that writes such rows
-says whose they are (``written_for``): its writes change the versions of those parts only, so
-that a notification for one person does not draw everyone's bell again. Any other write to the
-table (the admin, a deletion cascading from a record) changes the table's version, which every
-such fragment also names.
+A table written often for one person or one agreement at a time (the notifications, the rows
+an action's edit writes) can also be followed by *parts* (``partitioned``): a fragment that
+shows one person's rows (the bell's count) names the part ``partnership_notification:
+recipient=7`` beside the table, and the code that writes such rows says whose they are
+(``written_for``): its writes change the versions of those parts (and of the part of any
+value) only, so that a notification for one person does not draw everyone's bell again. A
+fragment that names none of a partitioned table's parts follows the part of any value. Any
+other write to the table (the admin, a deletion cascading from a record) changes the table's
+version, which every fragment drawn from it follows.
 
 A write whose tables its SQL does not say plainly (TRUNCATE, DDL, a CTE that writes...) changes
 the version of every table. Writes made outside Django (psql by hand, ``pg_restore``) are not
